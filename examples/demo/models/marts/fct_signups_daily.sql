@@ -1,0 +1,3 @@
+select signup_date, count(*) as signups
+from {{ ref('stg_customers') }}
+group by signup_date

@@ -1,0 +1,2 @@
+select customer_id, email, signup_date, country
+from {{ ref('raw_customers') }}

@@ -1,0 +1,8 @@
+{#- Unbounded text for keys, error messages and JSON context. -#}
+{% macro type_long_text() %}
+  {{ return(adapter.dispatch('type_long_text', 'sqlsentinel')()) }}
+{% endmacro %}
+
+{% macro default__type_long_text() %}
+  {{ return(dbt.type_string()) }}
+{% endmacro %}

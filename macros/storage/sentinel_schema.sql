@@ -1,0 +1,4 @@
+{#- The schema that holds sqlsentinel's tables: var `sqlsentinel_schema`, else <target schema>_sentinel. -#}
+{% macro sentinel_schema() %}
+  {{ return(var('sqlsentinel_schema', target.schema ~ '_sentinel')) }}
+{% endmacro %}

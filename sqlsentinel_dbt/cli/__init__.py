@@ -1,0 +1,57 @@
+"""The `sentinel` command line: argument parsing, console output, exit codes. No logic."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sqlsentinel_dbt import __version__
+from sqlsentinel_dbt.cli.compile import compile_alert
+from sqlsentinel_dbt.cli.console import configure_logging
+from sqlsentinel_dbt.cli.demo import demo
+from sqlsentinel_dbt.cli.history import history
+from sqlsentinel_dbt.cli.list_alerts import list_alerts
+from sqlsentinel_dbt.cli.run import dbt_run
+from sqlsentinel_dbt.cli.schema import schema
+from sqlsentinel_dbt.cli.validate import validate
+
+app = typer.Typer(
+    name="sentinel",
+    help="SQL alerts as code for dbt projects.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sqlsentinel-dbt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    log_level: Annotated[
+        str, typer.Option(help="debug, info, warning or error; logs go to stderr.")
+    ] = "warning",
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    configure_logging(log_level)
+
+
+app.command("dbt-run")(dbt_run)
+app.command("validate")(validate)
+app.command("list")(list_alerts)
+app.command("compile")(compile_alert)
+app.command("history")(history)
+app.command("schema")(schema)
+app.command("demo")(demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

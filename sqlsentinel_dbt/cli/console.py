@@ -1,0 +1,48 @@
+"""Consoles, logging, and the mapping from our errors to messages and exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.errors import ConfigError, ProjectError, SentinelError, WarehouseError
+
+# Piped output (CI logs, files) gets a wide fixed width instead of Rich's default of 80.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def configure_logging(level: str) -> None:
+    """Send all logs, dbt's included, to stderr at `level`."""
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+@contextmanager
+def cannot_start_on_error() -> Iterator[None]:
+    """Turn config, project and warehouse errors into a clear message and exit code 2."""
+    try:
+        yield
+    except ConfigError as exc:
+        err.print(f"[bold red]Invalid alert configuration[/] ({len(exc.problems)} problem(s)):")
+        for problem in exc.problems:
+            err.print(f"  - {problem}", markup=False)
+        raise typer.Exit(ExitCode.CANNOT_START) from exc
+    except (ProjectError, WarehouseError, SentinelError) as exc:
+        label = {ProjectError: "dbt project error", WarehouseError: "Warehouse error"}.get(
+            type(exc), "Error"
+        )
+        err.print(f"[bold red]{label}:[/] ", end="")
+        err.print(str(exc), markup=False)
+        raise typer.Exit(ExitCode.CANNOT_START) from exc

@@ -1,0 +1,57 @@
+"""`sentinel history`: the newest rows of the history table."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sqlsentinel_dbt.cli import options as o
+from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
+from sqlsentinel_dbt.cli.render import print_json
+
+_SHOWN = (
+    "started_at",
+    "alert_name",
+    "alert_key",
+    "status",
+    "severity",
+    "actual_value",
+    "threshold",
+    "error",
+)
+
+
+def history(
+    alert: Annotated[str | None, typer.Argument(help="Only this alert.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many rows.")] = 50,
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+    output: o.Output = o.OutputFormat.TEXT,
+) -> None:
+    """Show recorded results, newest first."""
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
+    with sentinel, cannot_start_on_error():
+        rows = sentinel.history(alert, limit)
+    if output is o.OutputFormat.JSON:
+        for row in rows:
+            row["context"] = json.loads(row["context"]) if row.get("context") else {}
+        print_json({"history": rows})
+        return
+    if not rows:
+        err.print("No history yet: run `sentinel dbt-run` first.")
+        return
+    table = Table(title=f"history ({len(rows)} rows, newest first)", title_justify="left")
+    for column in _SHOWN:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row[c]) for c in _SHOWN))
+    out.print(table)

@@ -1,0 +1,78 @@
+"""The dbt flags, shared by every command that reads the project or the warehouse."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from sqlsentinel_dbt.dbt import DbtArgs
+
+_DBT = "dbt flags"
+
+ProjectDir = Annotated[
+    str | None,
+    typer.Option(
+        "--project-dir",
+        help="dbt project directory (as dbt: default is the cwd).",
+        rich_help_panel=_DBT,
+    ),
+]
+ProfilesDir = Annotated[
+    str | None,
+    typer.Option(
+        "--profiles-dir", help="Directory with profiles.yml (as dbt).", rich_help_panel=_DBT
+    ),
+]
+Profile = Annotated[
+    str | None, typer.Option("--profile", help="Profile to use (as dbt).", rich_help_panel=_DBT)
+]
+Target = Annotated[
+    str | None, typer.Option("--target", "-t", help="Target to use (as dbt).", rich_help_panel=_DBT)
+]
+Vars = Annotated[
+    str | None,
+    typer.Option("--vars", help="YAML dict of variables, as `dbt --vars`.", rich_help_panel=_DBT),
+]
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        help="Concurrent queries (default: the profile's threads).",
+        rich_help_panel=_DBT,
+    ),
+]
+Select = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        "-s",
+        help="Alert names, tag:X, or dbt node selectors (orders, +orders, tag:finance).",
+    ),
+]
+Exclude = Annotated[list[str] | None, typer.Option("--exclude", help="Same syntax as --select.")]
+
+
+class OutputFormat(StrEnum):
+    """How results are printed."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+Output = Annotated[
+    OutputFormat, typer.Option("--output", "-o", help="text (a table) or json (on stdout).")
+]
+
+
+def dbt_args(
+    project_dir: str | None,
+    profiles_dir: str | None,
+    profile: str | None,
+    target: str | None,
+    vars: str | None,
+    threads: int | None = None,
+) -> DbtArgs:
+    """Collect the dbt flags into the library's DbtArgs."""
+    return DbtArgs(project_dir, profiles_dir, profile, target, vars, threads)

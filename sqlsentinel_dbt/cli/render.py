@@ -1,0 +1,101 @@
+"""Rich tables and JSON documents for results and history."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sqlsentinel_dbt.cli.console import err, out
+from sqlsentinel_dbt.engine.result import AlertResult, Status
+
+_STYLE = {Status.OK: "green", Status.ALERT: "bold red", Status.ERROR: "bold magenta"}
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout, nothing else."""
+    sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def results_table(results: Sequence[AlertResult]) -> Table:
+    """One row per alert instance."""
+    table = Table(title="sqlsentinel results", title_justify="left")
+    show_detail = out.width >= 110  # on a narrow terminal, context is in --output json
+    table.add_column("Alert", no_wrap=True)
+    table.add_column("Key", max_width=20, overflow="ellipsis", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Sev", no_wrap=True)
+    for column in ("Actual", "Threshold", "ms"):
+        table.add_column(column, justify="right", no_wrap=True)
+    if show_detail:
+        table.add_column("Detail", max_width=50, overflow="ellipsis", no_wrap=True)
+    for r in results:
+        status = f"[{_STYLE[r.status]}]{r.status.value}[/]"
+        table.add_row(
+            r.alert,
+            r.key or "",
+            status,
+            r.severity.value if r.status is not Status.OK else "",
+            _number(r.actual_value),
+            _number(r.threshold),
+            str(r.duration_ms),
+            *([_detail(r)] if show_detail else []),
+        )
+    return table
+
+
+def summary_line(summary: dict[str, int], dry_run: bool) -> str:
+    """`12 results: 3 alerting, 8 ok, 1 error`."""
+    text = (
+        f"{summary['total']} results: [bold red]{summary['alerting']} alerting[/], "
+        f"[green]{summary['ok']} ok[/], [magenta]{summary['errors']} errors[/]"
+    )
+    return text + (" [dim](dry run: history not written)[/]" if dry_run else "")
+
+
+def errors_text(results: Sequence[AlertResult]) -> list[str]:
+    """Each ERROR result's full message, for printing below the table."""
+    return [f"{r.alert}: {r.error}" for r in results if r.status is Status.ERROR and r.error]
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
+def _detail(result: AlertResult) -> str:
+    if result.error:
+        first_line = result.error.strip().splitlines()[0]
+        return first_line if len(first_line) <= 100 else first_line[:97] + "..."
+    text = ", ".join(f"{k}={v}" for k, v in result.context.items())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@contextmanager
+def progress(total: int, enabled: bool) -> Iterator[Callable[..., None] | None]:
+    """A transient progress bar on stderr; yields the callback that advances it."""
+    if not enabled or not err.is_terminal or total == 0:
+        yield None
+        return
+    columns = (TextColumn("running alerts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("alerts", total=total)
+        yield lambda *_: bar.advance(task)
+
+
+def print_results(results: Sequence[AlertResult], summary: dict[str, int], dry_run: bool) -> None:
+    """The results table, every error in full, and the summary line."""
+    out.print(results_table(results))
+    for line in errors_text(results):
+        out.print("[magenta]ERROR[/] ", end="")
+        out.print(line, markup=False)
+    out.print(summary_line(summary, dry_run))

@@ -1,0 +1,62 @@
+"""`sentinel dbt-run`: evaluate the alerts, record history, exit with a CI-friendly code."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from sqlsentinel_dbt.cli import options as o
+from sqlsentinel_dbt.cli.console import cannot_start_on_error, err
+from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.cli.render import print_json, print_results, progress
+from sqlsentinel_dbt.config.models import Severity
+
+
+class FailOn(StrEnum):
+    """The lowest severity of a firing alert that makes the run exit 1."""
+
+    WARN = "warn"
+    ERROR = "error"
+    NEVER = "never"
+
+
+def dbt_run(
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+    threads: o.Threads = None,
+    select: o.Select = None,
+    exclude: o.Exclude = None,
+    output: o.Output = o.OutputFormat.TEXT,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            help="Exit 1 when an alert of this severity or worse fires. Errors always do."
+        ),
+    ] = FailOn.ERROR,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Evaluate and print; write no history.")
+    ] = False,
+) -> None:
+    """Run the project's alerts (after `dbt build`), append results to the history table."""
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    args = o.dbt_args(project_dir, profiles_dir, profile, target, vars, threads)
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(args)
+    with sentinel, cannot_start_on_error():
+        plans = sentinel.plan(select or [], exclude or [])
+        with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
+            report = sentinel.execute(plans, dry_run=dry_run, on_results=advance)
+    if output is o.OutputFormat.JSON:
+        print_json(report.to_json())
+    elif report.results:
+        print_results(report.results, report.summary(), dry_run)
+    else:
+        err.print("No alerts selected.")
+    gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)
+    raise typer.Exit(ExitCode.FAILED if report.failed(gate) else ExitCode.OK)

@@ -1,0 +1,37 @@
+"""`sentinel validate`: parse the project, check every alert, compile them; run nothing."""
+
+from __future__ import annotations
+
+import typer
+
+from sqlsentinel_dbt.cli import options as o
+from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
+from sqlsentinel_dbt.cli.exit_codes import ExitCode
+
+
+def validate(
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+) -> None:
+    """Check alert files and meta and compile every enabled alert; run nothing.
+
+    Exit 2 on bad configuration, 1 if any alert fails to compile.
+    """
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
+    with sentinel:
+        plans = sentinel.plan()
+    broken = [p for p in plans if p.compile_error]
+    for plan in broken:
+        err.print(f"[bold red]{plan.name}[/] ({plan.declared.origin}): ", end="")
+        err.print(plan.compile_error, markup=False)
+    out.print(
+        f"{len(sentinel.alerts)} alerts, {len(plans)} enabled, "
+        f"{len(plans) - len(broken)} compiled, {len(broken)} failed to compile"
+    )
+    raise typer.Exit(ExitCode.FAILED if broken else ExitCode.OK)

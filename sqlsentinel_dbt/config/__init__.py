@@ -1,0 +1,6 @@
+"""Alert declarations: the pydantic models, YAML and dbt-meta loading, JSON Schema."""
+
+from sqlsentinel_dbt.config.loader import DeclaredAlert, load_alerts
+from sqlsentinel_dbt.config.models import Alert, AlertFile, OnNoData, Severity
+
+__all__ = ["Alert", "AlertFile", "DeclaredAlert", "OnNoData", "Severity", "load_alerts"]

@@ -1,0 +1,189 @@
+"""Find alert declarations (YAML files and dbt node meta) and validate them into `Alert`s.
+
+Every problem is collected before anything is raised, so a user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from sqlsentinel_dbt.config.models import Alert, AlertFile
+
+ALERT_DIR = "alerts"
+ALERT_FIELDS = sorted(Alert.model_fields)
+FILE_FIELDS = sorted(AlertFile.model_fields)
+
+
+@dataclass(frozen=True)
+class DeclaredAlert:
+    """A validated alert and where it was declared."""
+
+    alert: Alert
+    path: str
+    """Project-relative file that declares it."""
+    node_id: str | None = None
+    """The dbt node whose meta declares it; the alert then depends on that node."""
+
+    @property
+    def name(self) -> str:
+        """The alert's unique name."""
+        return self.alert.name
+
+    @property
+    def origin(self) -> str:
+        """Where to look for the declaration, for error messages."""
+        return f"{self.path} (meta of {self.node_id})" if self.node_id else self.path
+
+
+@dataclass(frozen=True)
+class MetaAlerts:
+    """The raw `sentinel.alerts` list found in one dbt node's meta."""
+
+    node_id: str
+    path: str
+    raw: Any
+
+
+def load_alerts(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> list[DeclaredAlert]:
+    """Load every alert of a dbt project: `alerts/**/*.yml|yaml`, then node meta.
+
+    Raises `ConfigError` listing every problem, each naming the file, the alert and the field.
+    """
+    from sqlsentinel_dbt.errors import ConfigError
+
+    problems: list[str] = []
+    declared: list[DeclaredAlert] = []
+    for path in alert_files(project_root):
+        relative = path.relative_to(project_root).as_posix()
+        raw_items = _read_alert_file(path, relative, problems)
+        declared += _validate_items(raw_items, relative, None, problems)
+    for block in meta:
+        items = _meta_items(block, problems)
+        declared += _validate_items(items, block.path, block.node_id, problems)
+    problems += _duplicate_names(declared)
+    if problems:
+        raise ConfigError(problems)
+    return declared
+
+
+def alert_files(project_root: Path) -> list[Path]:
+    """The alert YAML files of a project, in a stable order."""
+    root = project_root / ALERT_DIR
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def _read_alert_file(path: Path, relative: str, problems: list[str]) -> list[Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{relative}: not valid UTF-8 (byte {exc.start}); save it as UTF-8")
+        return []
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        problems.append(f"{relative}: invalid YAML: {_yaml_problem(exc)}")
+        return []
+    if document is None:
+        return []
+    if not isinstance(document, dict):
+        problems.append(f"{relative}: the file must be a mapping with an `alerts:` list")
+        return []
+    for key in document:
+        if key not in FILE_FIELDS:
+            problems.append(
+                f"{relative}: unknown top-level key {key!r}{_suggest(key, FILE_FIELDS)}"
+            )
+    items = document.get("alerts") or []
+    if not isinstance(items, list):
+        problems.append(f"{relative}: `alerts` must be a list of alerts")
+        return []
+    return items
+
+
+def _meta_items(block: MetaAlerts, problems: list[str]) -> list[Any]:
+    if isinstance(block.raw, list):
+        return block.raw
+    problems.append(
+        f"{block.path} (meta of {block.node_id}): `sentinel.alerts` must be a list of alerts"
+    )
+    return []
+
+
+def _validate_items(
+    items: Iterable[Any], path: str, node_id: str | None, problems: list[str]
+) -> list[DeclaredAlert]:
+    where = f"{path} (meta of {node_id})" if node_id else path
+    valid: list[DeclaredAlert] = []
+    for index, item in enumerate(items):
+        label = _alert_label(item, index)
+        if not isinstance(item, dict):
+            problems.append(f"{where}: {label}: must be a mapping of fields")
+            continue
+        try:
+            valid.append(DeclaredAlert(Alert.model_validate(item), path, node_id))
+        except ValidationError as exc:
+            problems += [f"{where}: {label}: {_field_problem(e)}" for e in exc.errors()]
+    return valid
+
+
+def _alert_label(item: Any, index: int) -> str:
+    name = item.get("name") if isinstance(item, dict) else None
+    if isinstance(name, str) and name:
+        return f"alert {name!r}"
+    return f"alert #{index + 1}"
+
+
+def _field_problem(error: ErrorDetails) -> str:
+    field = ".".join(str(part) for part in error["loc"]) or "(alert)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field {field!r}{_suggest(field, ALERT_FIELDS)}"
+    if kind == "missing":
+        return f"field {field!r} is required"
+    message = error["msg"].removeprefix("Value error, ")
+    if field == "name" and kind == "string_pattern_mismatch":
+        message = "a name is letters, digits, `_` and `-`, starting with a letter or digit"
+    return f"field {field!r}: {message} (got {_short(error.get('input'))})"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} Allowed: {', '.join(choices)}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return str(problem)
+
+
+def _duplicate_names(declared: list[DeclaredAlert]) -> list[str]:
+    first: dict[str, DeclaredAlert] = {}
+    problems = []
+    for item in declared:
+        if item.name in first:
+            problems.append(
+                f"{item.origin}: alert {item.name!r} is already declared in "
+                f"{first[item.name].origin}; alert names must be unique, rename one"
+            )
+        else:
+            first[item.name] = item
+    return problems

@@ -1,0 +1,121 @@
+"""The single definition of an alert. The JSON Schema and the reference docs come from here."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sqlsentinel_dbt.config.duration import Duration
+
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
+
+
+class Severity(StrEnum):
+    """How bad a firing alert is; `--fail-on` compares against it."""
+
+    WARN = "warn"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """Order for comparisons: warn < error."""
+        return 1 if self is Severity.WARN else 2
+
+
+class OnNoData(StrEnum):
+    """What a query that returns zero rows means."""
+
+    OK = "ok"
+    ALERT = "alert"
+    ERROR = "error"
+
+
+class Alert(BaseModel):
+    """One alert: a SQL query (full dbt Jinja) returning a `status` column, ALERT or OK."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        max_length=200,
+        description="Unique name: letters, digits, `_` and `-`. Used in selectors and history.",
+    )
+    query: str = Field(
+        min_length=1,
+        description=(
+            "SQL returning a `status` column ('ALERT' or 'OK'), optionally `actual_value`, "
+            "`threshold`, `key` and context columns. Full dbt Jinja: ref, source, var, macros."
+        ),
+    )
+    description: str = Field(default="", description="What the alert means, for people.")
+    severity: Severity = Field(
+        default=Severity.ERROR,
+        description="`warn` or `error`. A row's own `severity` column overrides it.",
+    )
+    tags: list[str] = Field(
+        default_factory=list, description="Tags, selectable with `--select tag:NAME`."
+    )
+    enabled: bool = Field(default=True, description="Disabled alerts are listed but never run.")
+    schedule: str | None = Field(
+        default=None,
+        description="Cron expression (5 fields) for `sentinel daemon`; ignored by `dbt-run`.",
+    )
+    owner: str | None = Field(default=None, description="Who answers for this alert.")
+    meta: dict[str, Any] = Field(
+        default_factory=dict, description="Free-form metadata, kept with the alert."
+    )
+    timeout: Duration = Field(
+        default=300.0,
+        gt=0,
+        description="Cancel the query on the warehouse after this long (`300`, `5m`).",
+    )
+    key_columns: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Columns that identify one alert instance per row, instead of a `key` column."
+        ),
+    )
+    on_no_data: OnNoData = Field(
+        default=OnNoData.OK, description="What zero rows mean: `ok`, `alert` or `error`."
+    )
+    max_instances: int = Field(
+        default=1000,
+        ge=1,
+        description="More rows than this is an error; only this many (+1) are ever fetched.",
+    )
+
+    @field_validator("query")
+    @classmethod
+    def _query_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the query is empty; write a SELECT that returns a `status` column")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_is_cron(cls, value: str | None) -> str | None:
+        if value is not None and not croniter.is_valid(value):
+            raise ValueError(
+                f"{value!r} is not a valid cron expression; write 5 fields, e.g. '*/15 * * * *'"
+            )
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_words(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not re.fullmatch(NAME_PATTERN, tag):
+                raise ValueError(f"tag {tag!r} must be letters, digits, `_` or `-`")
+        return value
+
+
+class AlertFile(BaseModel):
+    """An `alerts/**/*.yml` file inside the dbt project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alerts: list[Alert] = Field(default_factory=list, description="The alerts in this file.")

@@ -1,0 +1,21 @@
+"""JSON Schema of the alert file, generated from the pydantic models, for editors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlsentinel_dbt.config.models import AlertFile
+
+SCHEMA_ID = "https://sqlsentinel.dev/schema/alerts.json"
+
+
+def alert_file_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of an `alerts/*.yml` file."""
+    schema = AlertFile.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def alert_file_schema_json() -> str:
+    """The schema as indented JSON text."""
+    return json.dumps(alert_file_schema(), indent=2, sort_keys=False)

@@ -1,0 +1,22 @@
+"""The one place that imports dbt. Everything else uses `DbtProject` and the types here.
+
+dbt internals change between versions; keeping them behind this small surface means a
+new dbt version touches this folder only.
+"""
+
+from sqlsentinel_dbt.dbt.args import DbtArgs
+from sqlsentinel_dbt.dbt.commands import dbt_build
+from sqlsentinel_dbt.dbt.compiler import CompiledQuery
+from sqlsentinel_dbt.dbt.project import DbtProject
+from sqlsentinel_dbt.dbt.warehouse import QueryError, QueryResult, QueryTimeout, Warehouse
+
+__all__ = [
+    "CompiledQuery",
+    "DbtArgs",
+    "DbtProject",
+    "QueryError",
+    "QueryResult",
+    "QueryTimeout",
+    "Warehouse",
+    "dbt_build",
+]

@@ -1,0 +1,51 @@
+"""Find `sentinel.alerts` in the meta of models, sources, seeds and snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlsentinel_dbt.config.loader import MetaAlerts
+
+RESOURCE_TYPES = ("model", "source", "seed", "snapshot")
+
+
+def meta_alerts(manifest: Any) -> list[MetaAlerts]:
+    """Every node's `config.meta.sentinel.alerts` and `meta.sentinel.alerts`, once each."""
+    found = []
+    for node in _nodes(manifest):
+        path = _declaring_file(node)
+        seen: list[Any] = []
+        for meta in (_config_meta(node), getattr(node, "meta", None) or {}):
+            block = meta.get("sentinel") if isinstance(meta, dict) else None
+            if block is None:
+                continue
+            raw = block.get("alerts") if isinstance(block, dict) else block
+            # dbt copies `meta` into `config.meta`; the same list must not count twice.
+            if raw is not None and raw not in seen:
+                seen.append(raw)
+                found.append(MetaAlerts(node.unique_id, path, raw))
+    return found
+
+
+def _nodes(manifest: Any) -> Iterator[Any]:
+    for node in [*manifest.nodes.values(), *manifest.sources.values()]:
+        if (
+            str(node.resource_type) in RESOURCE_TYPES
+            or getattr(node.resource_type, "value", None) in RESOURCE_TYPES
+        ):
+            yield node
+
+
+def _config_meta(node: Any) -> Any:
+    config = getattr(node, "config", None)
+    return getattr(config, "meta", None) or {}
+
+
+def _declaring_file(node: Any) -> str:
+    # Meta usually sits in a properties file (patch_path "project://models/schema.yml");
+    # sources are declared in their own yml (original_file_path).
+    patch = getattr(node, "patch_path", None)
+    if patch:
+        return str(patch).split("://", 1)[-1]
+    return str(node.original_file_path)

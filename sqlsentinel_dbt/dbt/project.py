@@ -1,0 +1,78 @@
+"""`DbtProject`: everything the rest of sqlsentinel needs from dbt, behind one small class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlsentinel_dbt.config.loader import MetaAlerts
+from sqlsentinel_dbt.dbt.args import DbtArgs
+from sqlsentinel_dbt.dbt.compiler import CompiledQuery, QueryCompiler
+from sqlsentinel_dbt.dbt.meta import meta_alerts
+from sqlsentinel_dbt.dbt.selector import NodeSelector
+from sqlsentinel_dbt.dbt.session import invocation_id, load_dbt
+from sqlsentinel_dbt.dbt.warehouse import Warehouse
+
+
+class DbtProject:
+    """A parsed dbt project with its profile's adapter. Open it with `DbtProject.open`."""
+
+    def __init__(self, config: Any, adapter: Any, manifest: Any) -> None:
+        self._config = config
+        self._manifest = manifest
+        self.warehouse = Warehouse(adapter)
+        self._compiler: QueryCompiler | None = None
+        self._selector = NodeSelector(manifest)
+
+    @classmethod
+    def open(cls, args: DbtArgs, package_root: Path) -> DbtProject:
+        """Parse the project (partial parsing applies) and register its adapter."""
+        return cls(*load_dbt(args, package_root))
+
+    @property
+    def root(self) -> Path:
+        """The directory holding dbt_project.yml."""
+        return Path(self._config.project_root)
+
+    @property
+    def name(self) -> str:
+        """The project's name in dbt_project.yml."""
+        return str(self._config.project_name)
+
+    @property
+    def target_name(self) -> str:
+        """The profile target in use (`dev`, `prod`, ...)."""
+        return str(self._config.target_name)
+
+    @property
+    def target_schema(self) -> str:
+        """The target's schema (dataset on BigQuery)."""
+        return str(self._config.credentials.schema)
+
+    @property
+    def threads(self) -> int:
+        """The profile's `threads` (or `--threads`)."""
+        return int(self._config.threads or 1)
+
+    @property
+    def invocation_id(self) -> str:
+        """Dbt's invocation id of this run."""
+        return invocation_id()
+
+    def meta_alerts(self) -> list[MetaAlerts]:
+        """Raw alert lists from node meta."""
+        return meta_alerts(self._manifest)
+
+    def compile(self, sql: str) -> CompiledQuery:
+        """Compile one alert query with dbt's Jinja (ref, source, var, macros, target)."""
+        if self._compiler is None:
+            self._compiler = QueryCompiler(self._config, self._manifest)
+        return self._compiler.compile(sql)
+
+    def select_nodes(self, token: str) -> set[str]:
+        """The node unique ids a dbt selector token selects."""
+        return self._selector.select(token)
+
+    def close(self) -> None:
+        """Release the warehouse connections."""
+        self.warehouse.close()

@@ -1,0 +1,95 @@
+"""Open a dbt project: flags, profile, adapter, parsed manifest (with partial parsing)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlsentinel_dbt.dbt.args import DbtArgs
+from sqlsentinel_dbt.dbt.logging_bridge import route_dbt_events_to_logging
+from sqlsentinel_dbt.dbt.package import inject_package_macros
+from sqlsentinel_dbt.errors import ProjectError
+
+# dbt keeps global state (flags, adapters, invocation context) and is not safe for parallel
+# invocations in one process: every parse and compile goes through this lock.
+DBT_LOCK = threading.RLock()
+
+
+def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
+    """Parse the project named by `args`; return dbt's (RuntimeConfig, adapter, Manifest).
+
+    dbt's own errors (missing project or profile, bad vars, parse errors) become ProjectError.
+    """
+    from click import ClickException
+    from dbt.exceptions import DbtProjectError, DbtRuntimeError
+    from dbt_common.exceptions import DbtBaseException
+
+    with DBT_LOCK:
+        try:
+            config = _runtime_config(args)
+            adapter = _register_adapter(config)
+            manifest = _parse(config)
+            inject_package_macros(config, manifest, package_root)
+            adapter.set_macro_resolver(manifest)
+        except ClickException as exc:  # dbt's flag parser rejects e.g. a missing --project-dir
+            raise ProjectError(exc.format_message()) from exc
+        except (DbtProjectError, DbtRuntimeError, DbtBaseException) as exc:
+            raise ProjectError(_dbt_message(exc)) from exc
+    return config, adapter, manifest
+
+
+def _runtime_config(args: DbtArgs) -> Any:
+    import dbt.tracking
+    from dbt.cli.flags import Flags, args_to_context
+    from dbt.config.runtime import RuntimeConfig
+    from dbt.flags import set_flags
+    from dbt_common.context import set_invocation_context
+    from dbt_common.invocation import reset_invocation_id
+
+    # Build the flags through dbt's own click parser so --vars, profiles-dir lookup and
+    # DBT_* environment variables behave exactly as they do for `dbt compile`.
+    flags = Flags(args_to_context(["compile", *args.to_cli()]))
+    set_flags(flags)
+    set_invocation_context(dict(os.environ))
+    reset_invocation_id()
+    route_dbt_events_to_logging()
+    dbt.tracking.disable_tracking()
+    return RuntimeConfig.from_args(flags)
+
+
+def _register_adapter(config: Any) -> Any:
+    from dbt.adapters.factory import get_adapter, register_adapter, reset_adapters
+    from dbt.context.providers import generate_runtime_macro_context
+    from dbt.mp_context import get_mp_context
+
+    # register_adapter keeps an adapter already registered in this process, with its old
+    # config (and old --vars): a second open in one process must start from a clean slate.
+    reset_adapters()
+    register_adapter(config, get_mp_context())
+    adapter = get_adapter(config)
+    adapter.set_macro_context_generator(generate_runtime_macro_context)
+    return adapter
+
+
+def _parse(config: Any) -> Any:
+    from dbt.parser.manifest import ManifestLoader
+
+    manifest = ManifestLoader.get_full_manifest(config)
+    config.load_dependencies()
+    return manifest
+
+
+def _dbt_message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    for prefix in ("Runtime Error", "Compilation Error", "Parsing Error"):
+        text = text.removeprefix(prefix).strip()
+    return text or type(exc).__name__
+
+
+def invocation_id() -> str:
+    """Dbt's invocation id for this process's current invocation."""
+    from dbt_common.invocation import get_invocation_id
+
+    return str(get_invocation_id())

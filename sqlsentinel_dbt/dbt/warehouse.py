@@ -1,0 +1,105 @@
+"""Run SQL on the profile's adapter: bounded fetches, per-query timeouts, package macros."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlsentinel_dbt.dbt.session import DBT_LOCK, _dbt_message
+from sqlsentinel_dbt.errors import SentinelError, WarehouseError
+
+
+class QueryError(SentinelError):
+    """An alert query failed on the warehouse."""
+
+
+class QueryTimeout(QueryError):
+    """An alert query ran past its timeout and was cancelled on the warehouse."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Column names as the warehouse returned them, and at most `limit` rows."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+class Warehouse:
+    """The adapter's connections, one per worker thread, kept open for the whole run."""
+
+    def __init__(self, adapter: Any) -> None:
+        self._adapter = adapter
+
+    @property
+    def adapter_type(self) -> str:
+        """Dbt's name for the adapter: `duckdb`, `postgres`, ..."""
+        return str(self._adapter.type())
+
+    def check_connection(self) -> None:
+        """Run `select 1`; raise WarehouseError if the warehouse cannot be reached."""
+        try:
+            self.fetch("select 1 as ok", limit=1, timeout=60, name="sentinel:check")
+        except QueryError as exc:
+            raise WarehouseError(f"cannot reach the warehouse: {exc}") from exc
+
+    def fetch(self, sql: str, *, limit: int, timeout: float, name: str) -> QueryResult:
+        """Run `sql`, return its columns and at most `limit` rows; cancel it after `timeout` s."""
+        connection = self._adapter.acquire_connection(name)
+        cancelled = threading.Event()
+
+        def cancel() -> None:
+            cancelled.set()
+            self._adapter.connections.cancel(connection)
+
+        timer = threading.Timer(timeout, cancel)
+        timer.start()
+        try:
+            return self._fetch(sql, limit)
+        except Exception as exc:  # the driver's errors differ per adapter
+            if cancelled.is_set():
+                self._discard(connection)
+                raise QueryTimeout(f"cancelled after the {timeout:g}s timeout") from exc
+            raise QueryError(_dbt_message(exc)) from exc
+        finally:
+            timer.cancel()
+
+    def _fetch(self, sql: str, limit: int) -> QueryResult:
+        connections = self._adapter.connections
+        if hasattr(connections, "add_query"):
+            _, cursor = connections.add_query(sql, auto_begin=True)
+            columns = [str(col[0]) for col in cursor.description or []]
+            rows = [tuple(row) for row in cursor.fetchmany(limit)] if columns else []
+            connections.rollback_if_open()  # alerts only read; end the transaction
+            return QueryResult(columns, rows)
+        # Adapters without a DB-API cursor (BigQuery) go through agate.
+        _, table = self._adapter.execute(sql, fetch=True, limit=limit)
+        return QueryResult(list(table.column_names), [tuple(row) for row in table.rows])
+
+    def _discard(self, connection: Any) -> None:
+        try:
+            self._adapter.connections.close(connection)
+        except Exception:  # a killed connection may fail to close; it is dropped either way
+            self._adapter.connections.clear_thread_connection()
+
+    def run_macro(self, macro_name: str, **kwargs: Any) -> Any:
+        """Call a macro of the sqlsentinel package on this thread's connection.
+
+        The package's writing macros commit their own work; whatever a macro left open
+        (reads on a transactional warehouse) is rolled back.
+        """
+        self._adapter.acquire_connection("sentinel:store")
+        with DBT_LOCK:
+            try:
+                result = self._adapter.execute_macro(
+                    macro_name, project="sqlsentinel", kwargs=kwargs
+                )
+                self._adapter.connections.rollback_if_open()
+            except Exception as exc:
+                raise WarehouseError(f"{macro_name} failed: {_dbt_message(exc)}") from exc
+        return result
+
+    def close(self) -> None:
+        """Close every connection this run opened."""
+        self._adapter.cleanup_connections()

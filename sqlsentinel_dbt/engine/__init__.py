@@ -1,0 +1,1 @@
+"""Evaluate alerts: the status contract, selection, and the run loop."""

@@ -1,0 +1,55 @@
+"""Compile every enabled alert once, then pick the ones the selection asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlsentinel_dbt.config.loader import DeclaredAlert
+from sqlsentinel_dbt.dbt import CompiledQuery, DbtProject
+from sqlsentinel_dbt.engine.selection import Selectable, select
+from sqlsentinel_dbt.errors import CompileError
+
+
+@dataclass(frozen=True)
+class PlannedAlert:
+    """An alert ready to run: its compiled SQL, or why it could not be compiled."""
+
+    declared: DeclaredAlert
+    compiled: CompiledQuery | None = None
+    compile_error: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The alert's name."""
+        return self.declared.name
+
+    @property
+    def depends_on(self) -> frozenset[str]:
+        """Dbt nodes the alert reads, plus the node whose meta declares it."""
+        reads = self.compiled.depends_on if self.compiled else frozenset()
+        node = self.declared.node_id
+        return reads | {node} if node else reads
+
+
+def compile_alert(project: DbtProject, declared: DeclaredAlert) -> PlannedAlert:
+    """Compile one alert through dbt; a compile error is kept, not raised."""
+    try:
+        return PlannedAlert(declared, compiled=project.compile(declared.alert.query))
+    except CompileError as exc:
+        return PlannedAlert(declared, compile_error=f"compilation failed: {exc}")
+
+
+def plan_alerts(
+    project: DbtProject,
+    alerts: Sequence[DeclaredAlert],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> list[PlannedAlert]:
+    """Compile the enabled alerts and return the selected ones, in declaration order."""
+    planned = [compile_alert(project, a) for a in alerts if a.alert.enabled]
+    selectable = [
+        Selectable(p.name, frozenset(p.declared.alert.tags), p.depends_on) for p in planned
+    ]
+    chosen = set(select(selectable, include, exclude, project.select_nodes))
+    return [p for p in planned if p.name in chosen]

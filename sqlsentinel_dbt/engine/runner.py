@@ -1,0 +1,68 @@
+"""Run planned alerts concurrently on the warehouse; each failure stays with its alert."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlsentinel_dbt.dbt import QueryError, Warehouse
+from sqlsentinel_dbt.engine.contract import error_result, evaluate
+from sqlsentinel_dbt.engine.plan import PlannedAlert
+from sqlsentinel_dbt.engine.result import AlertResult, Status
+
+logger = logging.getLogger(__name__)
+OnResults = Callable[[PlannedAlert, list[AlertResult]], None]
+
+
+def run_planned(
+    plans: Sequence[PlannedAlert],
+    warehouse: Warehouse,
+    *,
+    threads: int,
+    on_results: OnResults | None = None,
+) -> list[AlertResult]:
+    """Evaluate every plan on `threads` connections; results come back in plan order."""
+    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="sentinel") as pool:
+        futures = [pool.submit(run_one, plan, warehouse) for plan in plans]
+        results: list[AlertResult] = []
+        for plan, future in zip(plans, futures, strict=True):
+            outcome = future.result()
+            if on_results is not None:
+                on_results(plan, outcome)
+            results += outcome
+    return results
+
+
+def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
+    """Evaluate one alert; never raises: any failure is an ERROR result for this alert."""
+    alert = plan.declared.alert
+    started_at = datetime.now(UTC)
+    clock = time.perf_counter()
+    base = AlertResult(alert.name, Status.ERROR, alert.severity, started_at=started_at)
+    if plan.compiled is None:
+        return [error_result(base, plan.compile_error or "not compiled")]
+    try:
+        fetched = warehouse.fetch(
+            plan.compiled.sql,
+            limit=alert.max_instances + 1,
+            timeout=alert.timeout,
+            name=f"sentinel:{alert.name}",
+        )
+    except QueryError as exc:
+        return [_timed(error_result(base, f"query failed: {exc}"), clock)]
+    except Exception as exc:  # isolation: one alert's surprise must not end the run
+        logger.exception("alert %s failed unexpectedly", alert.name)
+        return [_timed(error_result(base, f"{type(exc).__name__}: {exc}"), clock)]
+    return evaluate(alert, fetched, started_at=started_at, duration_ms=_elapsed_ms(clock))
+
+
+def _timed(result: AlertResult, clock: float) -> AlertResult:
+    return replace(result, duration_ms=_elapsed_ms(clock))
+
+
+def _elapsed_ms(clock: float) -> int:
+    return round((time.perf_counter() - clock) * 1000)

@@ -1,0 +1,27 @@
+"""The project's own exceptions; dbt's are wrapped into these at the dbt boundary."""
+
+from __future__ import annotations
+
+
+class SentinelError(Exception):
+    """Base of every error sqlsentinel raises on purpose."""
+
+
+class ConfigError(SentinelError):
+    """An alert declaration is invalid. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class ProjectError(SentinelError):
+    """The dbt project or profile could not be loaded or parsed."""
+
+
+class WarehouseError(SentinelError):
+    """The warehouse could not be reached or refused a statement of ours."""
+
+
+class CompileError(SentinelError):
+    """An alert query could not be compiled by dbt's Jinja."""

@@ -1,0 +1,72 @@
+"""`sentinel_alert_history`: one appended row per evaluated alert instance."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlsentinel_dbt.dbt import Warehouse
+from sqlsentinel_dbt.engine.result import AlertResult
+
+_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Who produced a batch of results: written beside every row."""
+
+    run_id: str
+    invocation_id: str
+    project_name: str
+    target_name: str
+
+
+class HistoryStore:
+    """Appends results to and reads them back from the history table."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+
+    def ensure(self) -> str:
+        """Create the sentinel schema and table when missing; return the table's name."""
+        return str(self._warehouse.run_macro("ensure_alert_history"))
+
+    def append(self, record: RunRecord, results: Sequence[AlertResult]) -> int:
+        """Insert one row per result, in bulk; return how many were written."""
+        if not results:
+            return 0
+        rows = [history_row(record, result) for result in results]
+        return int(self._warehouse.run_macro("insert_alert_history", rows=rows))
+
+    def read(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest rows first, of one alert or all; empty when no history exists yet."""
+        if not self._warehouse.run_macro("history_exists"):
+            return []
+        sql = self._warehouse.run_macro("select_alert_history_sql", alert_name=alert, limit=limit)
+        fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:history")
+        columns = [c.lower() for c in fetched.columns]
+        return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
+
+
+def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
+    """The column values of one history row."""
+    started = result.started_at.strftime(_TIMESTAMP_FORMAT) if result.started_at else None
+    return {
+        "run_id": record.run_id,
+        "invocation_id": record.invocation_id,
+        "project_name": record.project_name,
+        "target_name": record.target_name,
+        "alert_name": result.alert,
+        "alert_key": result.key,
+        "status": result.status.value,
+        "state": None,
+        "severity": result.severity.value,
+        "actual_value": result.actual_value,
+        "threshold": result.threshold,
+        "context": json.dumps(result.context, sort_keys=True, ensure_ascii=False),
+        "error": result.error,
+        "started_at": started,
+        "duration_ms": result.duration_ms,
+    }

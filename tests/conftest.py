@@ -1,0 +1,115 @@
+"""Shared fixtures: the `shop` fixture project built on real DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import psycopg2
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from sqlsentinel_dbt.cli import app
+from sqlsentinel_dbt.dbt import DbtArgs, dbt_build
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PG = {
+    "host": os.environ.get("PGHOST", "127.0.0.1"),
+    "port": int(os.environ.get("PGPORT", "5432")),
+    "user": os.environ.get("PGUSER", "postgres"),
+    "password": os.environ.get("PGPASSWORD", ""),
+    "dbname": os.environ.get("PGDATABASE", "test"),
+}
+
+
+def pytest_report_header() -> list[str]:
+    packages = ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb")
+    return ["versions: " + ", ".join(f"{p}=={version(p)}" for p in packages)]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A copied fixture project with a profile for one warehouse."""
+
+    root: Path
+    warehouse: str
+    schema: str
+
+    @property
+    def args(self) -> DbtArgs:
+        return DbtArgs(project_dir=str(self.root), profiles_dir=str(self.root))
+
+    def flags(self) -> list[str]:
+        return ["--project-dir", str(self.root), "--profiles-dir", str(self.root)]
+
+
+def make_project(base: Path, fixture: str, warehouse: str) -> Project:
+    """Copy `tests/fixtures/<fixture>` under `base` and write a profiles.yml for `warehouse`."""
+    root = base / f"{fixture}_{warehouse}"
+    shutil.copytree(FIXTURES / fixture, root)
+    name = yaml.safe_load((root / "dbt_project.yml").read_text())["profile"]
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    if warehouse == "duckdb":
+        output = {"type": "duckdb", "path": str(root / "warehouse.duckdb"), "schema": schema}
+    else:
+        output = {"type": "postgres", **PG, "schema": schema}
+    output["threads"] = 4
+    profile = {name: {"target": "ci", "outputs": {"ci": output}}}
+    (root / "profiles.yml").write_text(yaml.safe_dump(profile))
+    return Project(root, warehouse, schema)
+
+
+def drop_pg_schemas(prefix: str) -> None:
+    with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select nspname from pg_namespace where nspname like %s",
+            (prefix.replace("_", r"\_") + "%",),
+        )
+        for (schema,) in cur.fetchall():
+            cur.execute(f'drop schema "{schema}" cascade')
+
+
+@pytest.fixture(
+    scope="session", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def warehouse(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Project]:
+    """The shop project, built once per warehouse per session (dbt build: seeds + models)."""
+    project = make_project(tmp_path_factory.mktemp("shop"), "shop", warehouse)
+    dbt_build(project.args)
+    yield project
+    if warehouse == "postgres":
+        drop_pg_schemas(project.schema)
+
+
+@pytest.fixture
+def sentinel_schema(shop: Project) -> str:
+    """A fresh `sqlsentinel_schema` var value, so each test sees only its own history."""
+    return f"{shop.schema}_h{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:  # type: ignore[type-arg]
+        return json.loads(self.stdout)
+
+
+def cli(*args: str) -> CliResult:
+    """Run `sentinel ARGS` in-process, stdout and stderr apart."""
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return CliResult(result.exit_code, result.stdout, result.stderr)

@@ -1,0 +1,116 @@
+"""validate, list, compile, schema, and start-up failures (exit code 2)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import FIXTURES, Project, cli
+
+
+def test_compile_prints_sql_with_refs_vars_and_macros(shop: Project) -> None:
+    result = cli("compile", "region_revenue_low", *shop.flags())
+    assert result.exit_code == 0
+    assert "{{" not in result.stdout
+    assert f'"{shop.schema}"."region_revenue"' in result.stdout.replace("main.", "")
+    assert "when 'eu' then 250" in result.stdout
+
+
+def test_compile_unknown_alert_suggests_names(shop: Project) -> None:
+    result = cli("compile", "region_revenue", *shop.flags())
+    assert result.exit_code == 2
+    assert "Did you mean: region_revenue_low" in result.stderr
+
+
+def test_compile_error_exits_1(shop: Project) -> None:
+    result = cli("compile", "broken_jinja", *shop.flags())
+    assert (result.exit_code, "no_such_macro" in result.stderr) == (1, True)
+
+
+def test_validate_reports_compile_failures(shop: Project) -> None:
+    result = cli("validate", *shop.flags())
+    assert result.exit_code == 1
+    assert "11 alerts, 10 enabled, 9 compiled, 1 failed to compile" in result.stdout
+    assert "broken_jinja" in result.stderr
+
+
+def test_list_shows_declarations_and_dependencies(shop: Project) -> None:
+    listed = {a["name"]: a for a in cli("list", *shop.flags(), "-o", "json").json()["alerts"]}
+    assert "disabled_alert" not in listed
+    assert (
+        listed["orders_negative_amount"]["declared_in"]
+        == "models/sources.yml (meta of model.shop.stg_orders)"
+    )
+    assert listed["customers_without_email"]["depends_on"] == ["source.shop.crm.raw_customers"]
+    assert listed["region_revenue_low"]["depends_on"] == ["model.shop.region_revenue"]
+
+
+def test_bad_config_exits_2_and_runs_nothing(tmp_path: Path, shop: Project) -> None:
+    root = tmp_path / "bad"
+    shutil.copytree(shop.root, root, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
+    (root / "alerts" / "oops.yml").write_text(
+        "alerts:\n  - name: oops\n    query: select 1\n    sevrity: warn\n"
+    )
+    flags = ["--project-dir", str(root), "--profiles-dir", str(root)]
+    result = cli("dbt-run", *flags, "-o", "json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert (
+        "alerts/oops.yml: alert 'oops': unknown field 'sevrity'; did you mean 'severity'?"
+        in result.stderr
+    )
+
+
+def test_missing_project_exits_2() -> None:
+    result = cli("dbt-run", "--project-dir", "/nonexistent/project")
+    assert result.exit_code == 2
+    assert "dbt project error" in result.stderr and "/nonexistent/project" in result.stderr
+
+
+def test_unknown_target_exits_2(shop: Project) -> None:
+    result = cli("dbt-run", *shop.flags(), "--target", "no_such_target")
+    assert result.exit_code == 2
+    assert "no_such_target" in result.stderr
+
+
+def test_unreachable_warehouse_exits_2(tmp_path: Path) -> None:
+    root = tmp_path / "down"
+    shutil.copytree(FIXTURES / "shop", root)
+    output = {
+        "type": "postgres",
+        "host": "127.0.0.1",
+        "port": 1,
+        "user": "x",
+        "password": "",
+        "dbname": "x",
+        "schema": "s",
+        "threads": 1,
+    }
+    (root / "profiles.yml").write_text(
+        yaml.safe_dump({"shop": {"target": "ci", "outputs": {"ci": output}}})
+    )
+    result = cli(
+        "dbt-run",
+        "--project-dir",
+        str(root),
+        "--profiles-dir",
+        str(root),
+        "--select",
+        "orders_present",
+    )
+    assert result.exit_code == 2
+    assert "cannot reach the warehouse" in result.stderr
+
+
+def test_schema_validates_the_fixture_alert_files() -> None:
+    result = cli("schema")
+    schema = json.loads(result.stdout)
+    for path in (FIXTURES / "shop" / "alerts").rglob("*.y*ml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"alerts": [{"name": "x", "query": "q", "sevrity": "warn"}]}, schema)
