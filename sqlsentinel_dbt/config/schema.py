@@ -19,3 +19,19 @@ def alert_file_schema() -> dict[str, Any]:
 def alert_file_schema_json() -> str:
     """The schema as indented JSON text."""
     return json.dumps(alert_file_schema(), indent=2, sort_keys=False)
+
+
+def alert_fields_markdown() -> str:
+    """The alert fields as a Markdown table, for docs/alerts.md (a test keeps them equal)."""
+    from sqlsentinel_dbt.config.models import Alert
+
+    lines = ["| field | default | description |", "| --- | --- | --- |"]
+    for name, field in Alert.model_fields.items():
+        if field.is_required():
+            default = "required"
+        elif field.default_factory is not None:
+            default = f"`{json.dumps(field.default_factory())}`"  # type: ignore[call-arg]
+        else:
+            default = f"`{json.dumps(field.default, default=str)}`"
+        lines.append(f"| `{name}` | {default} | {field.description} |")
+    return "\n".join(lines) + "\n"
