@@ -32,7 +32,6 @@ class RunReport:
     invocation_id: str
     results: list[AlertResult]
     dry_run: bool
-    history_table: str | None
 
     def summary(self) -> dict[str, int]:
         """Counts of results by outcome."""
@@ -110,7 +109,8 @@ class Sentinel:
         warehouse = self.project.warehouse
         warehouse.check_connection()
         store = HistoryStore(warehouse)
-        table = None if dry_run else store.ensure()
+        if not dry_run:
+            store.ensure()
         results = run_planned(plans, warehouse, threads=self.project.threads, on_results=on_results)
         record = RunRecord(
             run_id=uuid.uuid4().hex,
@@ -120,7 +120,7 @@ class Sentinel:
         )
         if not dry_run:
             store.append(record, results)
-        return RunReport(record.run_id, record.invocation_id, results, dry_run, table)
+        return RunReport(record.run_id, record.invocation_id, results, dry_run)
 
     def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest history rows, of one alert or all."""

@@ -198,4 +198,4 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "context",
         "duration_ms",
     }
-    assert "Registered adapter" in result.stderr or result.stderr != ""
+    assert "Registered adapter" in result.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlsentinel_dbt.dbt.args import DbtArgs
-from sqlsentinel_dbt.dbt.session import DBT_LOCK, _dbt_message
+from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
 from sqlsentinel_dbt.errors import ProjectError
 
 
@@ -17,7 +17,7 @@ def dbt_build(args: DbtArgs) -> int:
     with DBT_LOCK:
         outcome = dbtRunner().invoke(["build", "--quiet", *args.to_cli()])
     if outcome.exception is not None:
-        raise ProjectError(f"dbt build failed: {_dbt_message(outcome.exception)}")
+        raise ProjectError(f"dbt build failed: {dbt_message(outcome.exception)}")
     results = list(getattr(outcome.result, "results", None) or [])
     failed = [r.node.name for r in results if str(r.status) in ("error", "fail")]
     if not outcome.success or failed:

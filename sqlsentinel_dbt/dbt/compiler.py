@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlsentinel_dbt.dbt.session import DBT_LOCK, _dbt_message
+from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
 from sqlsentinel_dbt.errors import CompileError
 
 
@@ -60,7 +60,7 @@ class QueryCompiler:
             try:
                 rendered = get_rendered(sql, self._context)
             except Exception as exc:  # dbt raises many kinds here; every one is the alert's fault
-                raise CompileError(_dbt_message(exc)) from exc
+                raise CompileError(dbt_message(exc)) from exc
             return CompiledQuery(rendered.strip(), frozenset(self._reads))
 
     def _recording(

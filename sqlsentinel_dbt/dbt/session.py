@@ -36,7 +36,7 @@ def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
         except ClickException as exc:  # dbt's flag parser rejects e.g. a missing --project-dir
             raise ProjectError(exc.format_message()) from exc
         except (DbtProjectError, DbtRuntimeError, DbtBaseException) as exc:
-            raise ProjectError(_dbt_message(exc)) from exc
+            raise ProjectError(dbt_message(exc)) from exc
     return config, adapter, manifest
 
 
@@ -81,7 +81,8 @@ def _parse(config: Any) -> Any:
     return manifest
 
 
-def _dbt_message(exc: BaseException) -> str:
+def dbt_message(exc: BaseException) -> str:
+    """A dbt exception's message without dbt's "Runtime Error" style header."""
     text = str(exc).strip()
     for prefix in ("Runtime Error", "Compilation Error", "Parsing Error"):
         text = text.removeprefix(prefix).strip()

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlsentinel_dbt.dbt.session import DBT_LOCK, _dbt_message
+from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
 from sqlsentinel_dbt.errors import SentinelError, WarehouseError
 
 
@@ -61,7 +61,7 @@ class Warehouse:
             if cancelled.is_set():
                 self._discard(connection)
                 raise QueryTimeout(f"cancelled after the {timeout:g}s timeout") from exc
-            raise QueryError(_dbt_message(exc)) from exc
+            raise QueryError(dbt_message(exc)) from exc
         finally:
             timer.cancel()
 
@@ -97,7 +97,7 @@ class Warehouse:
                 )
                 self._adapter.connections.rollback_if_open()
             except Exception as exc:
-                raise WarehouseError(f"{macro_name} failed: {_dbt_message(exc)}") from exc
+                raise WarehouseError(f"{macro_name} failed: {dbt_message(exc)}") from exc
         return result
 
     def close(self) -> None:

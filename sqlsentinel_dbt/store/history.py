@@ -29,9 +29,9 @@ class HistoryStore:
     def __init__(self, warehouse: Warehouse) -> None:
         self._warehouse = warehouse
 
-    def ensure(self) -> str:
-        """Create the sentinel schema and table when missing; return the table's name."""
-        return str(self._warehouse.run_macro("ensure_alert_history"))
+    def ensure(self) -> None:
+        """Create the sentinel schema and table when missing."""
+        self._warehouse.run_macro("ensure_alert_history")
 
     def append(self, record: RunRecord, results: Sequence[AlertResult]) -> int:
         """Insert one row per result, in bulk; return how many were written."""
