@@ -51,7 +51,13 @@ class Warehouse:
 
         def cancel() -> None:
             cancelled.set()
-            self._adapter.connections.cancel(connection)
+            # Some adapters cancel through a query of their own (PostgreSQL runs
+            # pg_terminate_backend), which needs a connection on this timer thread.
+            self._adapter.acquire_connection("sentinel:cancel")
+            try:
+                self._adapter.connections.cancel(connection)
+            finally:
+                self._adapter.release_connection()
 
         timer = threading.Timer(timeout, cancel)
         timer.start()
