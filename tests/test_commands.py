@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import FIXTURES, Project, cli
+from tests.conftest import FIXTURES, Project, cli, make_project
 
 
 def test_compile_prints_sql_with_refs_vars_and_macros(shop: Project) -> None:
@@ -114,3 +114,21 @@ def test_schema_validates_the_fixture_alert_files() -> None:
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"alerts": [{"name": "x", "query": "q", "sevrity": "warn"}]}, schema)
+
+
+def test_compiled_jinja_is_cached_but_rendered_fresh_each_time(shop: Project) -> None:
+    cache = shop.root / "target" / "sqlsentinel" / "jinja"
+    first = cli("compile", "revenue_below_target", *shop.flags(), "--vars", "revenue_target: 7")
+    cached = set(cache.iterdir())
+    second = cli("compile", "revenue_below_target", *shop.flags(), "--vars", "revenue_target: 9")
+    assert "sum(amount) < 7" in first.stdout
+    assert "sum(amount) < 9" in second.stdout  # the cache holds code, never output
+    assert cached and set(cache.iterdir()) == cached
+
+
+def test_compile_works_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "shop", "duckdb")
+    (project.root / "target").mkdir()
+    (project.root / "target" / "sqlsentinel").write_text("a file where the cache would go")
+    result = cli("compile", "revenue_below_target", *project.flags())
+    assert (result.exit_code, "sum(amount) < 1000" in result.stdout) == (0, True)

@@ -20,6 +20,8 @@ from sqlsentinel_dbt.config.models import Alert, AlertFile
 ALERT_DIR = "alerts"
 ALERT_FIELDS = sorted(Alert.model_fields)
 FILE_FIELDS = sorted(AlertFile.model_fields)
+# libyaml's loader when PyYAML was built with it: about ten times faster on big files.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _read_alert_file(path: Path, relative: str, problems: list[str]) -> list[Any
         problems.append(f"{relative}: not valid UTF-8 (byte {exc.start}); save it as UTF-8")
         return []
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         problems.append(f"{relative}: invalid YAML: {_yaml_problem(exc)}")
         return []
