@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlsentinel_dbt.config.schema import alert_fields_markdown
@@ -20,3 +21,15 @@ def test_history_columns_in_docs_match_the_macro() -> None:
         if line.strip().startswith("('"):
             column = line.strip()[2:].split("'", 1)[0]
             assert f"`{column}`" in documented, column
+
+
+def test_relative_links_in_readme_and_docs_point_at_files() -> None:
+    pages = [DOCS.parent / "README.md", *DOCS.glob("*.md")]
+    links = [
+        (page, target)
+        for page in pages
+        for target in re.findall(r"\]\(([^)#]+)\)", page.read_text())
+        if "://" not in target
+    ]
+    assert links, "no links found: the pattern is broken"
+    assert [(p.name, t) for p, t in links if not (p.parent / t).exists()] == []
