@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.plan import PlannedAlert, plan_alerts
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
+from sqlsentinel_dbt.engine.state import track_run
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
 
@@ -32,6 +34,8 @@ class RunReport:
     invocation_id: str
     results: list[AlertResult]
     dry_run: bool
+    missing: list[AlertResult] = field(default_factory=list)
+    """Known non-OK instances this run's results no longer contained, with their new state."""
 
     def summary(self) -> dict[str, int]:
         """Counts of results by outcome."""
@@ -53,6 +57,10 @@ class RunReport:
             "invocation_id": self.invocation_id,
             "dry_run": self.dry_run,
             "results": [r.to_json() for r in self.results],
+            "missing": [
+                {"alert": r.alert, "key": r.key, "state": r.state.state.value if r.state else None}
+                for r in self.missing
+            ],
             "summary": self.summary(),
         }
 
@@ -108,10 +116,15 @@ class Sentinel:
         """Evaluate planned alerts and, unless `dry_run`, append them to the history."""
         warehouse = self.project.warehouse
         warehouse.check_connection()
+        now = datetime.now(UTC)
         store = HistoryStore(warehouse)
         if not dry_run:
             store.ensure()
-        results = run_planned(plans, warehouse, threads=self.project.threads, on_results=on_results)
+        prior = store.latest_states([p.name for p in plans])
+        evaluated = run_planned(
+            plans, warehouse, threads=self.project.threads, on_results=on_results
+        )
+        tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
             run_id=uuid.uuid4().hex,
             invocation_id=self.project.invocation_id,
@@ -119,8 +132,10 @@ class Sentinel:
             target_name=self.project.target_name,
         )
         if not dry_run:
-            store.append(record, results)
-        return RunReport(record.run_id, record.invocation_id, results, dry_run)
+            store.append(record, tracked.results + tracked.missing)
+        return RunReport(
+            record.run_id, record.invocation_id, tracked.results, dry_run, tracked.missing
+        )
 
     def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest history rows, of one alert or all."""

@@ -35,7 +35,7 @@ def test_compile_error_exits_1(shop: Project) -> None:
 def test_validate_reports_compile_failures(shop: Project) -> None:
     result = cli("validate", *shop.flags())
     assert result.exit_code == 1
-    assert "11 alerts, 10 enabled, 9 compiled, 1 failed to compile" in result.stdout
+    assert "13 alerts, 12 enabled, 11 compiled, 1 failed to compile" in result.stdout
     assert "broken_jinja" in result.stderr
 
 

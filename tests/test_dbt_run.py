@@ -59,7 +59,9 @@ def test_every_kind_of_alert_gets_the_right_result(shop: Project, sentinel_schem
     assert "'MAYBE'" in results[("broken_status_value", None)]["error"]
     assert {r["status"] for k, r in results.items() if k[0].startswith("broken")} == {"ERROR"}
 
-    assert document["summary"] == {"total": 12, "alerting": 4, "ok": 4, "errors": 4}
+    cheap = results[("cheap_orders", None)]  # failing_rows: one order below 0
+    assert (cheap["status"], cheap["severity"], cheap["actual_value"]) == ("ALERT", "warn", 1)
+    assert document["summary"] == {"total": 16, "alerting": 5, "ok": 7, "errors": 4}
 
 
 def test_vars_and_env_vars_reach_the_queries(
@@ -148,6 +150,8 @@ def test_selection_by_dbt_node_selects_dependent_alerts(
         "orders_present",
         "revenue_below_target",
         "orders_negative_amount",
+        "busy_regions",
+        "cheap_orders",
     }
     assert selected("--select", "source:crm") == {"customers_without_email"}
     assert selected("--select", "tag:quality") == {
@@ -186,7 +190,14 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         f"{{sqlsentinel_schema: {sentinel_schema}}}",
     )
     document = json.loads(result.stdout)  # dbt's debug logs went to stderr, not stdout
-    assert set(document) == {"run_id", "invocation_id", "dry_run", "results", "summary"}
+    assert set(document) == {
+        "run_id",
+        "invocation_id",
+        "dry_run",
+        "results",
+        "missing",
+        "summary",
+    }
     assert set(document["results"][0]) == {
         "alert",
         "key",
@@ -194,6 +205,7 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "severity",
         "actual_value",
         "threshold",
+        "state",
         "error",
         "context",
         "duration_ms",

@@ -9,6 +9,8 @@
       ('alert_key', sqlsentinel.type_long_text()),
       ('status', dbt.type_string()),
       ('state', dbt.type_string()),
+      ('state_since', dbt.type_timestamp()),
+      ('state_count', dbt.type_bigint()),
       ('severity', dbt.type_string()),
       ('actual_value', sqlsentinel.type_double()),
       ('threshold', sqlsentinel.type_double()),

@@ -14,7 +14,12 @@ from rich.table import Table
 from sqlsentinel_dbt.cli.console import err, out
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 
-_STYLE = {Status.OK: "green", Status.ALERT: "bold red", Status.ERROR: "bold magenta"}
+_STYLE = {
+    Status.OK: "green",
+    Status.ALERT: "bold red",
+    Status.ERROR: "bold magenta",
+    Status.MISSING: "dim",
+}
 
 
 def print_json(document: Any) -> None:
@@ -31,6 +36,7 @@ def results_table(results: Sequence[AlertResult]) -> Table:
     table.add_column("Key", max_width=20, overflow="ellipsis", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Sev", no_wrap=True)
+    table.add_column("State", no_wrap=True)
     for column in ("Actual", "Threshold", "ms"):
         table.add_column(column, justify="right", no_wrap=True)
     if show_detail:
@@ -42,6 +48,7 @@ def results_table(results: Sequence[AlertResult]) -> Table:
             r.key or "",
             status,
             r.severity.value if r.status is not Status.OK else "",
+            r.state.state.value if r.state else "",
             _number(r.actual_value),
             _number(r.threshold),
             str(r.duration_ms),

@@ -55,7 +55,7 @@ def dbt_run(
     if output is o.OutputFormat.JSON:
         print_json(report.to_json())
     elif report.results:
-        print_results(report.results, report.summary(), dry_run)
+        print_results(report.results + report.missing, report.summary(), dry_run)
     else:
         err.print("No alerts selected.")
     gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)

@@ -57,3 +57,27 @@ Duration = Annotated[
         }
     ),
 ]
+
+
+def parse_repeat_interval(value: object) -> float | None:
+    """A duration, or None for `never`."""
+    if isinstance(value, str) and value.strip().lower() == "never":
+        return None
+    return parse_duration(value)
+
+
+RepeatInterval = Annotated[
+    float | None,
+    BeforeValidator(parse_repeat_interval),
+    PlainSerializer(
+        lambda s: "never" if s is None else format_duration(s), return_type=str, when_used="json"
+    ),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^((\d+(\.\d+)?(ms|s|m|h|d|w))+|never)$"},
+            ]
+        }
+    ),
+]

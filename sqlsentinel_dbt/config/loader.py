@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 from sqlsentinel_dbt.config.models import Alert, AlertFile
 
 ALERT_DIR = "alerts"
-ALERT_FIELDS = sorted(Alert.model_fields)
+ALERT_FIELDS = sorted(field.alias or name for name, field in Alert.model_fields.items())
 FILE_FIELDS = sorted(AlertFile.model_fields)
 # libyaml's loader when PyYAML was built with it: about ten times faster on big files.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

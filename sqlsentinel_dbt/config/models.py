@@ -9,7 +9,8 @@ from typing import Any
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sqlsentinel_dbt.config.duration import Duration
+from sqlsentinel_dbt.config.condition import Condition
+from sqlsentinel_dbt.config.duration import Duration, RepeatInterval
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
 
@@ -32,12 +33,20 @@ class OnNoData(StrEnum):
     OK = "ok"
     ALERT = "alert"
     ERROR = "error"
+    KEEP_LAST = "keep_last"
+
+
+class Mode(StrEnum):
+    """How the query's rows are read."""
+
+    STATUS = "status"
+    FAILING_ROWS = "failing_rows"
 
 
 class Alert(BaseModel):
     """One alert: a SQL query (full dbt Jinja) returning a `status` column, ALERT or OK."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = Field(
         pattern=NAME_PATTERN,
@@ -80,8 +89,49 @@ class Alert(BaseModel):
         ),
     )
     on_no_data: OnNoData = Field(
-        default=OnNoData.OK, description="What zero rows mean: `ok`, `alert` or `error`."
+        default=OnNoData.OK,
+        description=(
+            "What zero rows mean: `ok`, `alert`, `error`, or `keep_last` (every instance "
+            "keeps its state)."
+        ),
     )
+    mode: Mode = Field(
+        default=Mode.STATUS,
+        description=(
+            "`status`: rows carry a `status` column. `failing_rows`: the query returns "
+            "offending rows, as a dbt test does; `warn_if`/`error_if` judge their count."
+        ),
+    )
+    warn_if: Condition = Field(
+        default="!=0", description="`failing_rows` mode: the count fires at warn when this holds."
+    )
+    error_if: Condition = Field(
+        default="!=0",
+        description="`failing_rows` mode: the count fires at error (if severity is error).",
+    )
+    for_: Duration = Field(
+        default=0.0,
+        alias="for",
+        description="An instance stays pending this long before it fires (`10m`).",
+    )
+    for_evaluations: int = Field(
+        default=1,
+        ge=1,
+        description="An instance must be ALERT in this many evaluations in a row to fire.",
+    )
+    keep_firing_for: Duration = Field(
+        default=0.0, description="A firing instance that turns OK keeps firing this long."
+    )
+    missing_evaluations_to_resolve: int = Field(
+        default=2,
+        ge=1,
+        description="A firing key absent from this many results in a row resolves.",
+    )
+    repeat_interval: RepeatInterval = Field(
+        default=14400.0,
+        description="Notify again while still firing after this long (`4h`), or `never`.",
+    )
+    send_resolved: bool = Field(default=True, description="Notify when an instance resolves.")
     max_instances: int = Field(
         default=1000,
         ge=1,

@@ -25,13 +25,10 @@ def alert_fields_markdown() -> str:
     """The alert fields as a Markdown table, for docs/alerts.md (a test keeps them equal)."""
     from sqlsentinel_dbt.config.models import Alert
 
+    defaults = Alert(name="x", query="x").model_dump(mode="json", by_alias=True)
     lines = ["| field | default | description |", "| --- | --- | --- |"]
     for name, field in Alert.model_fields.items():
-        if field.is_required():
-            default = "required"
-        elif field.default_factory is not None:
-            default = f"`{json.dumps(field.default_factory())}`"  # type: ignore[call-arg]
-        else:
-            default = f"`{json.dumps(field.default, default=str)}`"
-        lines.append(f"| `{name}` | {default} | {field.description} |")
+        label = field.alias or name
+        default = "required" if field.is_required() else f"`{json.dumps(defaults[label])}`"
+        lines.append(f"| `{label}` | {default} | {field.description} |")
     return "\n".join(lines) + "\n"

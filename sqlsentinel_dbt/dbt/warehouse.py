@@ -44,8 +44,11 @@ class Warehouse:
         except QueryError as exc:
             raise WarehouseError(f"cannot reach the warehouse: {exc}") from exc
 
-    def fetch(self, sql: str, *, limit: int, timeout: float, name: str) -> QueryResult:
-        """Run `sql`, return its columns and at most `limit` rows; cancel it after `timeout` s."""
+    def fetch(self, sql: str, *, limit: int | None, timeout: float, name: str) -> QueryResult:
+        """Run `sql`, return its columns and at most `limit` rows (None: all of them).
+
+        The query is cancelled on the warehouse after `timeout` seconds.
+        """
         connection = self._adapter.acquire_connection(name)
         cancelled = threading.Event()
 
@@ -71,12 +74,13 @@ class Warehouse:
         finally:
             timer.cancel()
 
-    def _fetch(self, sql: str, limit: int) -> QueryResult:
+    def _fetch(self, sql: str, limit: int | None) -> QueryResult:
         connections = self._adapter.connections
         if hasattr(connections, "add_query"):
             _, cursor = connections.add_query(sql, auto_begin=True)
             columns = [str(col[0]) for col in cursor.description or []]
-            rows = [tuple(row) for row in cursor.fetchmany(limit)] if columns else []
+            fetched = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+            rows = [tuple(row) for row in fetched] if columns else []
             connections.rollback_if_open()  # alerts only read; end the transaction
             return QueryResult(columns, rows)
         # Adapters without a DB-API cursor (BigQuery) go through agate.

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlsentinel_dbt.config.condition import bound, holds
 from sqlsentinel_dbt.config.models import Alert, OnNoData, Severity
 from sqlsentinel_dbt.dbt import QueryResult
 from sqlsentinel_dbt.engine.result import AlertResult, Status
@@ -78,11 +79,52 @@ def _column_index(columns: list[str]) -> dict[str, int]:
 
 
 def _no_data(alert: Alert, base: AlertResult) -> AlertResult:
+    base = replace(base, no_data=True)
     if alert.on_no_data is OnNoData.ALERT:
         return replace(base, status=Status.ALERT, context={"no_data": True})
     if alert.on_no_data is OnNoData.ERROR:
         return error_result(base, "the query returned no rows (on_no_data: error)")
-    return base
+    return base  # ok; keep_last is applied by the state machine
+
+
+def failing_rows_sql(sql: str) -> str:
+    """Wrap a `failing_rows` query so the warehouse counts its rows, as dbt does for tests."""
+    # The newline keeps a trailing `-- comment` in the user's SQL from eating the `)`.
+    return f"select count(*) as failures from (\n{sql}\n) as sentinel_failing_rows"
+
+
+def evaluate_failing_rows(
+    alert: Alert, result: QueryResult, *, started_at: datetime, duration_ms: int
+) -> list[AlertResult]:
+    """One result from the count of failing rows, judged by `error_if` then `warn_if`."""
+    base = AlertResult(
+        alert=alert.name,
+        status=Status.OK,
+        severity=alert.severity,
+        started_at=started_at,
+        duration_ms=duration_ms,
+    )
+    try:
+        failures = to_number(result.rows[0][0], "failures") if result.rows else None
+    except ValueProblem as exc:
+        return [error_result(base, str(exc))]
+    if failures is None:
+        return [error_result(base, "the failing-rows count came back empty")]
+    checks = [(Severity.WARN, alert.warn_if)]
+    if alert.severity is Severity.ERROR:
+        checks.insert(0, (Severity.ERROR, alert.error_if))
+    for severity, condition in checks:
+        if holds(condition, failures):
+            return [
+                replace(
+                    base,
+                    status=Status.ALERT,
+                    severity=severity,
+                    actual_value=failures,
+                    threshold=bound(condition),
+                )
+            ]
+    return [replace(base, actual_value=failures, threshold=bound(checks[0][1]))]
 
 
 def _key_columns(alert: Alert, index: dict[str, int], row_count: int) -> list[str]:

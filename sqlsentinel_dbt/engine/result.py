@@ -16,6 +16,33 @@ class Status(StrEnum):
     OK = "OK"
     ALERT = "ALERT"
     ERROR = "ERROR"
+    MISSING = "MISSING"
+    """A known instance whose key this run's result did not contain."""
+
+
+class State(StrEnum):
+    """Where an alert instance stands (SEMANTICS.md §2)."""
+
+    OK = "ok"
+    PENDING = "pending"
+    FIRING = "firing"
+    RECOVERING = "recovering"
+
+    @property
+    def active(self) -> bool:
+        """Firing as far as notifications go: FIRING, or RECOVERING (still firing)."""
+        return self in (State.FIRING, State.RECOVERING)
+
+
+@dataclass(frozen=True)
+class InstanceState:
+    """An instance's state, when it entered it, and the count that state keeps."""
+
+    state: State
+    since: datetime
+    count: int = 0
+    """ALERT evaluations so far while PENDING; absent evaluations in a row while FIRING."""
+    severity: Severity = Severity.ERROR
 
 
 @dataclass(frozen=True)
@@ -32,6 +59,9 @@ class AlertResult:
     error: str | None = None
     started_at: datetime | None = None
     duration_ms: int = 0
+    no_data: bool = False
+    state: InstanceState | None = None
+    """The instance's state after this evaluation; None when it was not advanced (errors)."""
 
     def fails(self, fail_on: Severity | None) -> bool:
         """True if this result should fail a run gated at `fail_on` (None: only errors fail)."""
@@ -52,6 +82,7 @@ class AlertResult:
             "severity": self.severity.value,
             "actual_value": self.actual_value,
             "threshold": self.threshold,
+            "state": self.state.state.value if self.state else None,
             "error": self.error,
             "context": self.context,
             "duration_ms": self.duration_ms,

@@ -9,8 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from sqlsentinel_dbt.config.models import Mode
 from sqlsentinel_dbt.dbt import QueryError, Warehouse
-from sqlsentinel_dbt.engine.contract import error_result, evaluate
+from sqlsentinel_dbt.engine.contract import (
+    error_result,
+    evaluate,
+    evaluate_failing_rows,
+    failing_rows_sql,
+)
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 
@@ -45,9 +51,11 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
     base = AlertResult(alert.name, Status.ERROR, alert.severity, started_at=started_at)
     if plan.compiled is None:
         return [error_result(base, plan.compile_error or "not compiled")]
+    failing_rows = alert.mode is Mode.FAILING_ROWS
+    sql = failing_rows_sql(plan.compiled.sql) if failing_rows else plan.compiled.sql
     try:
         fetched = warehouse.fetch(
-            plan.compiled.sql,
+            sql,
             limit=alert.max_instances + 1,
             timeout=alert.timeout,
             name=f"sentinel:{alert.name}",
@@ -57,7 +65,8 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
     except Exception as exc:  # isolation: one alert's surprise must not end the run
         logger.exception("alert %s failed unexpectedly", alert.name)
         return [_timed(error_result(base, f"{type(exc).__name__}: {exc}"), clock)]
-    return evaluate(alert, fetched, started_at=started_at, duration_ms=_elapsed_ms(clock))
+    judge = evaluate_failing_rows if failing_rows else evaluate
+    return judge(alert, fetched, started_at=started_at, duration_ms=_elapsed_ms(clock))
 
 
 def _timed(result: AlertResult, clock: float) -> AlertResult:

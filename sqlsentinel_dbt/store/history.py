@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.dbt import Warehouse
-from sqlsentinel_dbt.engine.result import AlertResult
+from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State
+from sqlsentinel_dbt.engine.state import Key
 
 _TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -40,6 +43,19 @@ class HistoryStore:
         rows = [history_row(record, result) for result in results]
         return int(self._warehouse.run_macro("insert_alert_history", rows=rows))
 
+    def latest_states(self, alert_names: Sequence[str]) -> dict[str, dict[Key, InstanceState]]:
+        """The last state of every instance, per alert, that is not OK (absent means OK)."""
+        if not alert_names or not self._warehouse.run_macro("history_exists"):
+            return {}
+        sql = self._warehouse.run_macro("select_latest_states_sql", alert_names=list(alert_names))
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:state")
+        states: dict[str, dict[Key, InstanceState]] = {}
+        for name, key, state, since, count, severity in fetched.rows:
+            states.setdefault(name, {})[key] = InstanceState(
+                State(state), _as_utc(since), int(count or 0), Severity(severity)
+            )
+        return states
+
     def read(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest rows first, of one alert or all; empty when no history exists yet."""
         if not self._warehouse.run_macro("history_exists"):
@@ -53,6 +69,7 @@ class HistoryStore:
 def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
     """The column values of one history row."""
     started = result.started_at.strftime(_TIMESTAMP_FORMAT) if result.started_at else None
+    state = result.state
     return {
         "run_id": record.run_id,
         "invocation_id": record.invocation_id,
@@ -61,7 +78,9 @@ def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
         "alert_name": result.alert,
         "alert_key": result.key,
         "status": result.status.value,
-        "state": None,
+        "state": state.state.value if state else None,
+        "state_since": state.since.strftime(_TIMESTAMP_FORMAT) if state else None,
+        "state_count": state.count if state else None,
         "severity": result.severity.value,
         "actual_value": result.actual_value,
         "threshold": result.threshold,
@@ -70,3 +89,9 @@ def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
         "started_at": started,
         "duration_ms": result.duration_ms,
     }
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """Timestamps are stored as UTC without a zone; some drivers hand back text."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

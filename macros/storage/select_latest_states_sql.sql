@@ -1,0 +1,24 @@
+{#- SQL reading the newest state of every instance of the named alerts that is not OK. Rows
+    without a state (errors) are skipped, so an error keeps the state before it. -#}
+{% macro select_latest_states_sql(alert_names) %}
+  {%- set relation = sqlsentinel.history_relation() -%}
+  {%- set escape = adapter.dispatch('escape_single_quotes', 'dbt') -%}
+  {%- set sql -%}
+    select alert_name, alert_key, state, state_since, state_count, severity
+    from (
+      select alert_name, alert_key, state, state_since, state_count, severity,
+             row_number() over (
+               partition by alert_name, alert_key order by started_at desc
+             ) as sentinel_recency
+      from {{ relation }}
+      where state is not null
+        and alert_name in (
+          {%- for name in alert_names -%}
+            '{{ escape(name) }}'{{ ", " if not loop.last }}
+          {%- endfor -%}
+        )
+    ) as latest
+    where sentinel_recency = 1 and state <> 'ok'
+  {%- endset -%}
+  {{ return(sql) }}
+{% endmacro %}

@@ -1,0 +1,69 @@
+"""The state machine against golden fixtures (tests/golden/state_machine.yml)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sqlsentinel_dbt.config.models import Alert, Severity
+from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
+from sqlsentinel_dbt.engine.state import Key, track
+
+CASES = yaml.safe_load((Path(__file__).parent / "golden" / "state_machine.yml").read_text())
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+STATUS = {"ALERT": Status.ALERT, "WARN": Status.ALERT, "OK": Status.OK}
+
+
+def results_of(alert: Alert, raw: Any, now: datetime) -> list[AlertResult]:
+    base = AlertResult(alert.name, Status.OK, Severity.ERROR, started_at=now)
+    if raw == "ERROR":
+        return [AlertResult(alert.name, Status.ERROR, Severity.ERROR, error="boom")]
+    if raw == "NODATA":
+        return [AlertResult(alert.name, Status.OK, Severity.ERROR, no_data=True)]
+    return [
+        AlertResult(
+            base.alert,
+            STATUS[value],
+            Severity.WARN if value == "WARN" else Severity.ERROR,
+            key=None if key == "_" else key,
+        )
+        for key, value in raw.items()
+    ]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_golden_sequence(case: dict[str, Any]) -> None:
+    alert = Alert(name="golden", query="select 1", **case["alert"])
+    history: dict[Key, InstanceState] = {}  # what the history table's latest rows say
+    for step, run in enumerate(case["runs"]):
+        now = START + timedelta(minutes=run["at"])
+        tracked = track(alert, history, results_of(alert, run["results"], now), now)
+        for result in tracked.results + tracked.missing:
+            if result.state is not None:
+                history[result.key] = result.state
+        states = {("_" if k is None else k): s.state.value for k, s in history.items()}
+        expected = {str(k): v for k, v in run["expect"].items()}
+        assert {k: states.get(k, "ok") for k in expected} == expected, f"run {step}"
+        missing = sorted(r.key or "_" for r in tracked.missing)
+        assert missing == sorted(run.get("missing", [])), f"run {step}"
+        assert all(r.status is Status.MISSING for r in tracked.missing)
+
+
+def test_errors_carry_no_state_so_history_keeps_the_last_one() -> None:
+    alert = Alert(name="a", query="select 1")
+    prior = {None: InstanceState(State.FIRING, START)}
+    tracked = track(alert, prior, results_of(alert, "ERROR", START), START)
+    assert [r.state for r in tracked.results] == [None]
+
+
+def test_firing_instance_keeps_its_since_and_severity_of_the_row() -> None:
+    alert = Alert(name="a", query="select 1")
+    first = track(alert, {}, results_of(alert, {"_": "WARN"}, START), START).results[0]
+    assert first.state == InstanceState(State.FIRING, START, 0, Severity.WARN)
+    later = START + timedelta(hours=1)
+    again = track(alert, {None: first.state}, results_of(alert, {"_": "ALERT"}, later), later)
+    assert again.results[0].state == InstanceState(State.FIRING, START, 0, Severity.ERROR)
