@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlsentinel_dbt.config.loader import DeclaredAlert, load_alerts
 from sqlsentinel_dbt.config.models import Severity
+from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.plan import PlannedAlert, plan_alerts
 from sqlsentinel_dbt.engine.result import AlertResult, Status
@@ -68,20 +68,21 @@ class RunReport:
 class Sentinel:
     """A dbt project with its alerts loaded and validated."""
 
-    def __init__(self, project: DbtProject, alerts: list[DeclaredAlert]) -> None:
+    def __init__(self, project: DbtProject, config: ProjectConfig) -> None:
         self.project = project
-        self.alerts = alerts
+        self.config = config
+        self.alerts = config.alerts
 
     @classmethod
     def open(cls, args: DbtArgs) -> Sentinel:
         """Parse the dbt project and load its alerts; raises ProjectError or ConfigError."""
         project = DbtProject.open(args, package_root())
         try:
-            alerts = load_alerts(project.root, project.meta_alerts())
+            config = load_config(project.root, project.meta_alerts())
         except Exception:
             project.close()
             raise
-        return cls(project, alerts)
+        return cls(project, config)
 
     def __enter__(self) -> Sentinel:
         return self

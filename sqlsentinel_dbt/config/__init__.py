@@ -1,6 +1,7 @@
 """Alert declarations: the pydantic models, YAML and dbt-meta loading, JSON Schema."""
 
+from sqlsentinel_dbt.config.files import AlertFile
 from sqlsentinel_dbt.config.loader import DeclaredAlert, load_alerts
-from sqlsentinel_dbt.config.models import Alert, AlertFile, OnNoData, Severity
+from sqlsentinel_dbt.config.models import Alert, OnNoData, Severity
 
 __all__ = ["Alert", "AlertFile", "DeclaredAlert", "OnNoData", "Severity", "load_alerts"]

@@ -15,11 +15,10 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sqlsentinel_dbt.config.models import Alert, AlertFile
+from sqlsentinel_dbt.config.models import Alert
 
 ALERT_DIR = "alerts"
 ALERT_FIELDS = sorted(field.alias or name for name, field in Alert.model_fields.items())
-FILE_FIELDS = sorted(AlertFile.model_fields)
 # libyaml's loader when PyYAML was built with it: about ten times faster on big files.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -59,20 +58,28 @@ def load_alerts(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> list[Dec
 
     Raises `ConfigError` listing every problem, each naming the file, the alert and the field.
     """
-    from sqlsentinel_dbt.errors import ConfigError
+    from sqlsentinel_dbt.config.project import load_config
 
-    problems: list[str] = []
+    return load_config(project_root, meta).alerts
+
+
+def validate_alerts(
+    documents: Sequence[tuple[str, dict[str, Any]]],
+    meta: Sequence[MetaAlerts],
+    problems: list[str],
+) -> list[DeclaredAlert]:
+    """The alerts of read alert files and of node meta; problems are appended, not raised."""
     declared: list[DeclaredAlert] = []
-    for path in alert_files(project_root):
-        relative = path.relative_to(project_root).as_posix()
-        raw_items = _read_alert_file(path, relative, problems)
-        declared += _validate_items(raw_items, relative, None, problems)
+    for relative, document in documents:
+        items = document.get("alerts") or []
+        if not isinstance(items, list):
+            problems.append(f"{relative}: `alerts` must be a list of alerts")
+            continue
+        declared += _validate_items(items, relative, None, problems)
     for block in meta:
         items = _meta_items(block, problems)
         declared += _validate_items(items, block.path, block.node_id, problems)
     problems += _duplicate_names(declared)
-    if problems:
-        raise ConfigError(problems)
     return declared
 
 
@@ -84,32 +91,31 @@ def alert_files(project_root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
 
 
-def _read_alert_file(path: Path, relative: str, problems: list[str]) -> list[Any]:
+def read_document(
+    path: Path, relative: str, allowed: Sequence[str], problems: list[str]
+) -> dict[str, Any]:
+    """A YAML file as a mapping with only `allowed` top-level keys; {} after a problem."""
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(f"{relative}: not valid UTF-8 (byte {exc.start}); save it as UTF-8")
-        return []
+        return {}
     try:
         document = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         problems.append(f"{relative}: invalid YAML: {_yaml_problem(exc)}")
-        return []
+        return {}
     if document is None:
-        return []
+        return {}
     if not isinstance(document, dict):
-        problems.append(f"{relative}: the file must be a mapping with an `alerts:` list")
-        return []
+        problems.append(f"{relative}: the file must be a mapping of {', '.join(allowed)}")
+        return {}
     for key in document:
-        if key not in FILE_FIELDS:
+        if key not in allowed:
             problems.append(
-                f"{relative}: unknown top-level key {key!r}{_suggest(key, FILE_FIELDS)}"
+                f"{relative}: unknown top-level key {key!r}{suggest(str(key), list(allowed))}"
             )
-    items = document.get("alerts") or []
-    if not isinstance(items, list):
-        problems.append(f"{relative}: `alerts` must be a list of alerts")
-        return []
-    return items
+    return document
 
 
 def _meta_items(block: MetaAlerts, problems: list[str]) -> list[Any]:
@@ -134,7 +140,9 @@ def _validate_items(
         try:
             valid.append(DeclaredAlert(Alert.model_validate(item), path, node_id))
         except ValidationError as exc:
-            problems += [f"{where}: {label}: {_field_problem(e)}" for e in exc.errors()]
+            problems += [
+                f"{where}: {label}: {field_problem(e, ALERT_FIELDS)}" for e in exc.errors()
+            ]
     return valid
 
 
@@ -145,11 +153,12 @@ def _alert_label(item: Any, index: int) -> str:
     return f"alert #{index + 1}"
 
 
-def _field_problem(error: ErrorDetails) -> str:
-    field = ".".join(str(part) for part in error["loc"]) or "(alert)"
+def field_problem(error: ErrorDetails, allowed: list[str], skip: int = 0) -> str:
+    """One pydantic error as a sentence naming the field; `skip` drops union tags from it."""
+    field = ".".join(str(part) for part in error["loc"][skip:]) or "(alert)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown field {field!r}{_suggest(field, ALERT_FIELDS)}"
+        return f"unknown field {field!r}{suggest(field, allowed)}"
     if kind == "missing":
         return f"field {field!r} is required"
     message = error["msg"].removeprefix("Value error, ")
@@ -158,7 +167,8 @@ def _field_problem(error: ErrorDetails) -> str:
     return f"field {field!r}: {message} (got {_short(error.get('input'))})"
 
 
-def _suggest(word: str, choices: list[str]) -> str:
+def suggest(word: str, choices: list[str]) -> str:
+    """`; did you mean 'x'? Allowed: ...`, for an unknown word."""
     close = difflib.get_close_matches(word, choices, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"{hint} Allowed: {', '.join(choices)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,6 +41,13 @@ class Mode(StrEnum):
 
     STATUS = "status"
     FAILING_ROWS = "failing_rows"
+
+
+GroupLabel = Literal["alert", "key"]
+
+
+def _per_alert() -> list[GroupLabel]:
+    return ["alert"]
 
 
 class Alert(BaseModel):
@@ -132,6 +139,15 @@ class Alert(BaseModel):
         description="Notify again while still firing after this long (`4h`), or `never`.",
     )
     send_resolved: bool = Field(default=True, description="Notify when an instance resolves.")
+    notify: list[str] = Field(
+        default_factory=list,
+        description="Channel names to notify, on top of the channels routes pick.",
+    )
+    group_by: list[GroupLabel] = Field(
+        default_factory=_per_alert,
+        min_length=1,
+        description="`[alert]`: one notification per alert; `[alert, key]`: per instance.",
+    )
     max_instances: int = Field(
         default=1000,
         ge=1,
@@ -161,11 +177,3 @@ class Alert(BaseModel):
             if not re.fullmatch(NAME_PATTERN, tag):
                 raise ValueError(f"tag {tag!r} must be letters, digits, `_` or `-`")
         return value
-
-
-class AlertFile(BaseModel):
-    """An `alerts/**/*.yml` file inside the dbt project."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    alerts: list[Alert] = Field(default_factory=list, description="The alerts in this file.")

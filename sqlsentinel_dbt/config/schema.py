@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlsentinel_dbt.config.models import AlertFile
+from sqlsentinel_dbt.config.files import AlertFile
 
 SCHEMA_ID = "https://sqlsentinel.dev/schema/alerts.json"
 

@@ -1,0 +1,127 @@
+"""Notification channels and routes, declared once and referenced by name from alerts.
+
+Channels are a discriminated union on `type`. Every setting that can hold a credential
+(URLs included: a Slack webhook URL is one) is a `SecretStr`, so it never shows up in a
+repr, a log line or a JSON dump; its `{{ env_var(...) }}` is rendered at send time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from sqlsentinel_dbt.config.duration import Duration
+from sqlsentinel_dbt.config.models import NAME_PATTERN, Severity
+
+
+class _Channel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field(pattern=NAME_PATTERN, description="Unique name, used in `notify:`.")
+    timeout: Duration = Field(default=10.0, gt=0, description="Timeout of one request.")
+    max_per_message: int = Field(
+        default=20, ge=1, description="Alert groups packed into one message at most."
+    )
+
+
+class WebhookChannel(_Channel):
+    """POSTs a versioned JSON document, signed with HMAC-SHA256 when a secret is set."""
+
+    type: Literal["webhook"] = Field(description="`webhook`.")
+    url: SecretStr = Field(description="Where to POST. May use `{{ env_var('X') }}`.")
+    headers: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Extra HTTP headers (values may use env_var)."
+    )
+    signing_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for the `X-Sentinel-Signature` HMAC-SHA256 header.",
+    )
+
+
+class SlackChannel(_Channel):
+    """Slack, through an incoming webhook or a bot token (`chat.postMessage`)."""
+
+    type: Literal["slack"] = Field(description="`slack`.")
+    webhook_url: SecretStr | None = Field(default=None, description="Incoming webhook URL.")
+    token: SecretStr | None = Field(default=None, description="Bot token (`xoxb-...`).")
+    channel: str | None = Field(default=None, description="Channel id or name, with a token.")
+    base_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL.")
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> SlackChannel:
+        if (self.webhook_url is None) == (self.token is None):
+            raise ValueError("set exactly one of `webhook_url` or `token`")
+        if self.token is not None and not self.channel:
+            raise ValueError("a `token` needs a `channel` to post to")
+        return self
+
+
+class EmailChannel(_Channel):
+    """SMTP, with STARTTLS or SSL and optional login; HTML and plain-text parts."""
+
+    type: Literal["email"] = Field(description="`email`.")
+    host: str = Field(description="SMTP server host.")
+    port: int = Field(default=587, description="SMTP port (587 STARTTLS, 465 SSL).")
+    security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="`starttls`, `ssl`, or `none` (local relays only)."
+    )
+    username: SecretStr | None = Field(default=None, description="SMTP login.")
+    password: SecretStr | None = Field(default=None, description="SMTP password.")
+    sender: str = Field(alias="from", description="The From address.")
+    to: list[str] = Field(min_length=1, description="Recipients.")
+
+
+class PagerDutyChannel(_Channel):
+    """PagerDuty Events API v2: trigger, and a real resolve, one `dedup_key` per group."""
+
+    type: Literal["pagerduty"] = Field(description="`pagerduty`.")
+    routing_key: SecretStr = Field(description="Integration (routing) key.")
+    url: str = Field(
+        default="https://events.pagerduty.com/v2/enqueue", description="Events API URL."
+    )
+    max_per_message: int = Field(default=1, ge=1, le=1, description="Always one event.")
+
+
+class TeamsChannel(_Channel):
+    """Microsoft Teams incoming webhook or workflow, with an Adaptive Card."""
+
+    type: Literal["teams"] = Field(description="`teams`.")
+    webhook_url: SecretStr = Field(description="Incoming webhook or workflow URL.")
+
+
+CHANNEL_TYPES: dict[str, type[_Channel]] = {
+    "webhook": WebhookChannel,
+    "slack": SlackChannel,
+    "email": EmailChannel,
+    "pagerduty": PagerDutyChannel,
+    "teams": TeamsChannel,
+}
+
+Channel = Annotated[
+    WebhookChannel | SlackChannel | EmailChannel | PagerDutyChannel | TeamsChannel,
+    Field(discriminator="type"),
+]
+
+
+class RouteMatch(BaseModel):
+    """What a route matches; every given condition must hold, none given matches all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Severity | None = Field(default=None, description="Alert severity.")
+    tags: list[str] = Field(default_factory=list, description="Any of these tags.")
+    owner: str | None = Field(default=None, description="The alert's owner.")
+    alert: str | None = Field(default=None, description="Alert name, glob patterns allowed.")
+
+
+class Route(BaseModel):
+    """Sends matching alerts to channels; the first match wins unless `continue: true`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    match: RouteMatch = Field(default_factory=RouteMatch, description="Conditions.")
+    notify: list[str] = Field(min_length=1, description="Channel names.")
+    continue_: bool = Field(
+        default=False, alias="continue", description="Keep matching later routes."
+    )

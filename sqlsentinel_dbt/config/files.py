@@ -1,0 +1,44 @@
+"""The two kinds of file sqlsentinel reads in a dbt project: alert files and `sentinel.yml`."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sqlsentinel_dbt.config.channels import Channel, Route
+from sqlsentinel_dbt.config.duration import Duration
+from sqlsentinel_dbt.config.models import Alert
+
+
+class AlertFile(BaseModel):
+    """An `alerts/**/*.yml` file inside the dbt project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alerts: list[Alert] = Field(default_factory=list, description="The alerts in this file.")
+    channels: list[Channel] = Field(
+        default_factory=list, description="Notification channels, referenced by name."
+    )
+    routes: list[Route] = Field(
+        default_factory=list, description="Which alerts go to which channels."
+    )
+
+
+class SentinelFile(BaseModel):
+    """`sentinel.yml` beside `dbt_project.yml`: project-wide notification settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channels: list[Channel] = Field(
+        default_factory=list, description="Notification channels, referenced by name."
+    )
+    routes: list[Route] = Field(
+        default_factory=list, description="Which alerts go to which channels."
+    )
+    max_notification_age: Duration = Field(
+        default=86400.0,
+        gt=0,
+        description="A notification still undelivered after this long is dead-lettered.",
+    )
+    retry_budget: Duration = Field(
+        default=120.0, gt=0, description="Time one run spends retrying one message."
+    )

@@ -1,0 +1,159 @@
+"""Everything sqlsentinel reads from a dbt project: alerts, channels, routes, settings.
+
+Alert files (`alerts/**/*.yml`) may hold `alerts`, `channels` and `routes`; `sentinel.yml`
+beside `dbt_project.yml` holds `channels`, `routes` and project-wide settings. Every
+problem in any of them is collected before one `ConfigError` is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from sqlsentinel_dbt.config.channels import CHANNEL_TYPES, Channel, Route
+from sqlsentinel_dbt.config.files import AlertFile, SentinelFile
+from sqlsentinel_dbt.config.loader import (
+    DeclaredAlert,
+    MetaAlerts,
+    alert_files,
+    field_problem,
+    read_document,
+    suggest,
+    validate_alerts,
+)
+
+SENTINEL_FILE = "sentinel.yml"
+_CHANNEL = TypeAdapter[Channel](Channel)
+_SETTINGS = [n for n in SentinelFile.model_fields if n not in ("channels", "routes")]
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A dbt project's validated sqlsentinel configuration."""
+
+    alerts: list[DeclaredAlert]
+    channels: dict[str, Channel] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+    settings: SentinelFile = field(default_factory=SentinelFile)
+
+
+def load_config(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> ProjectConfig:
+    """Read and validate the project's alert files, node meta and `sentinel.yml`.
+
+    Raises `ConfigError` listing every problem, each naming its file, item and field.
+    """
+    from sqlsentinel_dbt.errors import ConfigError
+
+    problems: list[str] = []
+    documents = [
+        (relative, read_document(path, relative, list(AlertFile.model_fields), problems))
+        for path in alert_files(project_root)
+        for relative in [path.relative_to(project_root).as_posix()]
+    ]
+    settings_path = project_root / SENTINEL_FILE
+    if settings_path.is_file():
+        allowed = list(SentinelFile.model_fields)
+        documents.append(
+            (SENTINEL_FILE, read_document(settings_path, SENTINEL_FILE, allowed, problems))
+        )
+    alerts = validate_alerts([d for d in documents if d[0] != SENTINEL_FILE], meta, problems)
+    channels = _channels(documents, problems)
+    routes = _routes(documents, problems)
+    settings = _settings(documents, problems)
+    problems += _unknown_channels(alerts, routes, list(channels))
+    if problems:
+        raise ConfigError(problems)
+    return ProjectConfig(alerts, channels, routes, settings)
+
+
+def _items(document: dict[str, Any], key: str, relative: str, problems: list[str]) -> list[Any]:
+    items = document.get(key) or []
+    if isinstance(items, list):
+        return items
+    problems.append(f"{relative}: `{key}` must be a list")
+    return []
+
+
+def _channels(
+    documents: list[tuple[str, dict[str, Any]]], problems: list[str]
+) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {}
+    where: dict[str, str] = {}
+    for relative, document in documents:
+        for index, item in enumerate(_items(document, "channels", relative, problems)):
+            label = _label("channel", item, index)
+            try:
+                channel = _CHANNEL.validate_python(item)
+            except ValidationError as exc:
+                problems += [
+                    f"{relative}: {label}: {_channel_problem(e, item)}" for e in exc.errors()
+                ]
+                continue
+            if channel.name in channels:
+                problems.append(
+                    f"{relative}: channel {channel.name!r} is already declared in "
+                    f"{where[channel.name]}; channel names must be unique"
+                )
+                continue
+            channels[channel.name], where[channel.name] = channel, relative
+    return channels
+
+
+def _channel_problem(error: Any, item: Any) -> str:
+    kind = item.get("type") if isinstance(item, dict) else None
+    model = CHANNEL_TYPES.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        return f"field 'type' must be one of {', '.join(CHANNEL_TYPES)} (got {kind!r})"
+    allowed = [f.alias or n for n, f in model.model_fields.items()]
+    return field_problem(error, allowed, skip=1)
+
+
+def _routes(documents: list[tuple[str, dict[str, Any]]], problems: list[str]) -> list[Route]:
+    routes: list[Route] = []
+    allowed = [f.alias or n for n, f in Route.model_fields.items()]
+    for relative, document in documents:
+        for index, item in enumerate(_items(document, "routes", relative, problems)):
+            try:
+                routes.append(Route.model_validate(item))
+            except ValidationError as exc:
+                problems += [
+                    f"{relative}: route #{index + 1}: {field_problem(e, allowed)}"
+                    for e in exc.errors()
+                ]
+    return routes
+
+
+def _settings(documents: list[tuple[str, dict[str, Any]]], problems: list[str]) -> SentinelFile:
+    raw = {k: v for relative, d in documents if relative == SENTINEL_FILE for k, v in d.items()}
+    try:
+        return SentinelFile.model_validate({k: v for k, v in raw.items() if k in _SETTINGS})
+    except ValidationError as exc:
+        problems += [f"{SENTINEL_FILE}: {field_problem(e, _SETTINGS)}" for e in exc.errors()]
+        return SentinelFile()
+
+
+def _unknown_channels(
+    alerts: list[DeclaredAlert], routes: list[Route], known: list[str]
+) -> list[str]:
+    problems = [
+        f"{a.origin}: alert {a.name!r}: notify names unknown channel {name!r}{suggest(name, known)}"
+        for a in alerts
+        for name in a.alert.notify
+        if name not in known
+    ]
+    problems += [
+        f"route #{i + 1}: notify names unknown channel {name!r}{suggest(name, known)}"
+        for i, route in enumerate(routes)
+        for name in route.notify
+        if name not in known
+    ]
+    return problems
+
+
+def _label(kind: str, item: Any, index: int) -> str:
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"{kind} {name!r}" if isinstance(name, str) and name else f"{kind} #{index + 1}"
