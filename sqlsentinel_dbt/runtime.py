@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -22,8 +22,11 @@ from sqlsentinel_dbt.engine.plan import PlannedAlert, plan_alerts
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.state import track_run
+from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
+from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
+from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class RunReport:
     dry_run: bool
     missing: list[AlertResult] = field(default_factory=list)
     """Known non-OK instances this run's results no longer contained, with their new state."""
+    notifications: list[OutboxRow] = field(default_factory=list)
+    """What this run decided to tell each channel (in a dry run: what it would)."""
+    delivery: DeliveryReport | None = None
+    """What was delivered at the end of the run; None when nothing was sent."""
 
     def summary(self) -> dict[str, int]:
         """Counts of results by outcome."""
@@ -50,6 +57,23 @@ class RunReport:
         """True when any result fails a run gated at `fail_on` (None: errors only)."""
         return any(result.fails(fail_on) for result in self.results)
 
+    def notifications_json(self) -> list[dict[str, Any]]:
+        """The decided notifications, for `--output json`."""
+        return [
+            {
+                "id": row.notification.notification_id,
+                "channel": row.notification.channel,
+                "alert": row.notification.alert,
+                "group": row.notification.group_key,
+                "kind": row.notification.kind.value,
+                "status": row.status,
+                "firing_keys": [i.key for i in row.notification.firing],
+                "resolved_keys": row.notification.resolved_keys,
+            }
+            for row in self.notifications
+            if row.status in ("queued", "suppressed")
+        ]
+
     def to_json(self) -> dict[str, Any]:
         """The document `--output json` prints."""
         return {
@@ -62,6 +86,8 @@ class RunReport:
                 for r in self.missing
             ],
             "summary": self.summary(),
+            "notifications": self.notifications_json(),
+            "delivery": asdict(self.delivery) if self.delivery else None,
         }
 
 
@@ -112,9 +138,14 @@ class Sentinel:
         plans: Sequence[PlannedAlert],
         *,
         dry_run: bool = False,
+        send: bool = True,
         on_results: OnResults | None = None,
     ) -> RunReport:
-        """Evaluate planned alerts and, unless `dry_run`, append them to the history."""
+        """Evaluate planned alerts, append them to the history, queue and send notifications.
+
+        `dry_run` writes nothing and sends nothing; the report still says what would be
+        sent. `send=False` queues notifications for `sentinel notify` without sending.
+        """
         warehouse = self.project.warehouse
         warehouse.check_connection()
         now = datetime.now(UTC)
@@ -132,11 +163,43 @@ class Sentinel:
             project_name=self.project.name,
             target_name=self.project.target_name,
         )
+        changed = tracked.results + tracked.missing
         if not dry_run:
-            store.append(record, tracked.results + tracked.missing)
+            store.append(record, changed)
+        rows = self._notifications(plans, changed, record, now)
+        delivery = None
+        if rows and not dry_run:
+            outbox = Outbox(warehouse)
+            outbox.queue(rows, now)
+            if send:
+                delivery = deliver(outbox, self.config.channels, self.config.settings)
         return RunReport(
-            record.run_id, record.invocation_id, tracked.results, dry_run, tracked.missing
+            record.run_id,
+            record.invocation_id,
+            tracked.results,
+            dry_run,
+            tracked.missing,
+            rows,
+            delivery,
         )
+
+    def notify(self) -> DeliveryReport:
+        """Deliver whatever the outbox holds that is due (`sentinel notify`)."""
+        outbox = Outbox(self.project.warehouse)
+        return deliver(outbox, self.config.channels, self.config.settings)
+
+    def _notifications(
+        self,
+        plans: Sequence[PlannedAlert],
+        results: Sequence[AlertResult],
+        record: RunRecord,
+        now: datetime,
+    ) -> list[OutboxRow]:
+        if not self.config.channels:
+            return []
+        last = Outbox(self.project.warehouse).last_entries([p.name for p in plans])
+        run = RunContext(record.run_id, record.project_name, record.target_name, now)
+        return outbox_rows(plans, results, self.config.routes, last, run)
 
     def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest history rows, of one alert or all."""

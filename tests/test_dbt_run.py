@@ -197,6 +197,8 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "results",
         "missing",
         "summary",
+        "notifications",
+        "delivery",
     }
     assert set(document["results"][0]) == {
         "alert",

@@ -33,3 +33,30 @@ def test_relative_links_in_readme_and_docs_point_at_files() -> None:
     ]
     assert links, "no links found: the pattern is broken"
     assert [(p.name, t) for p, t in links if not (p.parent / t).exists()] == []
+
+
+def test_notification_config_in_docs_is_valid(tmp_path: Path) -> None:
+    from sqlsentinel_dbt.config.project import load_config
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# sentinel.yml\n(.*?)```", page, re.S)
+    (tmp_path / "sentinel.yml").write_text(block)
+    config = load_config(tmp_path)
+    assert sorted(config.channels) == ["data_team_slack", "oncall_hook"]
+    assert [r.continue_ for r in config.routes] == [True, False]
+    assert config.settings.retry_budget == 120
+
+
+def test_cli_examples_in_notification_docs_are_real_commands() -> None:
+    from sqlsentinel_dbt.cli import app
+
+    page = (DOCS / "notifications.md").read_text()
+    commands = {c.name for c in app.registered_commands}
+    used = re.findall(r"^sentinel ([a-z-]+)( --[a-z-]+)?", page, re.M)
+    assert used and {name for name, _ in used} <= commands
+    from typer.testing import CliRunner
+
+    help_text = CliRunner().invoke(app, ["dbt-run", "--help"], env={"COLUMNS": "200"}).output
+    for name, flag in used:
+        if name == "dbt-run" and flag:
+            assert flag.strip() in help_text

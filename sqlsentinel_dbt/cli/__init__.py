@@ -12,8 +12,10 @@ from sqlsentinel_dbt.cli.console import configure_logging
 from sqlsentinel_dbt.cli.demo import demo
 from sqlsentinel_dbt.cli.history import history
 from sqlsentinel_dbt.cli.list_alerts import list_alerts
+from sqlsentinel_dbt.cli.notify import notify
 from sqlsentinel_dbt.cli.run import dbt_run
 from sqlsentinel_dbt.cli.schema import schema
+from sqlsentinel_dbt.cli.test_channel import test_channel
 from sqlsentinel_dbt.cli.validate import validate
 
 app = typer.Typer(
@@ -49,6 +51,8 @@ app.command("list")(list_alerts)
 app.command("compile")(compile_alert)
 app.command("history")(history)
 app.command("schema")(schema)
+app.command("notify")(notify)
+app.command("test-channel")(test_channel)
 app.command("demo")(demo)
 
 

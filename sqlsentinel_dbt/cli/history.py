@@ -17,6 +17,7 @@ _SHOWN = (
     "alert_name",
     "alert_key",
     "status",
+    "state",
     "severity",
     "actual_value",
     "threshold",

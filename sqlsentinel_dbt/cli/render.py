@@ -6,13 +6,16 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sqlsentinel_dbt.cli.console import err, out
 from sqlsentinel_dbt.engine.result import AlertResult, Status
+
+if TYPE_CHECKING:
+    from sqlsentinel_dbt.runtime import RunReport
 
 _STYLE = {
     Status.OK: "green",
@@ -106,3 +109,19 @@ def print_results(results: Sequence[AlertResult], summary: dict[str, int], dry_r
         out.print("[magenta]ERROR[/] ", end="")
         out.print(line, markup=False)
     out.print(summary_line(summary, dry_run))
+
+
+def print_notifications(report: RunReport) -> None:
+    """One line per notification decided, then what delivery did."""
+    verb = "would notify" if report.dry_run else "notify"
+    for row in report.notifications:
+        if row.status in ("queued", "suppressed"):
+            n = row.notification
+            note = " [dim](silenced)[/]" if row.status == "suppressed" else ""
+            out.print(f"{verb} [bold]{n.channel}[/]: {n.title}{note}", highlight=False)
+    delivery = report.delivery
+    if delivery is not None:
+        out.print(f"notifications: {delivery.sent} sent, {delivery.failed} failed")
+        for line in delivery.errors:
+            out.print("[yellow]delivery failed[/] ", end="")
+            out.print(line, markup=False)

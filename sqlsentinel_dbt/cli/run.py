@@ -10,7 +10,7 @@ import typer
 from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import cannot_start_on_error, err
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
-from sqlsentinel_dbt.cli.render import print_json, print_results, progress
+from sqlsentinel_dbt.cli.render import print_json, print_notifications, print_results, progress
 from sqlsentinel_dbt.config.models import Severity
 
 
@@ -39,7 +39,18 @@ def dbt_run(
         ),
     ] = FailOn.ERROR,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Evaluate and print; write no history.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Evaluate and print, with the notifications it would send; write nothing.",
+        ),
+    ] = False,
+    no_notify: Annotated[
+        bool,
+        typer.Option(
+            "--no-notify",
+            help="Queue notifications in the outbox, but leave sending to `sentinel notify`.",
+        ),
     ] = False,
 ) -> None:
     """Run the project's alerts (after `dbt build`), append results to the history table."""
@@ -51,11 +62,14 @@ def dbt_run(
     with sentinel, cannot_start_on_error():
         plans = sentinel.plan(select or [], exclude or [])
         with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
-            report = sentinel.execute(plans, dry_run=dry_run, on_results=advance)
+            report = sentinel.execute(
+                plans, dry_run=dry_run, send=not no_notify, on_results=advance
+            )
     if output is o.OutputFormat.JSON:
         print_json(report.to_json())
     elif report.results:
         print_results(report.results + report.missing, report.summary(), dry_run)
+        print_notifications(report)
     else:
         err.print("No alerts selected.")
     gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)

@@ -39,7 +39,8 @@ class InstanceState:
     """An instance's state, when it entered it, and the count that state keeps."""
 
     state: State
-    since: datetime
+    since: datetime | None
+    """When it entered the state; None for an instance that was never anything but OK."""
     count: int = 0
     """ALERT evaluations so far while PENDING; absent evaluations in a row while FIRING."""
     severity: Severity = Severity.ERROR

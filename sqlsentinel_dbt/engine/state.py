@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlsentinel_dbt.config.models import Alert, OnNoData
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
 
-OK = InstanceState(State.OK, datetime.min)
+OK = InstanceState(State.OK, None)
 Key = str | None
 
 
@@ -77,23 +77,24 @@ def _missing(alert: Alert, key: Key, prior: InstanceState, now: datetime) -> Ale
 def advance(alert: Alert, prior: InstanceState, seen: Status, now: datetime) -> InstanceState:
     """The next state of one instance that was `prior` and now evaluated to `seen`."""
     state = prior.state
+    since = prior.since or now
     if seen is Status.ALERT:
         if state is State.OK:
             return _pending_or_firing(alert, now, 1, now)
         if state is State.PENDING:
-            return _pending_or_firing(alert, prior.since, prior.count + 1, now)
+            return _pending_or_firing(alert, since, prior.count + 1, now)
         if state is State.RECOVERING:
             return InstanceState(State.FIRING, now)
-        return InstanceState(State.FIRING, prior.since)  # still firing; absences reset
+        return InstanceState(State.FIRING, since)  # still firing; absences reset
     if seen is Status.MISSING and state is State.FIRING:
         count = prior.count + 1
         if count >= alert.missing_evaluations_to_resolve:
             return InstanceState(State.OK, now)
-        return InstanceState(State.FIRING, prior.since, count)
+        return InstanceState(State.FIRING, since, count)
     # OK, or absent while pending or recovering.
     if state is State.FIRING and alert.keep_firing_for > 0:
         return InstanceState(State.RECOVERING, now)
-    if state is State.RECOVERING and now - prior.since < timedelta(seconds=alert.keep_firing_for):
+    if state is State.RECOVERING and now - since < timedelta(seconds=alert.keep_firing_for):
         return prior
     return prior if state is State.OK else InstanceState(State.OK, now)
 

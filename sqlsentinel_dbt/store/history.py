@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.dbt import Warehouse
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State
 from sqlsentinel_dbt.engine.state import Key
-
-_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+from sqlsentinel_dbt.store.timestamps import as_utc, to_sql_text
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class HistoryStore:
         states: dict[str, dict[Key, InstanceState]] = {}
         for name, key, state, since, count, severity in fetched.rows:
             states.setdefault(name, {})[key] = InstanceState(
-                State(state), _as_utc(since), int(count or 0), Severity(severity)
+                State(state), as_utc(since), int(count or 0), Severity(severity)
             )
         return states
 
@@ -68,7 +66,7 @@ class HistoryStore:
 
 def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
     """The column values of one history row."""
-    started = result.started_at.strftime(_TIMESTAMP_FORMAT) if result.started_at else None
+    started = to_sql_text(result.started_at) if result.started_at else None
     state = result.state
     return {
         "run_id": record.run_id,
@@ -79,7 +77,7 @@ def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
         "alert_key": result.key,
         "status": result.status.value,
         "state": state.state.value if state else None,
-        "state_since": state.since.strftime(_TIMESTAMP_FORMAT) if state else None,
+        "state_since": to_sql_text(state.since) if state and state.since else None,
         "state_count": state.count if state else None,
         "severity": result.severity.value,
         "actual_value": result.actual_value,
@@ -89,9 +87,3 @@ def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
         "started_at": started,
         "duration_ms": result.duration_ms,
     }
-
-
-def _as_utc(value: datetime | str) -> datetime:
-    """Timestamps are stored as UTC without a zone; some drivers hand back text."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

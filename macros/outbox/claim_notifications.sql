@@ -1,0 +1,26 @@
+{#- Dead-letter what is older than `expired_before`, then claim every row due for delivery
+    for `claimer` until `lease_until`. One UPDATE claims, so two runs never claim one row:
+    the second finds it already `sending` under a lease that has not run out. -#}
+{% macro claim_notifications(claimer, now, lease_until, expired_before) %}
+  {%- set relation = sqlsentinel.ensure_notifications() -%}
+  {%- set ts = dbt.type_timestamp() -%}
+  {%- set due -%}
+    ((status in ('queued', 'failed') and next_attempt_at <= cast('{{ now }}' as {{ ts }}))
+     or (status = 'sending' and claimed_until < cast('{{ now }}' as {{ ts }})))
+  {%- endset -%}
+  {%- call statement('sqlsentinel_expire_notifications') -%}
+    update {{ relation }}
+    set status = 'dead', updated_at = cast('{{ now }}' as {{ ts }}), claimed_by = null
+    where {{ due }} and created_at < cast('{{ expired_before }}' as {{ ts }})
+  {%- endcall -%}
+  {%- call statement('sqlsentinel_claim_notifications') -%}
+    update {{ relation }}
+    set status = 'sending',
+        claimed_by = '{{ claimer }}',
+        claimed_until = cast('{{ lease_until }}' as {{ ts }}),
+        updated_at = cast('{{ now }}' as {{ ts }})
+    where {{ due }}
+  {%- endcall -%}
+  {%- do adapter.commit() -%}
+  {{ return(true) }}
+{% endmacro %}

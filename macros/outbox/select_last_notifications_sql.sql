@@ -1,0 +1,24 @@
+{#- SQL reading the notification log: the newest row that is not dead per group and channel,
+    for the named alerts. -#}
+{% macro select_last_notifications_sql(alert_names) %}
+  {%- set relation = sqlsentinel.notifications_relation() -%}
+  {%- set escape = adapter.dispatch('escape_single_quotes', 'dbt') -%}
+  {%- set sql -%}
+    select group_key, channel, notification_id, firing_keys, silenced_keys, created_at
+    from (
+      select group_key, channel, notification_id, firing_keys, silenced_keys, created_at,
+             row_number() over (
+               partition by group_key, channel order by created_at desc, notification_id
+             ) as sentinel_recency
+      from {{ relation }}
+      where status <> 'dead'
+        and alert_name in (
+          {%- for name in alert_names -%}
+            '{{ escape(name) }}'{{ ", " if not loop.last }}
+          {%- endfor -%}
+        )
+    ) as latest
+    where sentinel_recency = 1
+  {%- endset -%}
+  {{ return(sql) }}
+{% endmacro %}

@@ -1,0 +1,21 @@
+{#- Set columns (a dict of name -> value) on the rows `ids` that `claimer` still holds, and
+    count an attempt; a row whose lease another run took over is left alone. -#}
+{% macro update_notifications(ids, claimer, values) %}
+  {%- set relation = sqlsentinel.notifications_relation() -%}
+  {%- set types = dict(sqlsentinel.notification_columns()) -%}
+  {%- for chunk in ids | batch(500) -%}
+    {%- call statement('sqlsentinel_update_notifications') -%}
+      update {{ relation }}
+      set attempts = attempts + 1
+        {%- for name, value in values.items() -%}
+        , {{ name }} = {{ sqlsentinel._sql_value(value, types[name]) }}
+        {%- endfor %}
+      where claimed_by = '{{ claimer }}'
+        and notification_id in (
+          {%- for id in chunk -%}'{{ id }}'{{ ", " if not loop.last }}{%- endfor -%}
+        )
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
+  {%- endfor -%}
+  {{ return(ids | length) }}
+{% endmacro %}

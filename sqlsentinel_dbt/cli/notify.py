@@ -1,0 +1,37 @@
+"""`sentinel notify`: deliver what the outbox holds that is due."""
+
+from __future__ import annotations
+
+import typer
+
+from sqlsentinel_dbt.cli import options as o
+from sqlsentinel_dbt.cli.console import cannot_start_on_error, out
+from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.cli.render import print_json
+
+
+def notify(
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+    output: o.Output = o.OutputFormat.TEXT,
+) -> None:
+    """Send every queued notification that is due (failed ones are retried)."""
+    from dataclasses import asdict
+
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
+    with sentinel, cannot_start_on_error():
+        report = sentinel.notify()
+    if output is o.OutputFormat.JSON:
+        print_json(asdict(report))
+    else:
+        out.print(f"notifications: {report.sent} sent, {report.failed} failed")
+        for line in report.errors:
+            out.print("[yellow]delivery failed[/] ", end="")
+            out.print(line, markup=False)
+    raise typer.Exit(ExitCode.FAILED if report.failed else ExitCode.OK)

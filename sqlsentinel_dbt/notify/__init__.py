@@ -1,0 +1,1 @@
+"""Notifications: what to send (decide), the outbox rows, and delivery to each channel."""

@@ -1,0 +1,188 @@
+"""Turn one run's tracked results into outbox rows: group, route, decide, describe.
+
+Groups are `group_by` partitions of an alert's instances (the alert, or alert + key). An
+alert that errored has only its error group decided: its instances keep their states, so
+nothing about them changed. The error group fires while the alert errors and resolves
+when it evaluates again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlsentinel_dbt.config.channels import Route
+from sqlsentinel_dbt.engine.plan import PlannedAlert
+from sqlsentinel_dbt.engine.result import AlertResult, Status
+from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Key, LogEntry, Outcome, decide
+from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
+from sqlsentinel_dbt.notify.routing import channels_for
+from sqlsentinel_dbt.store.outbox import OutboxRow
+from sqlsentinel_dbt.store.timestamps import to_sql_text
+
+ERROR_KEY = "error"
+IsSilenced = Callable[[str, Key], bool]
+_EXCERPT = 600
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and when the changes happened."""
+
+    run_id: str
+    project: str
+    target: str
+    now: datetime
+
+
+def outbox_rows(
+    plans: Sequence[PlannedAlert],
+    results: Sequence[AlertResult],
+    routes: Sequence[Route],
+    last: Mapping[tuple[str, str], LogEntry],
+    run: RunContext,
+    silenced: IsSilenced = lambda alert, key: False,
+) -> list[OutboxRow]:
+    """Every log entry this run writes, across alerts, groups and channels."""
+    by_alert: dict[str, list[AlertResult]] = {}
+    for result in results:
+        by_alert.setdefault(result.alert, []).append(result)
+    rows: list[OutboxRow] = []
+    for plan in plans:
+        channels = channels_for(plan.declared.alert, routes)
+        if channels:
+            groups = _groups(plan, by_alert.get(plan.name, []), silenced)
+            rows += [
+                row
+                for group_key, (now, members, error) in groups.items()
+                for channel in channels
+                for row in _row(plan, group_key, channel, now, members, error, last, run)
+            ]
+    return rows
+
+
+_Group = tuple[GroupNow, dict[Key, AlertResult], str | None]
+
+
+def _groups(
+    plan: PlannedAlert, results: list[AlertResult], silenced: IsSilenced
+) -> dict[str, _Group]:
+    name = plan.name
+    errors = [r.error or "error" for r in results if r.status is Status.ERROR]
+    error_now = GroupNow(frozenset({ERROR_KEY}) if errors else frozenset())
+    groups: dict[str, _Group] = {
+        f"{name}|{ERROR_KEY}": (error_now, {}, errors[0] if errors else None)
+    }
+    if errors or not any(r.state for r in results):
+        return groups  # states were kept as they were: nothing changed
+    per_key = "key" in plan.declared.alert.group_by
+    members: dict[str, dict[Key, AlertResult]] = {} if per_key else {name: {}}
+    for result in results:
+        group = f"{name}|{result.key}" if per_key else name
+        members.setdefault(group, {})[result.key] = result
+    for group, instances in members.items():
+        active = {k for k, r in instances.items() if r.state and r.state.state.active}
+        quiet = {k for k in active if silenced(name, k)}
+        groups[group] = (GroupNow(frozenset(active - quiet), frozenset(quiet)), instances, None)
+    return groups
+
+
+def _row(
+    plan: PlannedAlert,
+    group_key: str,
+    channel: str,
+    now: GroupNow,
+    members: dict[Key, AlertResult],
+    error: str | None,
+    last: Mapping[tuple[str, str], LogEntry],
+    run: RunContext,
+) -> list[OutboxRow]:
+    alert = plan.declared.alert
+    previous = last.get((group_key, channel))
+    decision = decide(
+        now,
+        previous,
+        run.now,
+        send_resolved=alert.send_resolved,
+        repeat_interval=alert.repeat_interval,
+    )
+    if decision is None:
+        return []
+    kind = Kind.ERROR if error and decision.kind in (Kind.FIRING, Kind.REPEAT) else decision.kind
+    identity = _identity(channel, group_key, previous, decision, kind)
+    firing = [members[k] for k in sorted(decision.firing_keys, key=_order) if k in members]
+    notification = Notification(
+        notification_id=identity,
+        channel=channel,
+        group_key=group_key,
+        alert=alert.name,
+        kind=kind,
+        severity=_severity(firing, alert.severity.value),
+        created_at=to_sql_text(run.now),
+        run_id=run.run_id,
+        description=alert.description,
+        owner=alert.owner,
+        tags=list(alert.tags),
+        firing=[_instance(r) for r in firing],
+        new_keys=sorted(decision.new_keys, key=_order),
+        resolved_keys=sorted(decision.resolved_keys, key=_order),
+        error=error,
+        sql_excerpt=plan.compiled.sql[:_EXCERPT] if plan.compiled else "",
+        project=run.project,
+        target=run.target,
+    )
+    return [_outbox_row(notification, decision)]
+
+
+def _identity(
+    channel: str, group_key: str, previous: LogEntry | None, decision: Decision, kind: Kind
+) -> str:
+    """The same change, decided from the same last entry, always gets the same id."""
+    parts = [
+        channel,
+        group_key,
+        previous.notification_id if previous else "",
+        decision.outcome.value,
+        kind.value,
+        _text(decision.firing_keys),
+        _text(decision.resolved_keys),
+        _text(decision.silenced_keys),
+    ]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def _outbox_row(notification: Notification, decision: Decision) -> OutboxRow:
+    status = decision.outcome.value if decision.outcome is not Outcome.QUEUED else "queued"
+    return OutboxRow(
+        notification,
+        status,
+        decision.firing_keys,
+        decision.silenced_keys,
+        decision.resolved_keys,
+    )
+
+
+def _instance(result: AlertResult) -> Instance:
+    return Instance(
+        key=result.key,
+        severity=result.severity.value,
+        actual_value=result.actual_value,
+        threshold=result.threshold,
+        context=result.context,
+        state=result.state.state.value if result.state else "firing",
+    )
+
+
+def _severity(firing: list[AlertResult], default: str) -> str:
+    severities = {r.severity.value for r in firing}
+    return "error" if "error" in severities else (severities.pop() if severities else default)
+
+
+def _order(key: Key) -> tuple[bool, str]:
+    return (key is not None, key or "")
+
+
+def _text(keys: frozenset[Key]) -> str:
+    return ",".join(repr(k) for k in sorted(keys, key=_order))

@@ -1,0 +1,115 @@
+"""When to notify: Alertmanager's dedup rule, against the outbox as the notification log.
+
+For each group and channel, the last log entry (the newest outbox row that is not dead)
+records which keys the receiver was told are firing. Compared with that:
+
+- new firing keys are announced (with every key still firing);
+- keys that resolved are announced when `send_resolved`;
+- a group still firing is announced again after `repeat_interval`;
+- silenced keys are neither announced nor resolved; they are dropped from the announced
+  set, so if they still fire when the silence ends they are announced as new;
+- a key that fired and resolved between two entries is never announced.
+
+Whatever the outcome, the new entry's `firing_keys` is the set now announced, so a
+bookkeeping entry (`skipped`) is written when that set changes without a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlsentinel_dbt.notify.message import Kind
+
+Key = str | None
+
+
+class Outcome(StrEnum):
+    """What becomes of a decision's outbox row."""
+
+    QUEUED = "queued"
+    """To be sent."""
+    SUPPRESSED = "suppressed"
+    """Would have been sent, but every key that called for it is silenced."""
+    SKIPPED = "skipped"
+    """Nothing to send; the row only records the new announced set."""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """The last notification of a group on a channel."""
+
+    notification_id: str
+    firing_keys: frozenset[Key]
+    silenced_keys: frozenset[Key]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupNow:
+    """A group's instances after this run."""
+
+    firing: frozenset[Key]
+    """Active (firing or recovering) and not silenced."""
+    silenced: frozenset[Key] = frozenset()
+    """Active but silenced."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A new log entry for one group on one channel."""
+
+    outcome: Outcome
+    kind: Kind
+    firing_keys: frozenset[Key]
+    new_keys: frozenset[Key]
+    resolved_keys: frozenset[Key]
+    silenced_keys: frozenset[Key]
+
+
+def decide(
+    now: GroupNow,
+    last: LogEntry | None,
+    at: datetime,
+    *,
+    send_resolved: bool,
+    repeat_interval: float | None,
+) -> Decision | None:
+    """The entry to write for this group and channel, or None when nothing changed."""
+    announced = last.firing_keys if last else frozenset()
+    new = now.firing - announced
+    resolved = announced - now.firing - now.silenced
+    kind = _kind(now, last, at, new, resolved, send_resolved, repeat_interval)
+    if kind is not None:
+        return Decision(Outcome.QUEUED, kind, now.firing, new, resolved, now.silenced)
+    newly_silenced = now.silenced - announced - (last.silenced_keys if last else frozenset())
+    if newly_silenced:
+        return Decision(
+            Outcome.SUPPRESSED, Kind.FIRING, now.firing, newly_silenced, resolved, now.silenced
+        )
+    changed = now.firing != announced or (last is not None and now.silenced != last.silenced_keys)
+    if changed:
+        return Decision(Outcome.SKIPPED, Kind.RESOLVED, now.firing, new, resolved, now.silenced)
+    return None
+
+
+def _kind(
+    now: GroupNow,
+    last: LogEntry | None,
+    at: datetime,
+    new: frozenset[Key],
+    resolved: frozenset[Key],
+    send_resolved: bool,
+    repeat_interval: float | None,
+) -> Kind | None:
+    if new:
+        return Kind.FIRING
+    if resolved and send_resolved:
+        return Kind.FIRING if now.firing else Kind.RESOLVED
+    due = (
+        last is not None
+        and repeat_interval is not None
+        and at - last.created_at >= timedelta(seconds=repeat_interval)
+    )
+    return Kind.REPEAT if now.firing and due else None

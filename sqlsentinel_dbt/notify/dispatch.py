@@ -1,0 +1,147 @@
+"""Deliver the outbox: claim what is due, send it per channel, record each outcome.
+
+Channels are delivered side by side, so one slow or failing channel never holds back the
+others. Within a channel, claimed notifications are packed `max_per_message` to a
+message. A row is marked sent only after its send succeeded: a crash in between leaves it
+claimed, and once the lease runs out the next run sends it again (a duplicate at worst,
+never a loss).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from sqlsentinel_dbt.config.channels import Channel
+from sqlsentinel_dbt.config.files import SentinelFile
+from sqlsentinel_dbt.config.secrets import MissingEnvVar
+from sqlsentinel_dbt.notify.message import Kind, Notification
+from sqlsentinel_dbt.notify.retry import SendResult, send_with_retry
+from sqlsentinel_dbt.notify.senders.build import build_sender
+from sqlsentinel_dbt.store.outbox import Claimed, Outbox
+
+logger = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+_LEASE_MARGIN = 60.0
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    """One line per failed message: channel and the (redacted) reason."""
+
+
+def deliver(
+    outbox: Outbox,
+    channels: Mapping[str, Channel],
+    settings: SentinelFile,
+    *,
+    clock: Clock = lambda: datetime.now(UTC),
+) -> DeliveryReport:
+    """Claim every due notification and try to deliver it once (with in-run retries)."""
+    claimer = uuid.uuid4().hex
+    lease = settings.retry_budget + _LEASE_MARGIN
+    claimed = outbox.claim(claimer, clock(), lease, settings.max_notification_age)
+    by_channel: dict[str, list[Claimed]] = {}
+    for item in claimed:
+        by_channel.setdefault(item.notification.channel, []).append(item)
+    report = DeliveryReport()
+    if not by_channel:
+        return report
+    with ThreadPoolExecutor(
+        max_workers=min(8, len(by_channel)), thread_name_prefix="notify"
+    ) as pool:
+        futures = [
+            pool.submit(
+                _deliver_channel, outbox, claimer, name, channels.get(name), items, settings, clock
+            )
+            for name, items in by_channel.items()
+        ]
+        for future in futures:
+            part = future.result()
+            report.sent += part.sent
+            report.failed += part.failed
+            report.errors += part.errors
+    return report
+
+
+def _deliver_channel(
+    outbox: Outbox,
+    claimer: str,
+    name: str,
+    channel: Channel | None,
+    items: Sequence[Claimed],
+    settings: SentinelFile,
+    clock: Clock,
+) -> DeliveryReport:
+    report = DeliveryReport()
+    ids = [item.notification.notification_id for item in items]
+    if channel is None:
+        return _failed(
+            outbox, claimer, name, ids, f"channel {name!r} is no longer declared", clock, report
+        )
+    try:
+        sender, _ = build_sender(channel)
+    except (MissingEnvVar, ValueError) as exc:
+        return _failed(outbox, claimer, name, ids, str(exc), clock, report)
+    for start in range(0, len(items), channel.max_per_message):
+        chunk = [item.notification for item in items[start : start + channel.max_per_message]]
+        result = send_with_retry(partial(sender.send, chunk), settings.retry_budget)
+        chunk_ids = [n.notification_id for n in chunk]
+        if result.ok:
+            outbox.settle(chunk_ids, claimer, clock(), sent=True)
+            report.sent += len(chunk)
+        else:
+            _failed(outbox, claimer, name, chunk_ids, result.reason, clock, report, result)
+    return report
+
+
+def _failed(
+    outbox: Outbox,
+    claimer: str,
+    channel: str,
+    ids: list[str],
+    reason: str,
+    clock: Clock,
+    report: DeliveryReport,
+    result: SendResult | None = None,
+) -> DeliveryReport:
+    now = clock()
+    wait = result.retry_after if result and result.retry_after else 0.0
+    outbox.settle(
+        ids, claimer, now, sent=False, error=reason, retry_at=now + timedelta(seconds=wait)
+    )
+    logger.warning("notifications to %s failed: %s", channel, reason)
+    report.failed += len(ids)
+    report.errors.append(f"{channel}: {reason}")
+    return report
+
+
+def send_test(channel: Channel, budget: float) -> SendResult:
+    """Send a test message straight to `channel`, bypassing the outbox."""
+    try:
+        sender, _ = build_sender(channel)
+    except (MissingEnvVar, ValueError) as exc:
+        return SendResult(False, False, str(exc))
+    now = datetime.now(UTC)
+    notification = Notification(
+        notification_id=uuid.uuid4().hex,
+        channel=channel.name,
+        group_key="sentinel_test",
+        alert="sentinel_test",
+        kind=Kind.TEST,
+        severity="warn",
+        created_at=now.isoformat(),
+        run_id="test",
+        description=f"A test message from sqlsentinel to channel {channel.name!r}.",
+    )
+    return send_with_retry(partial(sender.send, [notification]), budget)

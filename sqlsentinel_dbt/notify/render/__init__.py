@@ -1,0 +1,1 @@
+"""Pure functions turning notifications into each medium's format, escaped for it."""

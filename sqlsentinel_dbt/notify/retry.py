@@ -1,0 +1,79 @@
+"""Retry vs final, and the retry loop (SEMANTICS.md §6, after Alertmanager's retrier).
+
+Retried: network errors, timeouts, 408, 429 (honouring `Retry-After`) and 5xx. Final:
+every other 4xx, and a Slack `ok: false`. Backoff is exponential with full jitter, within
+a time budget per message.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+MAX_BACKOFF = 30.0
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What one attempt to deliver a message came to. Senders return it, never raise."""
+
+    ok: bool
+    retryable: bool = False
+    reason: str = ""
+    retry_after: float | None = None
+    attempts: int = 1
+
+
+SENT = SendResult(ok=True)
+
+
+def from_status(status: int, body: str = "", retry_after: str | None = None) -> SendResult:
+    """Classify an HTTP response status."""
+    if 200 <= status < 300:
+        return SENT
+    retryable = status in (408, 429) or status >= 500
+    reason = f"HTTP {status}" + (f": {body.strip()[:200]}" if body.strip() else "")
+    return SendResult(
+        False, retryable, reason, parse_retry_after(retry_after) if retryable else None
+    )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds from now: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def send_with_retry(
+    attempt: Callable[[], SendResult],
+    budget: float,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> SendResult:
+    """Call `attempt` until it succeeds, fails for good, or the next wait would pass `budget`."""
+    deadline = clock() + budget
+    tries = 0
+    while True:
+        result = attempt()
+        tries += 1
+        if result.ok or not result.retryable:
+            return SendResult(result.ok, result.retryable, result.reason, result.retry_after, tries)
+        wait = result.retry_after
+        if wait is None:
+            wait = random.uniform(0, min(MAX_BACKOFF, 0.5 * 2 ** (tries - 1)))
+        if clock() + wait > deadline:
+            return SendResult(False, True, result.reason, result.retry_after, tries)
+        sleep(wait)

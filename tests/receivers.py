@@ -1,0 +1,76 @@
+"""Real servers on 127.0.0.1 standing in for webhook, Slack, PagerDuty and Teams endpoints."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """Records every request; answers from `script` (status, headers, body) in turn, then
+    with `default`."""
+
+    url: str = ""
+    requests: list[Request] = field(default_factory=list)
+    script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
+    default: tuple[int, dict[str, str], bytes] = (200, {}, b"ok")
+    delay: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, request: Request) -> tuple[int, dict[str, str], bytes]:
+        with self.lock:
+            self.requests.append(request)
+            return self.script.pop(0) if self.script else self.default
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Every notification in every webhook body received."""
+        return [n for r in self.requests for n in r.json()["notifications"]]
+
+
+@contextmanager
+def http_receiver(receiver: Receiver | None = None) -> Iterator[Receiver]:
+    """Serve `receiver` on a free port of 127.0.0.1 for the duration of the block."""
+    receiver = receiver or Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            request = Request(self.path, dict(self.headers.items()), self.rfile.read(length))
+            status, headers, body = receiver.answer(request)
+            if receiver.delay:
+                threading.Event().wait(receiver.delay)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,160 @@
+"""Notifications end to end: a real dbt project, a real warehouse, a webhook on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sqlsentinel_dbt.dbt import dbt_build
+from sqlsentinel_dbt.notify.senders.webhook import signature
+from tests.conftest import Project, cli, drop_pg_schemas, make_project
+from tests.receivers import Receiver, http_receiver
+
+SECRET = "whsec-0123456789abcdef"
+SENTINEL_YML = """
+channels:
+  - name: hook
+    type: webhook
+    url: "{{ env_var('SENTINEL_TEST_HOOK_URL') }}"
+    signing_secret: "{{ env_var('SENTINEL_TEST_HOOK_SECRET') }}"
+routes:
+  - match: {tags: [lifecycle]}
+    notify: [hook]
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Project]:
+    built = make_project(tmp_path_factory.mktemp("notify"), "shop", warehouse)
+    (built.root / "sentinel.yml").write_text(SENTINEL_YML)
+    dbt_build(built.args)
+    yield built
+    if warehouse == "postgres":
+        drop_pg_schemas(built.schema)
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    with http_receiver() as running:
+        monkeypatch.setenv("SENTINEL_TEST_HOOK_URL", running.url + "/hook")
+        monkeypatch.setenv("SENTINEL_TEST_HOOK_SECRET", SECRET)
+        yield running
+
+
+def run(project: Project, schema: str, *flags: str, **variables: Any) -> Any:
+    pairs = ", ".join(f"{k}: {v}" for k, v in {"sqlsentinel_schema": schema, **variables}.items())
+    result = cli(
+        "dbt-run",
+        *project.flags(),
+        "-o",
+        "json",
+        "--select",
+        "busy_regions",
+        "--vars",
+        f"{{{pairs}}}",
+        *flags,
+    )
+    assert result.exit_code in (0, 1), result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    return result.json()
+
+
+def fire(project: Project, schema: str, *flags: str) -> Any:
+    """busy_regions fires on its second ALERT run in a row (for_evaluations: 2)."""
+    pending = run(project, schema, orders_limit=2)  # eu has 3 orders
+    assert pending["notifications"] == [] and pending["delivery"] is None  # pending: silent
+    return run(project, schema, *flags, orders_limit=2)
+
+
+def notify(project: Project, schema: str) -> Any:
+    result = cli(
+        "notify", *project.flags(), "-o", "json", "--vars", f"{{sqlsentinel_schema: {schema}}}"
+    )
+    assert SECRET not in result.stdout + result.stderr
+    return result.json()
+
+
+def test_firing_then_dedup_then_resolved(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    fired = fire(project, sentinel_schema)
+    assert fired["delivery"] == {"sent": 1, "failed": 0, "errors": []}
+    [request] = receiver.requests
+    body = request.body
+    timestamp = request.headers["X-Sentinel-Timestamp"]
+    assert request.headers["X-Sentinel-Signature"] == signature(SECRET, timestamp, body)
+    [sent] = receiver.notifications()
+    assert (sent["alert"], sent["kind"], sent["new_keys"]) == ("busy_regions", "firing", ["eu"])
+    assert [(i["key"], i["actual_value"]) for i in sent["firing"]] == [("eu", 3.0)]
+    assert request.json()["version"] == "1"
+
+    again = run(project, sentinel_schema, orders_limit=2)
+    assert (again["notifications"], again["delivery"], len(receiver.requests)) == ([], None, 1)
+
+    resolved = run(project, sentinel_schema, orders_limit=5)
+    assert resolved["delivery"]["sent"] == 1
+    last = receiver.notifications()[-1]
+    assert (last["kind"], last["resolved_keys"], last["firing"]) == ("resolved", ["eu"], [])
+
+
+def test_failed_delivery_stays_queued_and_is_sent_once_later(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    receiver.default = (404, {}, b"no such hook")  # final: no in-run retry
+    first = fire(project, sentinel_schema)
+    assert first["delivery"]["failed"] == 1
+    assert "HTTP 404: no such hook" in first["delivery"]["errors"][0]
+    assert len(receiver.requests) == 1
+
+    receiver.default = (200, {}, b"ok")
+    assert notify(project, sentinel_schema) == {"sent": 1, "failed": 0, "errors": []}
+    assert notify(project, sentinel_schema) == {"sent": 0, "failed": 0, "errors": []}
+    assert [n["kind"] for n in receiver.notifications()] == [
+        "firing",
+        "firing",
+    ]  # attempt + success
+    assert len({n["notification_id"] for n in receiver.notifications()}) == 1
+
+
+def test_server_errors_are_retried_within_the_run(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    receiver.script = [(500, {}, b""), (429, {"Retry-After": "1"}, b"")]
+    report = fire(project, sentinel_schema)
+    assert report["delivery"]["sent"] == 1
+    assert len(receiver.requests) == 3
+
+
+def test_dry_run_and_no_notify(project: Project, sentinel_schema: str, receiver: Receiver) -> None:
+    run(project, sentinel_schema, orders_limit=2)  # pending
+    dry = run(project, sentinel_schema, "--dry-run", orders_limit=2)
+    assert [(n["channel"], n["kind"]) for n in dry["notifications"]] == [("hook", "firing")]
+    assert (dry["delivery"], receiver.requests) == (None, [])
+
+    queued = run(project, sentinel_schema, "--no-notify", orders_limit=2)
+    assert (queued["delivery"], len(queued["notifications"]), receiver.requests) == (None, 1, [])
+    assert notify(project, sentinel_schema)["sent"] == 1
+    assert len(receiver.notifications()) == 1
+
+
+def test_missing_env_var_fails_the_channel_not_the_run(
+    project: Project, sentinel_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SENTINEL_TEST_HOOK_URL", raising=False)
+    monkeypatch.setenv("SENTINEL_TEST_HOOK_SECRET", SECRET)
+    report = fire(project, sentinel_schema)
+    assert report["summary"]["alerting"] == 1
+    assert report["delivery"]["errors"] == [
+        "hook: environment variable SENTINEL_TEST_HOOK_URL is not set"
+    ]
+
+
+def test_test_channel_sends_a_test_message(project: Project, receiver: Receiver) -> None:
+    result = cli("test-channel", "hook", "--project-dir", str(project.root))
+    assert (result.exit_code, result.stdout.strip()) == (0, "test message sent to hook")
+    [sent] = receiver.notifications()
+    assert sent["kind"] == "test"
+    unknown = cli("test-channel", "hok", "--project-dir", str(project.root))
+    assert unknown.exit_code == 2 and "did you mean 'hook'?" in unknown.stderr
