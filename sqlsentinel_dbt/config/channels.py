@@ -68,6 +68,10 @@ class EmailChannel(_Channel):
     )
     username: SecretStr | None = Field(default=None, description="SMTP login.")
     password: SecretStr | None = Field(default=None, description="SMTP password.")
+    ca_file: str | None = Field(
+        default=None,
+        description="CA bundle that signed the server's certificate (internal relays).",
+    )
     sender: str = Field(alias="from", description="The From address.")
     to: list[str] = Field(min_length=1, description="Recipients.")
 

@@ -143,6 +143,13 @@ class Alert(BaseModel):
         default_factory=list,
         description="Channel names to notify, on top of the channels routes pick.",
     )
+    message: str | None = Field(
+        default=None,
+        description=(
+            "Jinja template for the notification text (`{{ alert }}`, `{{ firing }}`, ...); "
+            "every value is escaped for each medium."
+        ),
+    )
     group_by: list[GroupLabel] = Field(
         default_factory=_per_alert,
         min_length=1,

@@ -132,6 +132,7 @@ def _row(
         sql_excerpt=plan.compiled.sql[:_EXCERPT] if plan.compiled else "",
         project=run.project,
         target=run.target,
+        message_template=alert.message,
     )
     return [_outbox_row(notification, decision)]
 

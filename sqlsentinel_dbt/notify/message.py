@@ -62,6 +62,8 @@ class Notification:
     sql_excerpt: str = ""
     project: str = ""
     target: str = ""
+    message_template: str | None = None
+    """The alert's own `message` template, rendered per medium at send time."""
 
     @property
     def title(self) -> str:

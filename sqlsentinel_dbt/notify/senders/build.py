@@ -2,37 +2,74 @@
 
 from __future__ import annotations
 
+import ssl
+
 from pydantic import SecretStr
 
-from sqlsentinel_dbt.config.channels import Channel, WebhookChannel
+from sqlsentinel_dbt.config.channels import (
+    Channel,
+    PagerDutyChannel,
+    SlackChannel,
+    TeamsChannel,
+    WebhookChannel,
+)
 from sqlsentinel_dbt.config.secrets import render_env
 from sqlsentinel_dbt.notify.redact import Redactor
 from sqlsentinel_dbt.notify.senders import Sender
+from sqlsentinel_dbt.notify.senders.email import EmailSender
+from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
+from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
 from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
-
-
-class _Secrets:
-    """Renders secrets and remembers every value, so errors can mask them."""
-
-    def __init__(self) -> None:
-        self.values: list[str] = []
-
-    def __call__(self, secret: SecretStr | None) -> str | None:
-        if secret is None:
-            return None
-        raw = secret.get_secret_value()
-        value = render_env(raw)
-        self.values += [raw, value]
-        return value
 
 
 def build_sender(channel: Channel) -> tuple[Sender, Redactor]:
     """The channel's sender and a redactor for its secrets; raises MissingEnvVar."""
-    secret = _Secrets()
+    secrets = rendered_secrets(channel)
+    raw = [v.get_secret_value() for v in _secret_fields(channel).values()]
+    redact = Redactor([*raw, *secrets.values()])
+    return _sender(channel, secrets, redact), redact
+
+
+def rendered_secrets(channel: Channel) -> dict[str, str]:
+    """Every secret setting that is set, rendered; `headers.X` for header values."""
+    return {
+        name: render_env(value.get_secret_value())
+        for name, value in _secret_fields(channel).items()
+    }
+
+
+def _secret_fields(channel: Channel) -> dict[str, SecretStr]:
+    fields: dict[str, SecretStr] = {}
+    for name, value in channel:
+        if isinstance(value, SecretStr):
+            fields[name] = value
+        elif name == "headers":
+            fields |= {f"headers.{k}": v for k, v in value.items()}
+    return fields
+
+
+def _sender(channel: Channel, secret: dict[str, str], redact: Redactor) -> Sender:
+    def get(name: str) -> str:
+        return secret.get(name) or ""
+
     if isinstance(channel, WebhookChannel):
-        headers = {k: secret(v) or "" for k, v in channel.headers.items()}
-        url = secret(channel.url) or ""
-        signing = secret(channel.signing_secret)
-        redact = Redactor(secret.values)
-        return WebhookSender(url, headers, signing, channel.timeout, redact), redact
-    raise ValueError(f"channel type {channel.type!r} cannot send yet")
+        headers = {
+            k.removeprefix("headers."): v or ""
+            for k, v in secret.items()
+            if k.startswith("headers.")
+        }
+        return WebhookSender(
+            get("url"), headers, secret.get("signing_secret"), channel.timeout, redact
+        )
+    if isinstance(channel, SlackChannel):
+        if channel.token is not None:
+            return SlackBotSender(
+                get("token"), channel.channel or "", channel.base_url, channel.timeout, redact
+            )
+        return SlackWebhookSender(get("webhook_url"), channel.timeout, redact)
+    if isinstance(channel, TeamsChannel):
+        return TeamsSender(get("webhook_url"), channel.timeout, redact)
+    if isinstance(channel, PagerDutyChannel):
+        return PagerDutySender(channel.url, get("routing_key"), channel.timeout, redact)
+    tls = ssl.create_default_context(cafile=channel.ca_file)
+    return EmailSender(channel, secret.get("username"), secret.get("password"), redact, tls)

@@ -1,0 +1,76 @@
+"""Email over SMTP (STARTTLS, SSL or plain for local relays), with optional login."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlsentinel_dbt.config.channels import EmailChannel
+from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.notify.redact import Redactor
+from sqlsentinel_dbt.notify.render.email import email_message
+from sqlsentinel_dbt.notify.retry import SENT, SendResult
+
+# The server refused this message or these credentials: sending again will not help.
+_FINAL = (
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+class EmailSender:
+    """One SMTP session per message."""
+
+    def __init__(
+        self,
+        channel: EmailChannel,
+        username: str | None,
+        password: str | None,
+        redact: Redactor,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self._channel = channel
+        self._login = (username, password) if username and password else None
+        self._redact = redact
+        self._tls = tls or ssl.create_default_context()
+
+    def send(self, notifications: Sequence[Notification]) -> SendResult:
+        """Connect, secure, log in, send."""
+        channel = self._channel
+        rendered = email_message(notifications)
+        message = EmailMessage()
+        message["Subject"] = rendered.subject
+        message["From"] = channel.sender
+        message["To"] = ", ".join(channel.to)
+        message["Message-ID"] = make_msgid(domain="sqlsentinel")
+        message.set_content(rendered.text)
+        message.add_alternative(rendered.html, subtype="html")
+        try:
+            self._deliver(message)
+        except _FINAL as exc:
+            return SendResult(False, False, self._redact(f"{type(exc).__name__}: {exc}"))
+        except smtplib.SMTPResponseException as exc:
+            return SendResult(False, exc.smtp_code < 500, self._redact(f"SMTP {exc.smtp_code}"))
+        except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timeout, TLS
+            return SendResult(False, True, self._redact(f"{type(exc).__name__}: {exc}"))
+        return SENT
+
+    def _deliver(self, message: EmailMessage) -> None:
+        channel = self._channel
+        if channel.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                channel.host, channel.port, timeout=channel.timeout, context=self._tls
+            )
+        else:
+            smtp = smtplib.SMTP(channel.host, channel.port, timeout=channel.timeout)
+        with smtp:
+            if channel.security == "starttls":
+                smtp.starttls(context=self._tls)
+            if self._login:
+                smtp.login(*self._login)
+            smtp.send_message(message)
