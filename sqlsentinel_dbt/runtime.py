@@ -15,18 +15,22 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
+from sqlsentinel_dbt.config.loader import suggest
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.plan import PlannedAlert, plan_alerts
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
+from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_alert
 from sqlsentinel_dbt.engine.state import track_run
+from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
 from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
+from sqlsentinel_dbt.store.silences import SilenceStore
 
 
 @dataclass(frozen=True)
@@ -168,10 +172,10 @@ class Sentinel:
             store.append(record, changed)
         rows = self._notifications(plans, changed, record, now)
         delivery = None
-        if rows and not dry_run:
+        if self.config.channels and not dry_run:
             outbox = Outbox(warehouse)
             outbox.queue(rows, now)
-            if send:
+            if send:  # also what earlier runs failed to deliver
                 delivery = deliver(outbox, self.config.channels, self.config.settings)
         return RunReport(
             record.run_id,
@@ -197,9 +201,34 @@ class Sentinel:
     ) -> list[OutboxRow]:
         if not self.config.channels:
             return []
-        last = Outbox(self.project.warehouse).last_entries([p.name for p in plans])
+        warehouse = self.project.warehouse
+        last = Outbox(warehouse).last_entries([p.name for p in plans])
         run = RunContext(record.run_id, record.project_name, record.target_name, now)
-        return outbox_rows(plans, results, self.config.routes, last, run)
+        alerts = [p.declared.alert for p in plans]
+        silenced = SilenceBook(SilenceStore(warehouse).ending_after(now), now, alerts)
+        return outbox_rows(plans, results, self.config.routes, last, run, silenced)
+
+    def silence(
+        self, matcher: str, key: str | None, ends_at: datetime, reason: str, created_by: str
+    ) -> Silence:
+        """Silence the alerts `matcher` selects (a name, a glob or `tag:X`) until `ends_at`."""
+        alerts = [d.alert for d in self.alerts]
+        if not matches_any_alert(matcher, alerts):
+            names = sorted(a.name for a in alerts)
+            raise ConfigError([f"{matcher!r} matches no alert{suggest(matcher, names)}"])
+        now = datetime.now(UTC)
+        if ends_at <= now:
+            raise ConfigError([f"the silence would end in the past ({ends_at:%Y-%m-%d %H:%M} UTC)"])
+        store = SilenceStore(self.project.warehouse)
+        return store.add(matcher, key, now, ends_at, reason, created_by)
+
+    def unsilence(self, silence_id: str, ended_by: str) -> bool:
+        """End a silence now; False when no such silence is in force."""
+        return SilenceStore(self.project.warehouse).end(silence_id, datetime.now(UTC), ended_by)
+
+    def silences(self, days: int = 7) -> list[Silence]:
+        """Active silences, and those that ended in the last `days`."""
+        return SilenceStore(self.project.warehouse).recent(datetime.now(UTC), days)
 
     def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest history rows, of one alert or all."""

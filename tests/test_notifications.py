@@ -2,78 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
-from sqlsentinel_dbt.dbt import dbt_build
 from sqlsentinel_dbt.notify.senders.webhook import signature
-from tests.conftest import Project, cli, drop_pg_schemas, make_project
-from tests.receivers import Receiver, http_receiver
+from tests.conftest import Project, cli
+from tests.notify_kit import SECRET, fire, notify, project, receiver, run
+from tests.receivers import Receiver
 
-SECRET = "whsec-0123456789abcdef"
-SENTINEL_YML = """
-channels:
-  - name: hook
-    type: webhook
-    url: "{{ env_var('SENTINEL_TEST_HOOK_URL') }}"
-    signing_secret: "{{ env_var('SENTINEL_TEST_HOOK_SECRET') }}"
-routes:
-  - match: {tags: [lifecycle]}
-    notify: [hook]
-"""
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Project]:
-    built = make_project(tmp_path_factory.mktemp("notify"), "shop", warehouse)
-    (built.root / "sentinel.yml").write_text(SENTINEL_YML)
-    dbt_build(built.args)
-    yield built
-    if warehouse == "postgres":
-        drop_pg_schemas(built.schema)
-
-
-@pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    with http_receiver() as running:
-        monkeypatch.setenv("SENTINEL_TEST_HOOK_URL", running.url + "/hook")
-        monkeypatch.setenv("SENTINEL_TEST_HOOK_SECRET", SECRET)
-        yield running
-
-
-def run(project: Project, schema: str, *flags: str, **variables: Any) -> Any:
-    pairs = ", ".join(f"{k}: {v}" for k, v in {"sqlsentinel_schema": schema, **variables}.items())
-    result = cli(
-        "dbt-run",
-        *project.flags(),
-        "-o",
-        "json",
-        "--select",
-        "busy_regions",
-        "--vars",
-        f"{{{pairs}}}",
-        *flags,
-    )
-    assert result.exit_code in (0, 1), result.stderr
-    assert SECRET not in result.stdout + result.stderr
-    return result.json()
-
-
-def fire(project: Project, schema: str, *flags: str) -> Any:
-    """busy_regions fires on its second ALERT run in a row (for_evaluations: 2)."""
-    pending = run(project, schema, orders_limit=2)  # eu has 3 orders
-    assert pending["notifications"] == [] and pending["delivery"] is None  # pending: silent
-    return run(project, schema, *flags, orders_limit=2)
-
-
-def notify(project: Project, schema: str) -> Any:
-    result = cli(
-        "notify", *project.flags(), "-o", "json", "--vars", f"{{sqlsentinel_schema: {schema}}}"
-    )
-    assert SECRET not in result.stdout + result.stderr
-    return result.json()
+__all__ = ["project", "receiver"]  # fixtures, imported to be found by name
 
 
 def test_firing_then_dedup_then_resolved(
@@ -91,7 +27,7 @@ def test_firing_then_dedup_then_resolved(
     assert request.json()["version"] == "1"
 
     again = run(project, sentinel_schema, orders_limit=2)
-    assert (again["notifications"], again["delivery"], len(receiver.requests)) == ([], None, 1)
+    assert (again["notifications"], again["delivery"]["sent"], len(receiver.requests)) == ([], 0, 1)
 
     resolved = run(project, sentinel_schema, orders_limit=5)
     assert resolved["delivery"]["sent"] == 1
@@ -109,7 +45,9 @@ def test_failed_delivery_stays_queued_and_is_sent_once_later(
     assert len(receiver.requests) == 1
 
     receiver.default = (200, {}, b"ok")
-    assert notify(project, sentinel_schema) == {"sent": 1, "failed": 0, "errors": []}
+    # The next run decides nothing new, but delivers what the last one could not.
+    later = run(project, sentinel_schema, orders_limit=2)
+    assert (later["notifications"], later["delivery"]["sent"]) == ([], 1)
     assert notify(project, sentinel_schema) == {"sent": 0, "failed": 0, "errors": []}
     assert [n["kind"] for n in receiver.notifications()] == [
         "firing",
@@ -125,6 +63,15 @@ def test_server_errors_are_retried_within_the_run(
     report = fire(project, sentinel_schema)
     assert report["delivery"]["sent"] == 1
     assert len(receiver.requests) == 3
+
+
+def test_notify_delivers_what_a_run_queued(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    queued = fire(project, sentinel_schema, "--no-notify")
+    assert (queued["delivery"], receiver.requests) == (None, [])
+    assert notify(project, sentinel_schema) == {"sent": 1, "failed": 0, "errors": []}
+    assert notify(project, sentinel_schema)["sent"] == 0
 
 
 def test_dry_run_and_no_notify(project: Project, sentinel_schema: str, receiver: Receiver) -> None:

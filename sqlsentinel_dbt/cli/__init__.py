@@ -15,6 +15,7 @@ from sqlsentinel_dbt.cli.list_alerts import list_alerts
 from sqlsentinel_dbt.cli.notify import notify
 from sqlsentinel_dbt.cli.run import dbt_run
 from sqlsentinel_dbt.cli.schema import schema
+from sqlsentinel_dbt.cli.silences import silence, silences, unsilence
 from sqlsentinel_dbt.cli.test_channel import test_channel
 from sqlsentinel_dbt.cli.validate import validate
 
@@ -52,6 +53,9 @@ app.command("compile")(compile_alert)
 app.command("history")(history)
 app.command("schema")(schema)
 app.command("notify")(notify)
+app.command("silence")(silence)
+app.command("unsilence")(unsilence)
+app.command("silences")(silences)
 app.command("test-channel")(test_channel)
 app.command("demo")(demo)
 

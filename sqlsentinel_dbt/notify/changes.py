@@ -71,7 +71,9 @@ def _groups(
 ) -> dict[str, _Group]:
     name = plan.name
     errors = [r.error or "error" for r in results if r.status is Status.ERROR]
-    error_now = GroupNow(frozenset({ERROR_KEY}) if errors else frozenset())
+    erroring = frozenset({ERROR_KEY}) if errors else frozenset()
+    # Only a silence on the whole alert (no key) mutes its error notifications.
+    error_now = GroupNow(erroring) if not silenced(name, None) else GroupNow(frozenset(), erroring)
     groups: dict[str, _Group] = {
         f"{name}|{ERROR_KEY}": (error_now, {}, errors[0] if errors else None)
     }

@@ -13,6 +13,8 @@ from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State
 from sqlsentinel_dbt.engine.state import Key
 from sqlsentinel_dbt.store.timestamps import as_utc, to_sql_text
 
+TABLE = "sentinel_alert_history"
+
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -43,7 +45,7 @@ class HistoryStore:
 
     def latest_states(self, alert_names: Sequence[str]) -> dict[str, dict[Key, InstanceState]]:
         """The last state of every instance, per alert, that is not OK (absent means OK)."""
-        if not alert_names or not self._warehouse.run_macro("history_exists"):
+        if not alert_names or not self._warehouse.run_macro("table_exists", identifier=TABLE):
             return {}
         sql = self._warehouse.run_macro("select_latest_states_sql", alert_names=list(alert_names))
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:state")
@@ -56,7 +58,7 @@ class HistoryStore:
 
     def read(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest rows first, of one alert or all; empty when no history exists yet."""
-        if not self._warehouse.run_macro("history_exists"):
+        if not self._warehouse.run_macro("table_exists", identifier=TABLE):
             return []
         sql = self._warehouse.run_macro("select_alert_history_sql", alert_name=alert, limit=limit)
         fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:history")

@@ -18,6 +18,8 @@ from sqlsentinel_dbt.notify.decide import Key, LogEntry
 from sqlsentinel_dbt.notify.message import Notification
 from sqlsentinel_dbt.store.timestamps import as_utc, to_sql_text
 
+TABLE = "sentinel_notifications"
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -128,7 +130,7 @@ class Outbox:
         ]
 
     def _exists(self) -> bool:
-        return bool(self._warehouse.run_macro("notifications_exist"))
+        return bool(self._warehouse.run_macro("table_exists", identifier=TABLE))
 
 
 def _row(row: OutboxRow, now: datetime) -> dict[str, Any]:

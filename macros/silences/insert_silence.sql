@@ -1,0 +1,5 @@
+{#- Add one silence (a dict keyed by column name). -#}
+{% macro insert_silence(row) %}
+  {%- set relation = sqlsentinel.ensure_silences() -%}
+  {{ return(sqlsentinel._insert_rows(relation, sqlsentinel.silence_columns(), [row])) }}
+{% endmacro %}

@@ -1,0 +1,11 @@
+{#- SQL reading silences that end after `ends_after`, newest first. -#}
+{% macro select_silences_sql(ends_after) %}
+  {%- set relation = sqlsentinel.silences_relation() -%}
+  {%- set sql -%}
+    select {{ sqlsentinel.silence_columns() | map(attribute=0) | join(', ') }}
+    from {{ relation }}
+    where ends_at > cast('{{ ends_after }}' as {{ dbt.type_timestamp() }})
+    order by created_at desc, silence_id
+  {%- endset -%}
+  {{ return(sql) }}
+{% endmacro %}

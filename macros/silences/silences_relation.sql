@@ -1,0 +1,4 @@
+{#- The relation of the silences table (it may not exist yet). -#}
+{% macro silences_relation() %}
+  {{ return(sqlsentinel.sentinel_relation('sentinel_silences')) }}
+{% endmacro %}

@@ -1,0 +1,8 @@
+{#- A table in the sentinel schema (it may not exist yet). -#}
+{% macro sentinel_relation(identifier) %}
+  {{ return(api.Relation.create(
+      database=target.database,
+      schema=sqlsentinel.sentinel_schema(),
+      identifier=identifier,
+      type='table')) }}
+{% endmacro %}

@@ -1,0 +1,130 @@
+"""`sentinel silence`, `sentinel unsilence`, `sentinel silences`: mute notifications for a while."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sqlsentinel_dbt.cli import options as o
+from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
+from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.cli.render import print_json
+
+CreatedBy = Annotated[str | None, typer.Option("--by", help="Who does it (default: the OS user).")]
+
+
+def silence(
+    matcher: Annotated[str, typer.Argument(help="Alert name, glob (`orders_*`) or `tag:X`.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; shown with the silence.")],
+    key: Annotated[str | None, typer.Option("--key", help="Only this instance.")] = None,
+    for_: Annotated[str | None, typer.Option("--for", help="How long: `30m`, `2h`, `1d`.")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="End time, ISO 8601 (UTC unless a zone is given).")
+    ] = None,
+    by: CreatedBy = None,
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+) -> None:
+    """Silence notifications of matching alerts; they are still evaluated and recorded."""
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    ends_at = _end(for_, until)
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
+    with sentinel, cannot_start_on_error():
+        made = sentinel.silence(matcher, key, ends_at, reason, by or _user())
+    instance = f" (key {made.alert_key})" if made.alert_key is not None else ""
+    out.print(
+        f"silence {made.silence_id}: {made.matcher}{instance} until "
+        f"{made.ends_at:%Y-%m-%d %H:%M} UTC",
+        markup=False,
+    )
+
+
+def unsilence(
+    silence_id: Annotated[str, typer.Argument(help="The id `sentinel silences` shows.")],
+    by: CreatedBy = None,
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+) -> None:
+    """End a silence now."""
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
+    with sentinel, cannot_start_on_error():
+        ended = sentinel.unsilence(silence_id, by or _user())
+    if not ended:
+        err.print(f"No silence {silence_id!r} is in force; see `sentinel silences`.", markup=False)
+        raise typer.Exit(ExitCode.FAILED)
+    out.print(f"silence {silence_id} ended", markup=False)
+
+
+def silences(
+    days: Annotated[int, typer.Option("--days", min=0, help="Also those ended this recently.")] = 7,
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+    output: o.Output = o.OutputFormat.TEXT,
+) -> None:
+    """List active silences, and recently ended ones."""
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
+    with sentinel, cannot_start_on_error():
+        found = sentinel.silences(days)
+    now = datetime.now(UTC)
+    if output is o.OutputFormat.JSON:
+        print_json({"silences": [asdict(s) | {"active": s.active(now)} for s in found]})
+        return
+    table = Table(title="silences", title_justify="left")
+    for column in ("Id", "Matcher", "Key", "Until (UTC)", "Active", "By", "Reason"):
+        table.add_column(column)
+    for s in found:
+        table.add_row(
+            s.silence_id,
+            s.matcher,
+            s.alert_key or "",
+            f"{s.ends_at:%Y-%m-%d %H:%M}",
+            "yes" if s.active(now) else "no",
+            s.created_by,
+            s.reason,
+        )
+    out.print(table)
+
+
+def _end(for_: str | None, until: str | None) -> datetime:
+    from sqlsentinel_dbt.config.duration import parse_duration
+
+    if (for_ is None) == (until is None):
+        err.print("Give exactly one of --for (e.g. 2h) or --until (e.g. 2026-12-01T09:00).")
+        raise typer.Exit(ExitCode.CANNOT_START)
+    try:
+        if for_ is not None:
+            return datetime.now(UTC) + timedelta(seconds=parse_duration(for_))
+        moment = datetime.fromisoformat(str(until))
+    except ValueError as exc:
+        err.print(f"Invalid --for/--until: {exc}", markup=False)
+        raise typer.Exit(ExitCode.CANNOT_START) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,61 @@
+"""Silences: which alert instances are muted right now (SEMANTICS.md §5).
+
+A silence matches an alert by name (glob patterns allowed) or `tag:X`, and optionally one
+key. Silenced instances are still evaluated and recorded; only their notifications are
+held back (recorded as `suppressed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from fnmatch import fnmatchcase
+
+from sqlsentinel_dbt.config.models import Alert
+
+
+@dataclass(frozen=True)
+class Silence:
+    """One silence, as stored."""
+
+    silence_id: str
+    matcher: str
+    alert_key: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: str
+    created_at: datetime
+    ended_by: str | None = None
+
+    def active(self, at: datetime) -> bool:
+        """In force at `at`."""
+        return self.starts_at <= at < self.ends_at
+
+    def matches(self, alert: Alert, key: str | None) -> bool:
+        """Whether this silence mutes instance `key` of `alert` (any key when it has none)."""
+        if self.alert_key is not None and self.alert_key != key:
+            return False
+        if self.matcher.startswith("tag:"):
+            return self.matcher.removeprefix("tag:") in alert.tags
+        return fnmatchcase(alert.name, self.matcher.removeprefix("alert:"))
+
+
+def matches_any_alert(matcher: str, alerts: Sequence[Alert]) -> bool:
+    """Whether a matcher selects at least one declared alert (to catch typos)."""
+    probe = Silence("", matcher, None, datetime.min, datetime.max, "", "", datetime.min)
+    return any(probe.matches(alert, None) for alert in alerts)
+
+
+class SilenceBook:
+    """The silences in force at one moment, asked per instance."""
+
+    def __init__(self, silences: Sequence[Silence], at: datetime, alerts: Sequence[Alert]) -> None:
+        self._active = [s for s in silences if s.active(at)]
+        self._alerts = {a.name: a for a in alerts}
+
+    def __call__(self, alert_name: str, key: str | None) -> bool:
+        """Whether the instance is silenced."""
+        alert = self._alerts.get(alert_name)
+        return alert is not None and any(s.matches(alert, key) for s in self._active)

@@ -1,0 +1,76 @@
+"""Shared by the notification tests: a project with a webhook channel, and run helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sqlsentinel_dbt.dbt import dbt_build
+from tests.conftest import Project, cli, drop_pg_schemas, make_project
+from tests.receivers import Receiver, http_receiver
+
+SECRET = "whsec-0123456789abcdef"
+SENTINEL_YML = """
+channels:
+  - name: hook
+    type: webhook
+    url: "{{ env_var('SENTINEL_TEST_HOOK_URL') }}"
+    signing_secret: "{{ env_var('SENTINEL_TEST_HOOK_SECRET') }}"
+routes:
+  - match: {tags: [lifecycle]}
+    notify: [hook]
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Project]:
+    built = make_project(tmp_path_factory.mktemp("notify"), "shop", warehouse)
+    (built.root / "sentinel.yml").write_text(SENTINEL_YML)
+    dbt_build(built.args)
+    yield built
+    if warehouse == "postgres":
+        drop_pg_schemas(built.schema)
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    with http_receiver() as running:
+        monkeypatch.setenv("SENTINEL_TEST_HOOK_URL", running.url + "/hook")
+        monkeypatch.setenv("SENTINEL_TEST_HOOK_SECRET", SECRET)
+        yield running
+
+
+def run(project: Project, schema: str, *flags: str, **variables: Any) -> Any:
+    pairs = ", ".join(f"{k}: {v}" for k, v in {"sqlsentinel_schema": schema, **variables}.items())
+    result = cli(
+        "dbt-run",
+        *project.flags(),
+        "-o",
+        "json",
+        "--select",
+        "busy_regions",
+        "--vars",
+        f"{{{pairs}}}",
+        *flags,
+    )
+    assert result.exit_code in (0, 1), result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    return result.json()
+
+
+def fire(project: Project, schema: str, *flags: str) -> Any:
+    """busy_regions fires on its second ALERT run in a row (for_evaluations: 2)."""
+    pending = run(project, schema, orders_limit=2)  # eu has 3 orders
+    assert pending["notifications"] == []  # pending: silent
+    assert pending["delivery"] == {"sent": 0, "failed": 0, "errors": []}
+    return run(project, schema, *flags, orders_limit=2)
+
+
+def notify(project: Project, schema: str) -> Any:
+    result = cli(
+        "notify", *project.flags(), "-o", "json", "--vars", f"{{sqlsentinel_schema: {schema}}}"
+    )
+    assert SECRET not in result.stdout + result.stderr
+    return result.json()
