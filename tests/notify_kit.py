@@ -21,6 +21,7 @@ channels:
 routes:
   - match: {tags: [lifecycle]}
     notify: [hook]
+claim_lease: 3s  # short, so the crash test need not wait long for the lease to run out
 """
 
 

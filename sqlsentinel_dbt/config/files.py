@@ -42,3 +42,11 @@ class SentinelFile(BaseModel):
     retry_budget: Duration = Field(
         default=120.0, gt=0, description="Time one run spends retrying one message."
     )
+    claim_lease: Duration = Field(
+        default=600.0,
+        gt=0,
+        description=(
+            "How long notifications claimed by a run are reserved for it; if that run dies "
+            "before recording the outcome, another sends them after this (at least once)."
+        ),
+    )

@@ -111,5 +111,13 @@ class Warehouse:
         return result
 
     def close(self) -> None:
-        """Close every connection this run opened."""
+        """Close every connection this run opened, and release the database file.
+
+        dbt-duckdb keeps its database open for the whole process, which would hold
+        DuckDB's file lock against `dbt build` or another `sentinel` until this process
+        exits; it offers `close_all_connections` to let go of it.
+        """
         self._adapter.cleanup_connections()
+        release = getattr(type(self._adapter.connections), "close_all_connections", None)
+        if release is not None:
+            release()

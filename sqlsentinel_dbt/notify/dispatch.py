@@ -27,7 +27,6 @@ from sqlsentinel_dbt.store.outbox import Claimed, Outbox
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-_LEASE_MARGIN = 60.0
 
 
 @dataclass
@@ -49,8 +48,7 @@ def deliver(
 ) -> DeliveryReport:
     """Claim every due notification and try to deliver it once (with in-run retries)."""
     claimer = uuid.uuid4().hex
-    lease = settings.retry_budget + _LEASE_MARGIN
-    claimed = outbox.claim(claimer, clock(), lease, settings.max_notification_age)
+    claimed = outbox.claim(claimer, clock(), settings.claim_lease, settings.max_notification_age)
     by_channel: dict[str, list[Claimed]] = {}
     for item in claimed:
         by_channel.setdefault(item.notification.channel, []).append(item)

@@ -1,0 +1,90 @@
+"""At least once, never twice, with real processes: two runs at once send one notification;
+a run killed between sending and recording costs a duplicate, never a loss."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Project, cli
+from tests.notify_kit import notify, project, receiver, run
+from tests.receivers import Receiver
+
+__all__ = ["project", "receiver"]  # fixtures, imported to be found by name
+SENTINEL = str(Path(sys.executable).parent / "sentinel")
+
+
+def spawn(project: Project, schema: str) -> subprocess.Popen[str]:
+    variables = f"{{sqlsentinel_schema: {schema}, orders_limit: 2}}"
+    command = [
+        SENTINEL,
+        "dbt-run",
+        *project.flags(),
+        "-o",
+        "json",
+        "--select",
+        "busy_regions",
+        "--vars",
+        variables,
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def history_rows(project: Project, schema: str) -> list[dict[str, Any]]:
+    result = cli(
+        "history",
+        "busy_regions",
+        "--limit",
+        "100",
+        *project.flags(),
+        "-o",
+        "json",
+        "--vars",
+        f"{{sqlsentinel_schema: {schema}}}",
+    )
+    return result.json()["history"]  # type: ignore[no-any-return]
+
+
+def test_two_runs_at_once_send_one_notification_and_keep_every_row(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    run(project, sentinel_schema, orders_limit=2)  # pending; the next runs make it fire
+    first, second = spawn(project, sentinel_schema), spawn(project, sentinel_schema)
+    outcomes = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in (first, second)]
+    codes = [code for code, _ in outcomes]
+    if project.warehouse == "duckdb":
+        # One process at a time may open a DuckDB file: a loser fails to start, cleanly.
+        assert all(code == 1 or (code == 2 and "lock" in err) for code, err in outcomes), outcomes
+    else:
+        assert codes == [1, 1], outcomes  # busy_regions fires: exit 1
+    assert len(receiver.notifications()) == 1
+    assert receiver.notifications()[0]["new_keys"] == ["eu"]
+    runs = 1 + codes.count(1)
+    assert len(history_rows(project, sentinel_schema)) == 3 * runs  # 3 regions per run
+
+
+def test_killed_between_send_and_record_means_a_duplicate_never_a_loss(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    run(project, sentinel_schema, orders_limit=2)  # pending
+    receiver.delay = 30  # hold the response: the process is killed while waiting for it
+    process = spawn(project, sentinel_schema)
+    deadline = time.monotonic() + 60
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert receiver.requests, "the run never sent"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    receiver.delay = 0
+
+    assert notify(project, sentinel_schema)["sent"] == 0  # still under the dead run's lease
+    time.sleep(3.5)  # claim_lease: 3s in the test project
+    assert notify(project, sentinel_schema) == {"sent": 1, "failed": 0, "errors": []}
+    ids = [n["notification_id"] for n in receiver.notifications()]
+    assert len(ids) == 2 and len(set(ids)) == 1  # the same notification, twice: receivers dedup
+    assert notify(project, sentinel_schema)["sent"] == 0
