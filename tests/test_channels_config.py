@@ -113,3 +113,30 @@ def test_env_var_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
     assert render_env("{{ env_var('SENTINEL_UNSET_VAR', 'fallback') }}") == "fallback"
     with pytest.raises(MissingEnvVar, match="SENTINEL_UNSET_VAR is not set"):
         render_env("{{ env_var('SENTINEL_UNSET_VAR') }}")
+
+
+def test_routes_first_match_wins_unless_continue() -> None:
+    from sqlsentinel_dbt.config.channels import Route
+    from sqlsentinel_dbt.config.models import Alert
+    from sqlsentinel_dbt.notify.routing import channels_for
+
+    routes = [
+        Route.model_validate(
+            {"match": {"severity": "error"}, "notify": ["pager"], "continue": True}
+        ),
+        Route.model_validate({"match": {"tags": ["finance"]}, "notify": ["finance_mail"]}),
+        Route.model_validate({"match": {"owner": "ops", "alert": "disk_*"}, "notify": ["ops"]}),
+        Route.model_validate({"notify": ["catch_all"]}),
+    ]
+
+    def routed(**fields: object) -> list[str]:
+        return channels_for(Alert(name=str(fields.pop("name", "a")), query="q", **fields), routes)  # type: ignore[arg-type]
+
+    assert routed(tags=["finance"]) == ["pager", "finance_mail"]  # error, continue; then finance
+    assert routed(severity="warn", tags=["finance"]) == ["finance_mail"]
+    assert routed(severity="warn", name="disk_full", owner="ops") == ["ops"]
+    assert routed(severity="warn", name="disk_full", owner="data") == ["catch_all"]
+    assert routed(severity="warn", notify=["own", "catch_all"]) == [
+        "own",
+        "catch_all",
+    ]  # no repeats
