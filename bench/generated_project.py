@@ -32,12 +32,12 @@ from range({rows}) as t(i)
 """
 
 
-def firing(i: int) -> bool:
-    """Whether check `i` fires: every tenth model holds more NULLs than the threshold."""
-    return i % 10 == 0
+def firing(i: int, every: int = 10) -> bool:
+    """Whether check `i` fires: every tenth model (by default) holds too many NULLs."""
+    return i % every == 0
 
 
-def write_project(root: Path, n: int, threads: int) -> None:
+def write_project(root: Path, n: int, threads: int, firing_every: int = 10) -> None:
     """Write the project, its DuckDB profile, N models, N alerts and N singular tests."""
     for folder in ("models", "alerts", "tests"):
         (root / folder).mkdir(parents=True, exist_ok=True)
@@ -56,7 +56,7 @@ def write_project(root: Path, n: int, threads: int) -> None:
     alerts = []
     for i in range(n):
         # 2000 rows: a NULL every 50 rows gives 40 NULLs (fires), every 200 gives 10 (ok).
-        null_every = 50 if firing(i) else 200
+        null_every = 50 if firing(i, firing_every) else 200
         model = MODEL_SQL.format(null_every=null_every, rows=ROWS_PER_MODEL)
         (root / "models" / f"model_{i:04d}.sql").write_text(model)
         check = CHECK_SQL.format(i=i)

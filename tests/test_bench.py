@@ -38,3 +38,14 @@ def test_documented_benchmark_runs_both_tools_on_the_same_checks(tmp_path: Path)
     run_results = json.loads((tmp_path / "bench_11" / "target" / "run_results.json").read_text())
     failed = [r["unique_id"].split(".")[2] for r in run_results["results"] if r["status"] == "fail"]
     assert sorted(failed) == ["check_0000", "check_0010"]
+
+
+def test_documented_notification_benchmark_delivers_each_exactly_once(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    line = next(line for line in doc.splitlines() if "bench/notification_throughput.py" in line)
+    _, script, *args = shlex.split(line)
+    command = [sys.executable, str(ROOT / script), *args, "--n", "12", "--workdir", str(tmp_path)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    rows = re.findall(r"^\| .*? \| 24 \| .*\| yes \(\d+ POSTs\) \| yes \|$", completed.stdout, re.M)
+    assert len(rows) == 2, completed.stdout  # the CLI and the library, each exactly once

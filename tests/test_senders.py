@@ -292,3 +292,19 @@ def test_custom_message_template_is_escaped_per_medium() -> None:
         assert build_sender(channel)[0].send([notification(message_template=template)]).ok
     text = json.dumps(receiver.requests[0].json()["blocks"])
     assert "*orders_late* fired for eu: &lt;!channel&gt;" in text
+
+
+def test_a_full_slack_message_stays_within_slack_limits() -> None:
+    from sqlsentinel_dbt.notify.render.slack import slack_message
+
+    channel = SlackChannel(name="c", type="slack", webhook_url="https://x")  # type: ignore[arg-type]
+    many = [
+        notification(notification_id=str(i), description="d" * 5000)
+        for i in range(channel.max_per_message)
+    ]
+    blocks = slack_message(many)["blocks"]
+    assert len(blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert sum("orders_late" in b["text"]["text"] for b in blocks if b["type"] == "section") >= len(
+        many
+    )

@@ -21,7 +21,7 @@ class _Channel(BaseModel):
     name: str = Field(pattern=NAME_PATTERN, description="Unique name, used in `notify:`.")
     timeout: Duration = Field(default=10.0, gt=0, description="Timeout of one request.")
     max_per_message: int = Field(
-        default=20, ge=1, description="Alert groups packed into one message at most."
+        default=10, ge=1, description="Alert groups packed into one message at most."
     )
 
 
@@ -37,6 +37,9 @@ class WebhookChannel(_Channel):
         default=None,
         description="Key for the `X-Sentinel-Signature` HMAC-SHA256 header.",
     )
+    max_per_message: int = Field(
+        default=100, ge=1, description="Alert groups packed into one request at most."
+    )
 
 
 class SlackChannel(_Channel):
@@ -47,6 +50,10 @@ class SlackChannel(_Channel):
     token: SecretStr | None = Field(default=None, description="Bot token (`xoxb-...`).")
     channel: str | None = Field(default=None, description="Channel id or name, with a token.")
     base_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL.")
+    # Slack takes 50 blocks per message, and one alert group takes up to 4.
+    max_per_message: int = Field(
+        default=10, ge=1, le=12, description="Alert groups packed into one message at most."
+    )
 
     @model_validator(mode="after")
     def _one_way_in(self) -> SlackChannel:
@@ -74,6 +81,9 @@ class EmailChannel(_Channel):
     )
     sender: str = Field(alias="from", description="The From address.")
     to: list[str] = Field(min_length=1, description="Recipients.")
+    max_per_message: int = Field(
+        default=50, ge=1, description="Alert groups packed into one email at most."
+    )
 
 
 class PagerDutyChannel(_Channel):

@@ -48,6 +48,8 @@ class EmailSender:
         message["From"] = channel.sender
         message["To"] = ", ".join(channel.to)
         message["Message-ID"] = make_msgid(domain="sqlsentinel")
+        # Receivers (and tests) can drop duplicates by these, as with a webhook's ids.
+        message["X-Sentinel-Notification-Ids"] = ", ".join(n.notification_id for n in notifications)
         message.set_content(rendered.text)
         message.add_alternative(rendered.html, subtype="html")
         try:
