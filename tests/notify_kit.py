@@ -18,10 +18,14 @@ channels:
     type: webhook
     url: "{{ env_var('SENTINEL_TEST_HOOK_URL') }}"
     signing_secret: "{{ env_var('SENTINEL_TEST_HOOK_SECRET') }}"
+  - name: backup  # routed nowhere: it only hears about dead-lettered notifications
+    type: webhook
+    url: "{{ env_var('SENTINEL_TEST_HOOK_URL') }}/backup"
 routes:
   - match: {tags: [lifecycle]}
     notify: [hook]
 claim_lease: 3s  # short, so the crash test need not wait long for the lease to run out
+retry_budget: 3s  # short, so a channel that keeps failing does not hold a test for 2m
 """
 
 
@@ -65,7 +69,7 @@ def fire(project: Project, schema: str, *flags: str) -> Any:
     """busy_regions fires on its second ALERT run in a row (for_evaluations: 2)."""
     pending = run(project, schema, orders_limit=2)  # eu has 3 orders
     assert pending["notifications"] == []  # pending: silent
-    assert pending["delivery"] == {"sent": 0, "failed": 0, "errors": []}
+    assert pending["delivery"] == {"sent": 0, "failed": 0, "dead": 0, "errors": []}
     return run(project, schema, *flags, orders_limit=2)
 
 

@@ -16,7 +16,7 @@ def test_firing_then_dedup_then_resolved(
     project: Project, sentinel_schema: str, receiver: Receiver
 ) -> None:
     fired = fire(project, sentinel_schema)
-    assert fired["delivery"] == {"sent": 1, "failed": 0, "errors": []}
+    assert fired["delivery"] == {"sent": 1, "failed": 0, "dead": 0, "errors": []}
     [request] = receiver.requests
     body = request.body
     timestamp = request.headers["X-Sentinel-Timestamp"]
@@ -48,7 +48,7 @@ def test_failed_delivery_stays_queued_and_is_sent_once_later(
     # The next run decides nothing new, but delivers what the last one could not.
     later = run(project, sentinel_schema, orders_limit=2)
     assert (later["notifications"], later["delivery"]["sent"]) == ([], 1)
-    assert notify(project, sentinel_schema) == {"sent": 0, "failed": 0, "errors": []}
+    assert notify(project, sentinel_schema) == {"sent": 0, "failed": 0, "dead": 0, "errors": []}
     assert [n["kind"] for n in receiver.notifications()] == [
         "firing",
         "firing",
@@ -70,7 +70,7 @@ def test_notify_delivers_what_a_run_queued(
 ) -> None:
     queued = fire(project, sentinel_schema, "--no-notify")
     assert (queued["delivery"], receiver.requests) == (None, [])
-    assert notify(project, sentinel_schema) == {"sent": 1, "failed": 0, "errors": []}
+    assert notify(project, sentinel_schema) == {"sent": 1, "failed": 0, "dead": 0, "errors": []}
     assert notify(project, sentinel_schema)["sent"] == 0
 
 
@@ -105,3 +105,35 @@ def test_test_channel_sends_a_test_message(project: Project, receiver: Receiver)
     assert sent["kind"] == "test"
     unknown = cli("test-channel", "hok", "--project-dir", str(project.root))
     assert unknown.exit_code == 2 and "did you mean 'hook'?" in unknown.stderr
+
+
+def test_undeliverable_for_a_day_is_dead_lettered_and_reported_elsewhere(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlsentinel_dbt.dbt import DbtArgs
+    from sqlsentinel_dbt.notify.dispatch import deliver
+    from sqlsentinel_dbt.runtime import Sentinel
+    from sqlsentinel_dbt.store.outbox import Outbox
+
+    receiver.default = (503, {}, b"down")
+    fire(project, sentinel_schema)  # the hook keeps failing
+    receiver.default = (200, {}, b"ok")
+    receiver.requests.clear()
+    args = DbtArgs(
+        str(project.root), str(project.root), vars=f"{{sqlsentinel_schema: {sentinel_schema}}}"
+    )
+    tomorrow = datetime.now(UTC) + timedelta(hours=25)
+    with Sentinel.open(args) as sentinel:
+        outbox = Outbox(sentinel.project.warehouse)
+        report = deliver(
+            outbox, sentinel.config.channels, sentinel.config.settings, clock=lambda: tomorrow
+        )
+        rows = outbox.read()
+    assert (report.dead, report.sent) == (1, 0)
+    [notice] = receiver.requests
+    assert notice.path == "/hook/backup"  # told on the other channel, not the dead one
+    [body] = notice.json()["notifications"]
+    assert body["kind"] == "undelivered" and "HTTP 503" in body["description"]
+    assert [r["status"] for r in rows if r["kind"] == "firing"] == ["dead"]

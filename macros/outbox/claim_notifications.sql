@@ -1,5 +1,5 @@
-{#- Dead-letter what is older than `expired_before`, then claim every row due for delivery
-    for `claimer` until `lease_until`. One UPDATE claims, so two runs never claim one row:
+{#- Dead-letter what is older than `expired_before` (marked as `claimer`'s, so the run can
+    report them), then claim every row due for delivery for `claimer` until `lease_until`. One UPDATE claims, so two runs never claim one row:
     the second finds it already `sending` under a lease that has not run out. -#}
 {% macro claim_notifications(claimer, now, lease_until, expired_before) %}
   {%- set relation = sqlsentinel.ensure_notifications() -%}
@@ -10,7 +10,7 @@
   {%- endset -%}
   {%- call statement('sqlsentinel_expire_notifications') -%}
     update {{ relation }}
-    set status = 'dead', updated_at = cast('{{ now }}' as {{ ts }}), claimed_by = null
+    set status = 'dead', updated_at = cast('{{ now }}' as {{ ts }}), claimed_by = '{{ claimer }}'
     where {{ due }} and created_at < cast('{{ expired_before }}' as {{ ts }})
   {%- endcall -%}
   {%- call statement('sqlsentinel_claim_notifications') -%}

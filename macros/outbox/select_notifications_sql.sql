@@ -1,11 +1,11 @@
-{#- SQL reading outbox rows: those `claimed_by` a claimer, or the newest ones. -#}
-{% macro select_notifications_sql(claimed_by=none, limit=none) %}
+{#- SQL reading outbox rows: those `claimed_by` a claimer in `status`, or the newest ones. -#}
+{% macro select_notifications_sql(claimed_by=none, status='sending', limit=none) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- set sql -%}
     select {{ sqlsentinel.notification_columns() | map(attribute=0) | join(', ') }}
     from {{ relation }}
     {%- if claimed_by is not none %}
-    where claimed_by = '{{ claimed_by }}' and status = 'sending'
+    where claimed_by = '{{ claimed_by }}' and status = '{{ status }}'
     {%- endif %}
     order by created_at desc, notification_id
     {%- if limit is not none %}

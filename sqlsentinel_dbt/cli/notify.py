@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error, out
+from sqlsentinel_dbt.cli.console import cannot_start_on_error
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
-from sqlsentinel_dbt.cli.render import print_json
+from sqlsentinel_dbt.cli.render import print_delivery, print_json
 
 
 def notify(
@@ -30,8 +30,5 @@ def notify(
     if output is o.OutputFormat.JSON:
         print_json(asdict(report))
     else:
-        out.print(f"notifications: {report.sent} sent, {report.failed} failed")
-        for line in report.errors:
-            out.print("[yellow]delivery failed[/] ", end="")
-            out.print(line, markup=False)
+        print_delivery(report)
     raise typer.Exit(ExitCode.FAILED if report.failed else ExitCode.OK)

@@ -15,6 +15,7 @@ from sqlsentinel_dbt.cli.console import err, out
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 
 if TYPE_CHECKING:
+    from sqlsentinel_dbt.notify.dispatch import DeliveryReport
     from sqlsentinel_dbt.runtime import RunReport
 
 _STYLE = {
@@ -119,9 +120,15 @@ def print_notifications(report: RunReport) -> None:
             n = row.notification
             note = " [dim](silenced)[/]" if row.status == "suppressed" else ""
             out.print(f"{verb} [bold]{n.channel}[/]: {n.title}{note}", highlight=False)
-    delivery = report.delivery
-    if delivery is not None:
-        out.print(f"notifications: {delivery.sent} sent, {delivery.failed} failed")
-        for line in delivery.errors:
-            out.print("[yellow]delivery failed[/] ", end="")
-            out.print(line, markup=False)
+    if report.delivery is not None:
+        print_delivery(report.delivery)
+
+
+def print_delivery(delivery: DeliveryReport) -> None:
+    """`notifications: 3 sent, 1 failed, 0 given up`, then every failure."""
+    out.print(
+        f"notifications: {delivery.sent} sent, {delivery.failed} failed, {delivery.dead} given up"
+    )
+    for line in delivery.errors:
+        out.print("[yellow]delivery failed[/] ", end="")
+        out.print(line, markup=False)

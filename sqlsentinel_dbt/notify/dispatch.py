@@ -20,6 +20,7 @@ from functools import partial
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
+from sqlsentinel_dbt.notify.dead_letters import report_dead
 from sqlsentinel_dbt.notify.message import Kind, Notification
 from sqlsentinel_dbt.notify.retry import SendResult, send_with_retry
 from sqlsentinel_dbt.notify.senders.build import build_sender
@@ -35,6 +36,8 @@ class DeliveryReport:
 
     sent: int = 0
     failed: int = 0
+    dead: int = 0
+    """Dead-lettered in this pass (older than max_notification_age), reported elsewhere."""
     errors: list[str] = field(default_factory=list)
     """One line per failed message: channel and the (redacted) reason."""
 
@@ -48,11 +51,13 @@ def deliver(
 ) -> DeliveryReport:
     """Claim every due notification and try to deliver it once (with in-run retries)."""
     claimer = uuid.uuid4().hex
-    claimed = outbox.claim(claimer, clock(), settings.claim_lease, settings.max_notification_age)
+    claim = outbox.claim(claimer, clock(), settings.claim_lease, settings.max_notification_age)
+    report = DeliveryReport(dead=len(claim.dead))
+    if claim.dead:
+        report.errors += report_dead(claim.dead, channels, settings.retry_budget)
     by_channel: dict[str, list[Claimed]] = {}
-    for item in claimed:
+    for item in claim.due:
         by_channel.setdefault(item.notification.channel, []).append(item)
-    report = DeliveryReport()
     if not by_channel:
         return report
     with ThreadPoolExecutor(

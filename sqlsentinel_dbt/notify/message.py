@@ -25,6 +25,8 @@ class Kind(StrEnum):
     """The alert could not be evaluated."""
     TEST = "test"
     """`sentinel test-channel`."""
+    UNDELIVERED = "undelivered"
+    """A notification to another channel was dead-lettered."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Notification:
             Kind.RESOLVED: "RESOLVED",
             Kind.ERROR: "ERROR",
             Kind.TEST: "TEST",
+            Kind.UNDELIVERED: "UNDELIVERED",
         }[self.kind]
         count = len(self.firing)
         suffix = f" ({count} instances)" if count > 1 else ""

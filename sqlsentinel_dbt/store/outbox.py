@@ -39,6 +39,15 @@ class Claimed:
     notification: Notification
     attempts: int
     created_at: datetime
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim took: rows to send now, and rows it dead-lettered (to report)."""
+
+    due: list[Claimed]
+    dead: list[Claimed]
 
 
 class Outbox:
@@ -70,7 +79,7 @@ class Outbox:
             for group, channel, notification_id, firing, silenced, created_at in fetched.rows
         }
 
-    def claim(self, claimer: str, now: datetime, lease: float, max_age: float) -> list[Claimed]:
+    def claim(self, claimer: str, now: datetime, lease: float, max_age: float) -> Claim:
         """Dead-letter expired rows, then claim every due row for `claimer`."""
         self._warehouse.run_macro(
             "claim_notifications",
@@ -79,7 +88,12 @@ class Outbox:
             lease_until=to_sql_text(now + timedelta(seconds=lease)),
             expired_before=to_sql_text(now - timedelta(seconds=max_age)),
         )
-        sql = self._warehouse.run_macro("select_notifications_sql", claimed_by=claimer)
+        return Claim(self._held(claimer, "sending"), self._held(claimer, "dead"))
+
+    def _held(self, claimer: str, status: str) -> list[Claimed]:
+        sql = self._warehouse.run_macro(
+            "select_notifications_sql", claimed_by=claimer, status=status
+        )
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
         rows = [
             dict(zip([c.lower() for c in fetched.columns], row, strict=True))
@@ -90,6 +104,7 @@ class Outbox:
                 Notification.from_payload(json.loads(row["payload"])),
                 int(row["attempts"] or 0),
                 as_utc(row["created_at"]),
+                row["last_error"],
             )
             for row in sorted(rows, key=lambda r: (as_utc(r["created_at"]), r["notification_id"]))
         ]

@@ -20,6 +20,7 @@ _EMOJI = {
     Kind.RESOLVED: ":white_check_mark:",
     Kind.ERROR: ":warning:",
     Kind.TEST: ":wave:",
+    Kind.UNDELIVERED: ":mailbox_with_no_mail:",
 }
 
 
