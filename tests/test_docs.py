@@ -60,3 +60,9 @@ def test_cli_examples_in_notification_docs_are_real_commands() -> None:
     for name, flag in used:
         if name == "dbt-run" and flag:
             assert flag.strip() in help_text
+
+
+def test_channel_reference_matches_the_models() -> None:
+    from sqlsentinel_dbt.config.schema import channel_fields_markdown
+
+    assert channel_fields_markdown() in (DOCS / "notifications.md").read_text()

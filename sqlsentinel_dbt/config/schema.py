@@ -32,3 +32,25 @@ def alert_fields_markdown() -> str:
         default = "required" if field.is_required() else f"`{json.dumps(defaults[label])}`"
         lines.append(f"| `{label}` | {default} | {field.description} |")
     return "\n".join(lines) + "\n"
+
+
+def channel_fields_markdown() -> str:
+    """Every channel type's settings as Markdown tables, for docs/notifications.md."""
+    from pydantic_core import PydanticUndefined
+
+    from sqlsentinel_dbt.config.channels import CHANNEL_TYPES
+
+    sections = []
+    for kind, model in CHANNEL_TYPES.items():
+        lines = [f"### `{kind}`", "", "| setting | default | description |", "| --- | --- | --- |"]
+        for name, field in model.model_fields.items():
+            label = field.alias or name
+            if field.is_required():
+                default = "required"
+            elif field.default is PydanticUndefined and field.default_factory is not None:
+                default = f"`{json.dumps(field.default_factory())}`"  # type: ignore[call-arg]
+            else:
+                default = f"`{json.dumps(field.default, default=str)}`"
+            lines.append(f"| `{label}` | {default} | {field.description} |")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections) + "\n"
