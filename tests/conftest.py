@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
@@ -107,6 +108,12 @@ class CliResult:
 
     def json(self) -> dict:  # type: ignore[type-arg]
         return json.loads(self.stdout)
+
+
+def run_args(project: Project, schema: str, select: str, **variables: Any) -> list[str]:
+    """`dbt-run` arguments: JSON output, one selection, a history schema of the test's own."""
+    pairs = ", ".join(f"{k}: {v}" for k, v in {"sqlsentinel_schema": schema, **variables}.items())
+    return ["dbt-run", *project.flags(), "-o", "json", "--select", select, "--vars", f"{{{pairs}}}"]
 
 
 def cli(*args: str) -> CliResult:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sqlsentinel_dbt.dbt import dbt_build
-from tests.conftest import Project, cli, drop_pg_schemas, make_project
+from tests.conftest import Project, cli, drop_pg_schemas, make_project, run_args
 from tests.receivers import Receiver, http_receiver
 
 SECRET = "whsec-0123456789abcdef"
@@ -48,18 +48,7 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
 
 
 def run(project: Project, schema: str, *flags: str, **variables: Any) -> Any:
-    pairs = ", ".join(f"{k}: {v}" for k, v in {"sqlsentinel_schema": schema, **variables}.items())
-    result = cli(
-        "dbt-run",
-        *project.flags(),
-        "-o",
-        "json",
-        "--select",
-        "busy_regions",
-        "--vars",
-        f"{{{pairs}}}",
-        *flags,
-    )
+    result = cli(*run_args(project, schema, "busy_regions", **variables), *flags)
     assert result.exit_code in (0, 1), result.stderr
     assert SECRET not in result.stdout + result.stderr
     return result.json()

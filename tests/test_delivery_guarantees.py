@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Project, cli
+from tests.conftest import Project, cli, run_args
 from tests.notify_kit import notify, project, receiver, run
 from tests.receivers import Receiver
 
@@ -20,18 +20,7 @@ SENTINEL = str(Path(sys.executable).parent / "sentinel")
 
 
 def spawn(project: Project, schema: str) -> subprocess.Popen[str]:
-    variables = f"{{sqlsentinel_schema: {schema}, orders_limit: 2}}"
-    command = [
-        SENTINEL,
-        "dbt-run",
-        *project.flags(),
-        "-o",
-        "json",
-        "--select",
-        "busy_regions",
-        "--vars",
-        variables,
-    ]
+    command = [SENTINEL, *run_args(project, schema, "busy_regions", orders_limit=2)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -6,21 +6,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Project, cli
+from tests.conftest import Project, cli, run_args
 
 
 def run(shop: Project, schema: str, **variables: Any) -> dict[str, Any]:
-    pairs = ", ".join(f"{k}: {v}" for k, v in {"sqlsentinel_schema": schema, **variables}.items())
-    result = cli(
-        "dbt-run",
-        *shop.flags(),
-        "-o",
-        "json",
-        "--select",
-        "tag:lifecycle",
-        "--vars",
-        f"{{{pairs}}}",
-    )
+    result = cli(*run_args(shop, schema, "tag:lifecycle", **variables))
     assert result.exit_code in (0, 1), result.stderr
     return result.json()  # type: ignore[no-any-return]
 

@@ -7,18 +7,6 @@
 
 {% macro default__ensure_notifications() %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
-  {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
-    {%- do adapter.create_schema(relation) -%}
-    {%- call statement('sqlsentinel_create_notifications') -%}
-      create table if not exists {{ relation }} (
-        {%- for name, type in sqlsentinel.notification_columns() %}
-        {{ name }} {{ type }}
-        {{- " not null primary key" if name == 'notification_id' }}{{ "," if not loop.last }}
-        {%- endfor %}
-      )
-    {%- endcall -%}
-    {%- do adapter.cache_added(relation) -%}
-    {%- do adapter.commit() -%}
-  {%- endif -%}
+  {%- do sqlsentinel._create_table(relation, sqlsentinel.notification_columns(), 'notification_id') -%}
   {{ return(relation) }}
 {% endmacro %}

@@ -5,17 +5,6 @@
 
 {% macro default__ensure_silences() %}
   {%- set relation = sqlsentinel.silences_relation() -%}
-  {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
-    {%- do adapter.create_schema(relation) -%}
-    {%- call statement('sqlsentinel_create_silences') -%}
-      create table if not exists {{ relation }} (
-        {%- for name, type in sqlsentinel.silence_columns() %}
-        {{ name }} {{ type }}{{ "," if not loop.last }}
-        {%- endfor %}
-      )
-    {%- endcall -%}
-    {%- do adapter.cache_added(relation) -%}
-    {%- do adapter.commit() -%}
-  {%- endif -%}
+  {%- do sqlsentinel._create_table(relation, sqlsentinel.silence_columns()) -%}
   {{ return(relation) }}
 {% endmacro %}

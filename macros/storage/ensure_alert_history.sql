@@ -7,19 +7,7 @@
 {% macro default__ensure_alert_history() %}
   {%- set relation = sqlsentinel.history_relation() -%}
   {%- set columns = sqlsentinel.alert_history_columns() -%}
-  {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
-    {%- do adapter.create_schema(relation) -%}
-    {%- call statement('sqlsentinel_create_alert_history') -%}
-      create table if not exists {{ relation }} (
-        {%- for name, type in columns %}
-        {{ name }} {{ type }}{{ "," if not loop.last }}
-        {%- endfor %}
-      )
-    {%- endcall -%}
-    {#- Tell dbt's relation cache, or get_relation will not see the new table. -#}
-    {%- do adapter.cache_added(relation) -%}
-    {%- do adapter.commit() -%}
-  {%- else -%}
+  {%- if not sqlsentinel._create_table(relation, columns) -%}
     {%- do sqlsentinel._add_missing_columns(relation, columns) -%}
   {%- endif -%}
   {{ return(relation) }}

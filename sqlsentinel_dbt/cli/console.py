@@ -6,13 +6,18 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.errors import ConfigError, ProjectError, SentinelError, WarehouseError
+
+if TYPE_CHECKING:
+    from sqlsentinel_dbt.runtime import Sentinel
 
 # Piped output (CI logs, files) gets a wide fixed width instead of Rich's default of 80.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -46,3 +51,14 @@ def cannot_start_on_error() -> Iterator[None]:
         err.print(f"[bold red]{label}:[/] ", end="")
         err.print(str(exc), markup=False)
         raise typer.Exit(ExitCode.CANNOT_START) from exc
+
+
+@contextmanager
+def opened(args: DbtArgs) -> Iterator[Sentinel]:
+    """The project opened for a command; any failure to open or to talk to it exits 2."""
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    with cannot_start_on_error():
+        sentinel = Sentinel.open(args)
+    with sentinel, cannot_start_on_error():
+        yield sentinel

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
+from sqlsentinel_dbt.cli.console import err, opened, out
 from sqlsentinel_dbt.cli.render import print_json
 
 _SHOWN = (
@@ -36,11 +36,7 @@ def history(
     output: o.Output = o.OutputFormat.TEXT,
 ) -> None:
     """Show recorded results, newest first."""
-    from sqlsentinel_dbt.runtime import Sentinel
-
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel, cannot_start_on_error():
+    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
         rows = sentinel.history(alert, limit)
     if output is o.OutputFormat.JSON:
         for row in rows:

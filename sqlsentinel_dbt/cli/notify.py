@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error
+from sqlsentinel_dbt.cli.console import opened
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_delivery, print_json
 
@@ -21,11 +21,7 @@ def notify(
     """Send every queued notification that is due (failed ones are retried)."""
     from dataclasses import asdict
 
-    from sqlsentinel_dbt.runtime import Sentinel
-
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel, cannot_start_on_error():
+    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
         report = sentinel.notify()
     if output is o.OutputFormat.JSON:
         print_json(asdict(report))

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
+from sqlsentinel_dbt.cli.console import err, opened, out
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_json
 
@@ -34,12 +34,8 @@ def silence(
     vars: o.Vars = None,
 ) -> None:
     """Silence notifications of matching alerts; they are still evaluated and recorded."""
-    from sqlsentinel_dbt.runtime import Sentinel
-
     ends_at = _end(for_, until)
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel, cannot_start_on_error():
+    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
         made = sentinel.silence(matcher, key, ends_at, reason, by or _user())
     instance = f" (key {made.alert_key})" if made.alert_key is not None else ""
     out.print(
@@ -59,11 +55,7 @@ def unsilence(
     vars: o.Vars = None,
 ) -> None:
     """End a silence now."""
-    from sqlsentinel_dbt.runtime import Sentinel
-
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel, cannot_start_on_error():
+    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
         ended = sentinel.unsilence(silence_id, by or _user())
     if not ended:
         err.print(f"No silence {silence_id!r} is in force; see `sentinel silences`.", markup=False)
@@ -81,11 +73,7 @@ def silences(
     output: o.Output = o.OutputFormat.TEXT,
 ) -> None:
     """List active silences, and recently ended ones."""
-    from sqlsentinel_dbt.runtime import Sentinel
-
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel, cannot_start_on_error():
+    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
         found = sentinel.silences(days)
     now = datetime.now(UTC)
     if output is o.OutputFormat.JSON:

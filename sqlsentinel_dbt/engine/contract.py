@@ -33,17 +33,21 @@ def evaluate(
     alert: Alert, result: QueryResult, *, started_at: datetime, duration_ms: int
 ) -> list[AlertResult]:
     """Results for every instance in `result`, or one ERROR result if the contract is broken."""
-    base = AlertResult(
+    base = _ok(alert, started_at, duration_ms)
+    try:
+        return _evaluate(alert, result, base)
+    except (ContractBroken, ValueProblem) as exc:
+        return [error_result(base, str(exc))]
+
+
+def _ok(alert: Alert, started_at: datetime, duration_ms: int) -> AlertResult:
+    return AlertResult(
         alert=alert.name,
         status=Status.OK,
         severity=alert.severity,
         started_at=started_at,
         duration_ms=duration_ms,
     )
-    try:
-        return _evaluate(alert, result, base)
-    except (ContractBroken, ValueProblem) as exc:
-        return [error_result(base, str(exc))]
 
 
 def error_result(base: AlertResult, message: str) -> AlertResult:
@@ -97,13 +101,7 @@ def evaluate_failing_rows(
     alert: Alert, result: QueryResult, *, started_at: datetime, duration_ms: int
 ) -> list[AlertResult]:
     """One result from the count of failing rows, judged by `error_if` then `warn_if`."""
-    base = AlertResult(
-        alert=alert.name,
-        status=Status.OK,
-        severity=alert.severity,
-        started_at=started_at,
-        duration_ms=duration_ms,
-    )
+    base = _ok(alert, started_at, duration_ms)
     try:
         failures = to_number(result.rows[0][0], "failures") if result.rows else None
     except ValueProblem as exc:
