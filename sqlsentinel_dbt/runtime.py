@@ -19,6 +19,7 @@ from sqlsentinel_dbt.config.loader import suggest
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
+from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.plan import PlannedAlert, plan_alerts
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
@@ -55,6 +56,7 @@ class RunReport:
             "alerting": sum(r.status is Status.ALERT for r in self.results),
             "ok": sum(r.status is Status.OK for r in self.results),
             "errors": sum(r.status is Status.ERROR for r in self.results),
+            "skipped": sum(r.status is Status.SKIPPED for r in self.results),
         }
 
     def failed(self, fail_on: Severity | None) -> bool:
@@ -143,12 +145,16 @@ class Sentinel:
         *,
         dry_run: bool = False,
         send: bool = True,
+        check_last_build: bool = True,
         on_results: OnResults | None = None,
     ) -> RunReport:
         """Evaluate planned alerts, append them to the history, queue and send notifications.
 
         `dry_run` writes nothing and sends nothing; the report still says what would be
         sent. `send=False` queues notifications for `sentinel notify` without sending.
+        With `check_last_build`, alerts reading a node the last dbt build failed or
+        skipped are not run but reported as SKIPPED, and history rows carry that build's
+        invocation id.
         """
         warehouse = self.project.warehouse
         warehouse.check_connection()
@@ -157,13 +163,18 @@ class Sentinel:
         if not dry_run:
             store.ensure()
         prior = store.latest_states([p.name for p in plans])
+        build = self.project.last_build() if check_last_build else None
         evaluated = run_planned(
-            plans, warehouse, threads=self.project.threads, on_results=on_results
+            plans,
+            warehouse,
+            threads=self.project.threads,
+            on_results=on_results,
+            skip=stale_alerts(plans, build),
         )
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
             run_id=uuid.uuid4().hex,
-            invocation_id=self.project.invocation_id,
+            invocation_id=(build and build.invocation_id) or self.project.invocation_id,
             project_name=self.project.name,
             target_name=self.project.target_name,
         )

@@ -61,7 +61,7 @@ def test_every_kind_of_alert_gets_the_right_result(shop: Project, sentinel_schem
 
     cheap = results[("cheap_orders", None)]  # failing_rows: one order below 0
     assert (cheap["status"], cheap["severity"], cheap["actual_value"]) == ("ALERT", "warn", 1)
-    assert document["summary"] == {"total": 16, "alerting": 5, "ok": 7, "errors": 4}
+    assert document["summary"] == {"total": 16, "alerting": 5, "ok": 7, "errors": 4, "skipped": 0}
 
 
 def test_vars_and_env_vars_reach_the_queries(

@@ -23,6 +23,7 @@ _STYLE = {
     Status.ALERT: "bold red",
     Status.ERROR: "bold magenta",
     Status.MISSING: "dim",
+    Status.SKIPPED: "yellow",
 }
 
 
@@ -62,17 +63,20 @@ def results_table(results: Sequence[AlertResult]) -> Table:
 
 
 def summary_line(summary: dict[str, int], dry_run: bool) -> str:
-    """`12 results: 3 alerting, 8 ok, 1 error`."""
+    """`12 results: 3 alerting, 8 ok, 1 error` (and skipped ones, if any)."""
     text = (
         f"{summary['total']} results: [bold red]{summary['alerting']} alerting[/], "
         f"[green]{summary['ok']} ok[/], [magenta]{summary['errors']} errors[/]"
     )
+    if summary.get("skipped"):
+        text += f", [yellow]{summary['skipped']} skipped[/]"
     return text + (" [dim](dry run: history not written)[/]" if dry_run else "")
 
 
-def errors_text(results: Sequence[AlertResult]) -> list[str]:
-    """Each ERROR result's full message, for printing below the table."""
-    return [f"{r.alert}: {r.error}" for r in results if r.status is Status.ERROR and r.error]
+def errors_text(results: Sequence[AlertResult]) -> list[tuple[Status, str]]:
+    """Each ERROR and SKIPPED result's full message, for printing below the table."""
+    shown = (Status.ERROR, Status.SKIPPED)
+    return [(r.status, f"{r.alert}: {r.error}") for r in results if r.status in shown and r.error]
 
 
 def _number(value: float | None) -> str:
@@ -106,8 +110,8 @@ def progress(total: int, enabled: bool) -> Iterator[Callable[..., None] | None]:
 def print_results(results: Sequence[AlertResult], summary: dict[str, int], dry_run: bool) -> None:
     """The results table, every error in full, and the summary line."""
     out.print(results_table(results))
-    for line in errors_text(results):
-        out.print("[magenta]ERROR[/] ", end="")
+    for status, line in errors_text(results):
+        out.print(f"[{_STYLE[status]}]{status.value}[/] ", end="")
         out.print(line, markup=False)
     out.print(summary_line(summary, dry_run))
 

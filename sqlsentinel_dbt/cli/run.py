@@ -45,6 +45,13 @@ def dbt_run(
             help="Evaluate and print, with the notifications it would send; write nothing.",
         ),
     ] = False,
+    ignore_last_build: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-last-build",
+            help="Run every alert even if target/run_results.json says a node it reads failed.",
+        ),
+    ] = False,
     no_notify: Annotated[
         bool,
         typer.Option(
@@ -63,7 +70,11 @@ def dbt_run(
         plans = sentinel.plan(select or [], exclude or [])
         with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
             report = sentinel.execute(
-                plans, dry_run=dry_run, send=not no_notify, on_results=advance
+                plans,
+                dry_run=dry_run,
+                send=not no_notify,
+                check_last_build=not ignore_last_build,
+                on_results=advance,
             )
     if output is o.OutputFormat.JSON:
         print_json(report.to_json())

@@ -5,6 +5,7 @@ new dbt version touches this folder only.
 """
 
 from sqlsentinel_dbt.dbt.args import DbtArgs
+from sqlsentinel_dbt.dbt.artifacts import LastBuild
 from sqlsentinel_dbt.dbt.commands import dbt_build
 from sqlsentinel_dbt.dbt.compiler import CompiledQuery
 from sqlsentinel_dbt.dbt.project import DbtProject
@@ -14,6 +15,7 @@ __all__ = [
     "CompiledQuery",
     "DbtArgs",
     "DbtProject",
+    "LastBuild",
     "QueryError",
     "QueryResult",
     "QueryTimeout",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlsentinel_dbt.config.loader import MetaAlerts
 from sqlsentinel_dbt.dbt.args import DbtArgs
+from sqlsentinel_dbt.dbt.artifacts import LastBuild, read_last_build
 from sqlsentinel_dbt.dbt.compiler import CompiledQuery, QueryCompiler
 from sqlsentinel_dbt.dbt.meta import meta_alerts
 from sqlsentinel_dbt.dbt.selector import NodeSelector
@@ -58,6 +59,15 @@ class DbtProject:
     def invocation_id(self) -> str:
         """Dbt's invocation id of this run."""
         return invocation_id()
+
+    @property
+    def target_dir(self) -> Path:
+        """Where dbt writes its artifacts (`target/` unless the project says otherwise)."""
+        return self.root / str(self._config.target_path)
+
+    def last_build(self) -> LastBuild | None:
+        """The outcome of the last dbt command in this project, from run_results.json."""
+        return read_last_build(self.target_dir)
 
     def meta_alerts(self) -> list[MetaAlerts]:
         """Raw alert lists from node meta."""

@@ -18,6 +18,8 @@ class Status(StrEnum):
     ERROR = "ERROR"
     MISSING = "MISSING"
     """A known instance whose key this run's result did not contain."""
+    SKIPPED = "SKIPPED"
+    """Not run: a node it reads was not rebuilt by the last dbt build."""
 
 
 class State(StrEnum):

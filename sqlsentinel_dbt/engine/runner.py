@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,10 +30,20 @@ def run_planned(
     *,
     threads: int,
     on_results: OnResults | None = None,
+    skip: Mapping[str, str] | None = None,
 ) -> list[AlertResult]:
-    """Evaluate every plan on `threads` connections; results come back in plan order."""
+    """Evaluate every plan on `threads` connections; results come back in plan order.
+
+    Alerts named in `skip` are not run; each gets a SKIPPED result with the reason.
+    """
+    skip = skip or {}
     with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="sentinel") as pool:
-        futures = [pool.submit(run_one, plan, warehouse) for plan in plans]
+        futures = [
+            pool.submit(_skipped, plan, skip[plan.name])
+            if plan.name in skip
+            else pool.submit(run_one, plan, warehouse)
+            for plan in plans
+        ]
         results: list[AlertResult] = []
         for plan, future in zip(plans, futures, strict=True):
             outcome = future.result()
@@ -67,6 +77,14 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
         return [_timed(error_result(base, f"{type(exc).__name__}: {exc}"), clock)]
     judge = evaluate_failing_rows if failing_rows else evaluate
     return judge(alert, fetched, started_at=started_at, duration_ms=_elapsed_ms(clock))
+
+
+def _skipped(plan: PlannedAlert, reason: str) -> list[AlertResult]:
+    alert = plan.declared.alert
+    started_at = datetime.now(UTC)
+    return [
+        AlertResult(alert.name, Status.SKIPPED, alert.severity, error=reason, started_at=started_at)
+    ]
 
 
 def _timed(result: AlertResult, clock: float) -> AlertResult:

@@ -32,7 +32,7 @@ def track(
 ) -> Tracked:
     """Advance every instance of `alert` by this run's `results`.
 
-    An ERROR result, or no data with `on_no_data: keep_last`, leaves every state as it was
+    An ERROR or SKIPPED result, or no data with `keep_last`, leaves every state as it was
     (no mass resolve, no mass re-fire). A non-OK instance whose key the query no longer
     returned (zero rows read as OK included) gets a MISSING result carrying its new state.
     """
@@ -49,7 +49,7 @@ def track(
 
 
 def _keeps_last(alert: Alert, results: Sequence[AlertResult]) -> bool:
-    if any(r.status is Status.ERROR for r in results):
+    if any(r.status in (Status.ERROR, Status.SKIPPED) for r in results):
         return True
     return alert.on_no_data is OnNoData.KEEP_LAST and any(r.no_data for r in results)
 

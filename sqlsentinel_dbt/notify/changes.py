@@ -70,6 +70,8 @@ def _groups(
     plan: PlannedAlert, results: list[AlertResult], silenced: IsSilenced
 ) -> dict[str, _Group]:
     name = plan.name
+    if any(r.status is Status.SKIPPED for r in results):
+        return {}  # not evaluated: nothing is known to have changed
     errors = [r.error or "error" for r in results if r.status is Status.ERROR]
     erroring = frozenset({ERROR_KEY}) if errors else frozenset()
     # Only a silence on the whole alert (no key) mutes its error notifications.
