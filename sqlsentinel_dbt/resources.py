@@ -1,4 +1,4 @@
-"""Find the files shipped with sqlsentinel: the dbt package and the demo project.
+"""Find the files shipped with sqlsentinel: the dbt package, the demo, the init template.
 
 In a wheel they are bundled under `sqlsentinel_dbt/_bundled/`; in a source checkout
 (editable install) they are read from the repo root, where dbt also finds the package.
@@ -24,6 +24,13 @@ def demo_project() -> Path:
     """The bundled demo dbt project."""
     return _first_existing(
         [_BUNDLED / "demo", _REPO / "examples" / "demo"], "dbt_project.yml", "demo"
+    )
+
+
+def project_template() -> Path:
+    """What `sentinel init` copies into a dbt project."""
+    return _first_existing(
+        [_BUNDLED / "template", _REPO / "dbt_project_template"], "sentinel.yml", "project template"
     )
 
 

@@ -25,5 +25,7 @@ def test_wheel_bundles_macros_and_demo(tmp_path: Path) -> None:
     assert f"{bundled}demo/alerts/ecommerce.yml" in names
     assert f"{bundled}demo/seeds/raw_orders.csv" in names
     assert "sqlsentinel_dbt/notify/templates/email.html.j2" in names
+    assert f"{bundled}template/alerts/example_alerts.yml" in names
+    assert f"{bundled}template/.github/workflows/sentinel.yml" in names
     assert f"{bundled}package/macros/outbox/insert_notifications.sql" in names
     assert not any(n.startswith(f"{bundled}demo/target/") or n.endswith(".duckdb") for n in names)

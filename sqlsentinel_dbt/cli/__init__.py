@@ -11,6 +11,7 @@ from sqlsentinel_dbt.cli.compile import compile_alert
 from sqlsentinel_dbt.cli.console import configure_logging
 from sqlsentinel_dbt.cli.demo import demo
 from sqlsentinel_dbt.cli.history import history
+from sqlsentinel_dbt.cli.init import init
 from sqlsentinel_dbt.cli.list_alerts import list_alerts
 from sqlsentinel_dbt.cli.notify import notify
 from sqlsentinel_dbt.cli.run import dbt_run
@@ -57,6 +58,7 @@ app.command("silence")(silence)
 app.command("unsilence")(unsilence)
 app.command("silences")(silences)
 app.command("test-channel")(test_channel)
+app.command("init")(init)
 app.command("demo")(demo)
 
 

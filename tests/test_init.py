@@ -1,0 +1,124 @@
+"""`sentinel init` on a real dbt project: files added, none overwritten, the package
+installed with `dbt deps` from `local:`, and the template's examples valid once uncommented."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from sqlsentinel_dbt.config.project import load_config
+from sqlsentinel_dbt.resources import project_template
+from tests.conftest import cli, make_project
+
+BIN = Path(sys.executable).parent
+
+
+def test_init_adds_files_installs_the_package_and_changes_nothing_twice(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "shop", "duckdb")
+    (project.root / "sentinel.yml").write_text("channels: []  # mine\n")
+    first = cli("init", "--project-dir", str(project.root))
+    assert first.exit_code == 0, first.stderr
+    assert "created alerts/example_alerts.yml" in first.stdout
+    assert "created .github/workflows/sentinel.yml" in first.stdout
+    assert "kept    sentinel.yml (already there)" in first.stdout
+    assert (project.root / "sentinel.yml").read_text() == "channels: []  # mine\n"
+
+    deps = subprocess.run(
+        [str(BIN / "dbt"), "deps", *project.flags()],
+        capture_output=True,
+        text=True,
+        cwd=project.root,
+    )
+    assert deps.returncode == 0, deps.stdout + deps.stderr
+    assert (project.root / "dbt_packages" / "sqlsentinel" / "macros").is_dir()
+    # The installed package works in pure dbt: its macro creates the history table.
+    operation = subprocess.run(
+        [str(BIN / "dbt"), "run-operation", "sqlsentinel.ensure_alert_history", *project.flags()],
+        capture_output=True,
+        text=True,
+        cwd=project.root,
+    )
+    assert operation.returncode == 0, operation.stdout + operation.stderr
+    # ... and sentinel still works on the project, package installed and template added.
+    validated = cli("validate", *project.flags())
+    assert "failed to compile" in validated.stdout  # the shop's deliberately broken alert
+    assert validated.exit_code == 1, validated.stderr
+
+    second = cli("init", "--project-dir", str(project.root))
+    assert "created" not in second.stdout
+    assert "packages.yml already lists sqlsentinel" in second.stdout
+
+
+def test_packages_yml_is_appended_to_keeping_comments(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "shop", "duckdb")
+    original = (
+        "# our packages\npackages:\n  - package: dbt-labs/dbt_utils  # pinned\n    version: 1.3.0\n"
+    )
+    (project.root / "packages.yml").write_text(original)
+    result = cli(
+        "init",
+        "--project-dir",
+        str(project.root),
+        "--package-git",
+        "https://example.test/s.git",
+        "--revision",
+        "v0.1.0",
+    )
+    assert result.exit_code == 0, result.stderr
+    text = (project.root / "packages.yml").read_text()
+    assert text.startswith(original)
+    assert yaml.safe_load(text)["packages"][1] == {
+        "git": "https://example.test/s.git",
+        "revision": "v0.1.0",
+    }
+
+
+def test_packages_yml_that_cannot_be_appended_safely_is_left_alone(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "shop", "duckdb")
+    original = "packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\nextra: true\n"
+    (project.root / "packages.yml").write_text(original)
+    result = cli("init", "--project-dir", str(project.root))
+    assert (project.root / "packages.yml").read_text() == original
+    assert "add these lines under `packages:`" in result.stderr and "local:" in result.stderr
+
+
+def test_init_outside_a_dbt_project_exits_2(tmp_path: Path) -> None:
+    result = cli("init", "--project-dir", str(tmp_path))
+    assert result.exit_code == 2 and "no dbt_project.yml" in result.stderr
+
+
+def uncommented(text: str) -> str:
+    """A template file with its commented examples switched on."""
+    text = re.sub(r"^(alerts|channels|routes): \[\]$", r"\1:", text, flags=re.M)
+    return "\n".join(line[1:] if line.startswith("#  ") else line for line in text.splitlines())
+
+
+def test_template_examples_are_valid_once_uncommented(tmp_path: Path) -> None:
+    template = project_template()
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "alerts" / "a.yml").write_text(
+        uncommented((template / "alerts" / "example_alerts.yml").read_text())
+    )
+    (tmp_path / "sentinel.yml").write_text(uncommented((template / "sentinel.yml").read_text()))
+    config = load_config(tmp_path)
+    assert [d.name for d in config.alerts] == [
+        "orders_arrived_today",
+        "payment_failure_rate",
+        "customers_without_email",
+    ]
+    assert sorted(config.channels) == ["oncall_pagerduty", "ops_webhook", "team_slack"]
+    assert len(config.routes) == 2
+
+
+def test_workflow_runs_sentinel_with_real_flags() -> None:
+    workflow = yaml.safe_load(
+        (project_template() / ".github" / "workflows" / "sentinel.yml").read_text()
+    )
+    steps = [s.get("run", "") for s in workflow["jobs"]["build-and-alert"]["steps"]]
+    assert steps[-2:] == ["dbt build", "sentinel dbt-run --fail-on error"]
+    help_text = cli("dbt-run", "--help").stdout
+    assert "--fail-on" in help_text
