@@ -66,3 +66,25 @@ def test_channel_reference_matches_the_models() -> None:
     from sqlsentinel_dbt.config.schema import channel_fields_markdown
 
     assert channel_fields_markdown() in (DOCS / "notifications.md").read_text()
+
+
+def column_macro(path: str) -> list[str]:
+    text = (DOCS.parent / "macros" / path).read_text()
+    return re.findall(r"^\s*\('([a-z_]+)',", text, re.M)
+
+
+def test_source_docs_list_exactly_the_columns_the_macros_create() -> None:
+    import yaml
+
+    sources = yaml.safe_load((DOCS.parent / "models" / "sqlsentinel_tables.yml").read_text())
+    tables = {t["name"]: t for t in sources["sources"][0]["tables"]}
+    macros = {
+        "sentinel_alert_history": "storage/alert_history_columns.sql",
+        "sentinel_notifications": "outbox/notification_columns.sql",
+        "sentinel_silences": "silences/silence_columns.sql",
+    }
+    assert set(tables) == set(macros)
+    for name, macro in macros.items():
+        documented = [c["name"] for c in tables[name]["columns"]]
+        assert documented == column_macro(macro), name
+        assert all(c.get("description") for c in tables[name]["columns"]), name

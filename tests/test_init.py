@@ -12,9 +12,26 @@ import yaml
 
 from sqlsentinel_dbt.config.project import load_config
 from sqlsentinel_dbt.resources import project_template
-from tests.conftest import cli, make_project
+from tests.conftest import Project, cli, make_project
 
 BIN = Path(sys.executable).parent
+
+
+def documented_model() -> str:
+    """The example model of docs/dbt_package.md."""
+    page = (Path(__file__).parent.parent / "docs" / "dbt_package.md").read_text()
+    [sql] = re.findall(r"```sql\n(.*?)```", page, re.S)
+    return sql
+
+
+def documented_packages_entries() -> list[dict[str, str]]:
+    page = (Path(__file__).parent.parent / "docs" / "dbt_package.md").read_text()
+    return [yaml.safe_load(b)["packages"][0] for b in re.findall(r"```yaml\n(.*?)```", page, re.S)]
+
+
+def dbt(verb: str, project: Project, *flags: str) -> subprocess.CompletedProcess[str]:
+    command = [str(BIN / "dbt"), verb, *project.flags(), *flags]
+    return subprocess.run(command, capture_output=True, text=True, cwd=project.root)
 
 
 def test_init_adds_files_installs_the_package_and_changes_nothing_twice(tmp_path: Path) -> None:
@@ -27,26 +44,25 @@ def test_init_adds_files_installs_the_package_and_changes_nothing_twice(tmp_path
     assert "kept    sentinel.yml (already there)" in first.stdout
     assert (project.root / "sentinel.yml").read_text() == "channels: []  # mine\n"
 
-    deps = subprocess.run(
-        [str(BIN / "dbt"), "deps", *project.flags()],
-        capture_output=True,
-        text=True,
-        cwd=project.root,
-    )
+    deps = dbt("deps", project)
     assert deps.returncode == 0, deps.stdout + deps.stderr
     assert (project.root / "dbt_packages" / "sqlsentinel" / "macros").is_dir()
     # The installed package works in pure dbt: its macro creates the history table.
-    operation = subprocess.run(
-        [str(BIN / "dbt"), "run-operation", "sqlsentinel.ensure_alert_history", *project.flags()],
-        capture_output=True,
-        text=True,
-        cwd=project.root,
-    )
+    operation = dbt("run-operation", project, "sqlsentinel.ensure_alert_history")
     assert operation.returncode == 0, operation.stdout + operation.stderr
     # ... and sentinel still works on the project, package installed and template added.
     validated = cli("validate", *project.flags())
     assert "failed to compile" in validated.stdout  # the shop's deliberately broken alert
     assert validated.exit_code == 1, validated.stderr
+
+    # The tables are sources a user model can read, and a full refresh leaves them be.
+    assert dbt("build", project).returncode == 0
+    assert cli("dbt-run", *project.flags(), "--select", "orders_present").exit_code == 0
+    (project.root / "models" / "alert_report.sql").write_text(documented_model())
+    rebuilt = dbt("build", project, "--full-refresh")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    history = cli("history", *project.flags(), "-o", "json").json()["history"]
+    assert [row["alert_name"] for row in history] == ["orders_present"]
 
     second = cli("init", "--project-dir", str(project.root))
     assert "created" not in second.stdout
@@ -84,6 +100,16 @@ def test_packages_yml_that_cannot_be_appended_safely_is_left_alone(tmp_path: Pat
     result = cli("init", "--project-dir", str(project.root))
     assert (project.root / "packages.yml").read_text() == original
     assert "add these lines under `packages:`" in result.stderr and "local:" in result.stderr
+
+
+def test_documented_packages_entries_are_what_init_writes(tmp_path: Path) -> None:
+    from sqlsentinel_dbt.scaffold import package_entry
+
+    git, local = documented_packages_entries()
+    written = yaml.safe_load("packages:\n" + package_entry(git["git"], git["revision"]))
+    assert written["packages"] == [git]
+    assert set(local) == {"local"}
+    assert set(yaml.safe_load("packages:\n" + package_entry())["packages"][0]) == {"local"}
 
 
 def test_init_outside_a_dbt_project_exits_2(tmp_path: Path) -> None:

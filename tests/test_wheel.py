@@ -21,6 +21,7 @@ def test_wheel_bundles_macros_and_demo(tmp_path: Path) -> None:
     bundled = "sqlsentinel_dbt/_bundled/"
     assert f"{bundled}package/dbt_project.yml" in names
     assert f"{bundled}package/macros/storage/insert_alert_history.sql" in names
+    assert f"{bundled}package/models/sqlsentinel_tables.yml" in names
     assert f"{bundled}demo/dbt_project.yml" in names
     assert f"{bundled}demo/alerts/ecommerce.yml" in names
     assert f"{bundled}demo/seeds/raw_orders.csv" in names
