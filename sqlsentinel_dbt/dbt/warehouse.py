@@ -81,7 +81,7 @@ class Warehouse:
             columns = [str(col[0]) for col in cursor.description or []]
             fetched = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
             rows = [tuple(row) for row in fetched] if columns else []
-            connections.rollback_if_open()  # alerts only read; end the transaction
+            self._end_transaction()  # alerts only read
             return QueryResult(columns, rows)
         # Adapters without a DB-API cursor (BigQuery) go through agate.
         _, table = self._adapter.execute(sql, fetch=True, limit=limit)
@@ -105,10 +105,23 @@ class Warehouse:
                 result = self._adapter.execute_macro(
                     macro_name, project="sqlsentinel", kwargs=kwargs
                 )
-                self._adapter.connections.rollback_if_open()
+                self._end_transaction()
             except Exception as exc:
                 raise WarehouseError(f"{macro_name} failed: {dbt_message(exc)}") from exc
         return result
+
+    def _end_transaction(self) -> None:
+        """Roll back whatever this thread's connection has open."""
+        connections = self._adapter.connections
+        connection = connections.get_if_exists()
+        no_rollback = connection is not None and not hasattr(connection.handle, "rollback")
+        if no_rollback and connection.transaction_open:
+            # dbt-duckdb before 1.10 gives its handle no rollback(): dbt logs the failure
+            # and carries on with the transaction still open, so the next BEGIN fails.
+            connection.handle.cursor().execute("rollback")
+            connection.transaction_open = False
+            return
+        connections.rollback_if_open()
 
     def close(self) -> None:
         """Close every connection this run opened, and release the database file.
