@@ -45,3 +45,24 @@ def test_the_fence_test_sees_real_imports() -> None:
     # The dbt folder itself must show up as importing dbt, or the fence test proves nothing.
     dbt_folder = PACKAGE / "dbt" / "session.py"
     assert any(m.startswith("dbt.") for m in imported_modules(dbt_folder))
+
+
+def test_nox_sessions_cover_every_dbt_version_the_pin_allows() -> None:
+    import ast
+    import tomllib
+
+    root = PACKAGE.parent
+    tree = ast.parse((root / "noxfile.py").read_text())
+    versions = next(
+        ast.literal_eval(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DBT_VERSIONS"
+    )
+    pin = next(
+        d
+        for d in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+        if d.startswith("dbt-core")
+    )
+    assert pin == "dbt-core>=1.9,<1.12"
+    assert list(versions) == ["1.9", "1.10", "1.11"]
+    assert all(f"dbt-core~={v}.0" in pins for v, pins in versions.items())

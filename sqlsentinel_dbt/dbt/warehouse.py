@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,7 @@ class Warehouse:
             if cancelled.is_set():
                 self._discard(connection)
                 raise QueryTimeout(f"cancelled after the {timeout:g}s timeout") from exc
+            self._recover(connection)
             raise QueryError(dbt_message(exc)) from exc
         finally:
             timer.cancel()
@@ -110,13 +112,31 @@ class Warehouse:
                 raise WarehouseError(f"{macro_name} failed: {dbt_message(exc)}") from exc
         return result
 
+    def _recover(self, connection: Any) -> None:
+        """After a failed query, leave the thread's connection usable for the next alert.
+
+        A failed statement aborts the transaction (DuckDB and PostgreSQL both refuse
+        anything but ROLLBACK after it). dbt rolls back on errors, but dbt-duckdb before
+        1.11 has no rollback() on its handle: dbt then marks the transaction closed
+        although it is still open and aborted, so roll it back with SQL.
+        """
+        try:
+            if not hasattr(connection.handle, "rollback"):
+                with suppress(Exception):  # "no transaction is active" is fine too
+                    connection.handle.cursor().execute("rollback")
+                connection.transaction_open = False
+            else:
+                self._end_transaction()
+        except Exception:  # the connection itself is broken: drop it, the next fetch reopens
+            self._discard(connection)
+
     def _end_transaction(self) -> None:
         """Roll back whatever this thread's connection has open."""
         connections = self._adapter.connections
         connection = connections.get_if_exists()
         no_rollback = connection is not None and not hasattr(connection.handle, "rollback")
         if no_rollback and connection.transaction_open:
-            # dbt-duckdb before 1.10 gives its handle no rollback(): dbt logs the failure
+            # dbt-duckdb before 1.11 gives its handle no rollback(): dbt logs the failure
             # and carries on with the transaction still open, so the next BEGIN fails.
             connection.handle.cursor().execute("rollback")
             connection.transaction_open = False

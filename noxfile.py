@@ -1,0 +1,28 @@
+"""Test sessions per dbt-core minor version: `nox -s "tests(dbt='1.9')"`, or `nox` for all.
+
+Each session installs the package with its dev extras into a fresh virtualenv, pins
+dbt-core and the adapters to one minor version, and runs pytest (extra arguments after
+`--` go to pytest, e.g. `nox -- tests/test_dbt_run.py`).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+
+DBT_VERSIONS = {
+    # dbt-duckdb 1.9 reads query results in a way DuckDB 2.0 refuses; it came with 1.x.
+    "1.9": ["dbt-core~=1.9.0", "dbt-duckdb~=1.9.0", "dbt-postgres~=1.9.0", "duckdb<2"],
+    "1.10": ["dbt-core~=1.10.0", "dbt-duckdb~=1.10.0", "dbt-postgres~=1.10.0"],
+    "1.11": ["dbt-core~=1.11.0", "dbt-duckdb~=1.11.0", "dbt-postgres~=1.11.0"],
+}
+
+
+@nox.session(python="3.11")
+@nox.parametrize("dbt", list(DBT_VERSIONS))
+def tests(session: nox.Session, dbt: str) -> None:
+    """The test suite against one dbt-core minor version."""
+    session.install("-e", ".[dev]", *DBT_VERSIONS[dbt])
+    session.run("python", "-c", "import dbt.version; print('dbt-core', dbt.version.__version__)")
+    session.run("pytest", "-n", "2", *session.posargs)
