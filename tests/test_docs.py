@@ -88,3 +88,12 @@ def test_source_docs_list_exactly_the_columns_the_macros_create() -> None:
         documented = [c["name"] for c in tables[name]["columns"]]
         assert documented == column_macro(macro), name
         assert all(c.get("description") for c in tables[name]["columns"]), name
+
+
+def test_ci_recipe_is_the_workflow_init_writes() -> None:
+    from sqlsentinel_dbt.resources import project_template
+
+    page = (DOCS / "ci.md").read_text()
+    [block] = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    workflow = project_template() / ".github" / "workflows" / "sentinel.yml"
+    assert block == workflow.read_text()
