@@ -20,7 +20,7 @@ from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.freshness import stale_alerts
-from sqlsentinel_dbt.engine.plan import PlannedAlert, plan_alerts
+from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_alert
@@ -28,6 +28,7 @@ from sqlsentinel_dbt.engine.state import track_run
 from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver
+from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
 from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
@@ -186,8 +187,8 @@ class Sentinel:
         if self.config.channels and not dry_run:
             outbox = Outbox(warehouse)
             outbox.queue(rows, now)
-            if send:  # also what earlier runs failed to deliver
-                delivery = deliver(outbox, self.config.channels, self.config.settings)
+            if send:  # also what earlier runs failed to deliver, and run_alerts queued
+                delivery = self._deliver(outbox)
         return RunReport(
             record.run_id,
             record.invocation_id,
@@ -199,9 +200,30 @@ class Sentinel:
         )
 
     def notify(self) -> DeliveryReport:
-        """Deliver whatever the outbox holds that is due (`sentinel notify`)."""
-        outbox = Outbox(self.project.warehouse)
-        return deliver(outbox, self.config.channels, self.config.settings)
+        """Deliver whatever the outbox holds that is due (`sentinel notify`).
+
+        First the notifications for what `dbt run-operation sqlsentinel.run_alerts`
+        recorded are decided and queued.
+        """
+        return self._deliver(Outbox(self.project.warehouse))
+
+    def _deliver(self, outbox: Outbox) -> DeliveryReport:
+        warehouse = self.project.warehouse
+        deciding = Deciding(
+            self._plan_for,
+            [d.alert for d in self.alerts],
+            self.config.routes,
+            self.config.settings.claim_lease,
+        )
+        history = HistoryStore(warehouse)
+        decided = decide_pending(outbox, history, SilenceStore(warehouse), deciding, _now())
+        report = deliver(outbox, self.config.channels, self.config.settings)
+        report.decided = decided
+        return report
+
+    def _plan_for(self, name: str) -> PlannedAlert | None:
+        declared = next((d for d in self.alerts if d.name == name), None)
+        return compile_alert(self.project, declared) if declared is not None else None
 
     def _notifications(
         self,
@@ -248,3 +270,7 @@ class Sentinel:
     def close(self) -> None:
         """Release the warehouse connections."""
         self.project.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -58,7 +58,7 @@ def fire(project: Project, schema: str, *flags: str) -> Any:
     """busy_regions fires on its second ALERT run in a row (for_evaluations: 2)."""
     pending = run(project, schema, orders_limit=2)  # eu has 3 orders
     assert pending["notifications"] == []  # pending: silent
-    assert pending["delivery"] == {"sent": 0, "failed": 0, "dead": 0, "errors": []}
+    assert pending["delivery"] == {"decided": 0, "sent": 0, "failed": 0, "dead": 0, "errors": []}
     return run(project, schema, *flags, orders_limit=2)
 
 

@@ -73,7 +73,13 @@ def test_killed_between_send_and_record_means_a_duplicate_never_a_loss(
 
     assert notify(project, sentinel_schema)["sent"] == 0  # still under the dead run's lease
     time.sleep(3.5)  # claim_lease: 3s in the test project
-    assert notify(project, sentinel_schema) == {"sent": 1, "failed": 0, "dead": 0, "errors": []}
+    assert notify(project, sentinel_schema) == {
+        "decided": 0,
+        "sent": 1,
+        "failed": 0,
+        "dead": 0,
+        "errors": [],
+    }
     ids = [n["notification_id"] for n in receiver.notifications()]
     assert len(ids) == 2 and len(set(ids)) == 1  # the same notification, twice: receivers dedup
     assert notify(project, sentinel_schema)["sent"] == 0

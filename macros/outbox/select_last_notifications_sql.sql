@@ -1,5 +1,5 @@
 {#- SQL reading the notification log: the newest row that is not dead per group and channel,
-    for the named alerts. -#}
+    for the named alerts (changes run_alerts queued, not yet decided, are not in the log). -#}
 {% macro select_last_notifications_sql(alert_names) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- set escape = adapter.dispatch('escape_single_quotes', 'dbt') -%}
@@ -11,7 +11,7 @@
                partition by group_key, channel order by created_at desc, notification_id
              ) as sentinel_recency
       from {{ relation }}
-      where status <> 'dead'
+      where status <> 'dead' and kind <> 'pending'
         and alert_name in (
           {%- for name in alert_names -%}
             '{{ escape(name) }}'{{ ", " if not loop.last }}

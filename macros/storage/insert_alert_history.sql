@@ -1,9 +1,11 @@
-{#- Append result rows (dicts keyed by column name) to the history table, chunk_size rows per INSERT. -#}
-{% macro insert_alert_history(rows, chunk_size=500) %}
-  {{ return(adapter.dispatch('insert_alert_history', 'sqlsentinel')(rows, chunk_size)) }}
+{#- Append result rows (dicts keyed by column name) to the history table, chunk_size rows per
+    INSERT, each committed; with commit=false the caller commits (to write more in the same
+    transaction). -#}
+{% macro insert_alert_history(rows, chunk_size=500, commit=true) %}
+  {{ return(adapter.dispatch('insert_alert_history', 'sqlsentinel')(rows, chunk_size, commit)) }}
 {% endmacro %}
 
-{% macro default__insert_alert_history(rows, chunk_size) %}
+{% macro default__insert_alert_history(rows, chunk_size, commit) %}
   {%- set relation = sqlsentinel.ensure_alert_history() -%}
   {%- set columns = sqlsentinel.alert_history_columns() -%}
   {%- set timestamp_type = dbt.type_timestamp() -%}
@@ -28,7 +30,7 @@
     {%- endset -%}
     {%- call statement('sqlsentinel_insert_alert_history') -%}{{ insert_sql }}{%- endcall -%}
     {#- Commit each chunk here so callers (the CLI, run-operation) need not know about it. -#}
-    {%- do adapter.commit() -%}
+    {%- if commit -%}{%- do adapter.commit() -%}{%- endif -%}
   {%- endfor -%}
   {{ return(rows | length) }}
 {% endmacro %}

@@ -130,6 +130,8 @@ def print_notifications(report: RunReport) -> None:
 
 def print_delivery(delivery: DeliveryReport) -> None:
     """`notifications: 3 sent, 1 failed, 0 given up`, then every failure."""
+    if delivery.decided:
+        out.print(f"run_alerts changes: {delivery.decided} notification(s) queued")
     out.print(
         f"notifications: {delivery.sent} sent, {delivery.failed} failed, {delivery.dead} given up"
     )

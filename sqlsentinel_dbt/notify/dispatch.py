@@ -34,6 +34,8 @@ Clock = Callable[[], datetime]
 class DeliveryReport:
     """What one delivery pass did."""
 
+    decided: int = 0
+    """Notifications queued in this pass for changes `run_alerts` recorded."""
     sent: int = 0
     failed: int = 0
     dead: int = 0

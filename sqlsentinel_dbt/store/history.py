@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.dbt import Warehouse
-from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State
+from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
 from sqlsentinel_dbt.engine.state import Key
 from sqlsentinel_dbt.store.timestamps import as_utc, to_sql_text
 
@@ -56,6 +56,20 @@ class HistoryStore:
             )
         return states
 
+    def run_results(self, run_id: str, alert: str) -> tuple[RunRecord, list[AlertResult]] | None:
+        """Who ran, and the results one run recorded for one alert; None if it recorded none."""
+        sql = self._warehouse.run_macro("select_run_history_sql", run_id=run_id, alert_name=alert)
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:history")
+        columns = [c.lower() for c in fetched.columns]
+        rows = [dict(zip(columns, row, strict=True)) for row in fetched.rows]
+        if not rows:
+            return None
+        first = rows[0]
+        record = RunRecord(
+            run_id, first["invocation_id"], first["project_name"], first["target_name"]
+        )
+        return record, [result_of_row(row) for row in rows]
+
     def read(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest rows first, of one alert or all; empty when no history exists yet."""
         if not self._warehouse.run_macro("table_exists", identifier=TABLE):
@@ -64,6 +78,32 @@ class HistoryStore:
         fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
         return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
+
+
+def result_of_row(row: dict[str, Any]) -> AlertResult:
+    """A history row read back as the result (and state) it recorded."""
+    severity = Severity(row["severity"])
+    state = None
+    if row["state"] is not None:
+        since = as_utc(row["state_since"]) if row["state_since"] is not None else None
+        state = InstanceState(State(row["state"]), since, int(row["state_count"] or 0), severity)
+    return AlertResult(
+        alert=row["alert_name"],
+        status=Status(row["status"]),
+        severity=severity,
+        key=row["alert_key"],
+        actual_value=_number(row["actual_value"]),
+        threshold=_number(row["threshold"]),
+        context=json.loads(row["context"]) if row["context"] else {},
+        error=row["error"],
+        started_at=as_utc(row["started_at"]) if row["started_at"] is not None else None,
+        duration_ms=int(row["duration_ms"] or 0),
+        state=state,
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:

@@ -43,6 +43,16 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class PendingDecision:
+    """One alert's results of one `run_alerts` run, waiting to be routed and decided."""
+
+    notification_id: str
+    run_id: str
+    alert: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Claim:
     """What one claim took: rows to send now, and rows it dead-lettered (to report)."""
 
@@ -90,15 +100,41 @@ class Outbox:
         )
         return Claim(self._held(claimer, "sending"), self._held(claimer, "dead"))
 
-    def _held(self, claimer: str, status: str) -> list[Claimed]:
+    def claim_pending(self, claimer: str, now: datetime, lease: float) -> list[PendingDecision]:
+        """Claim the changes `run_alerts` queued that are still to be decided, oldest first."""
+        if not self._exists():
+            return []
+        self._warehouse.run_macro(
+            "claim_pending_decisions",
+            claimer=claimer,
+            now=to_sql_text(now),
+            lease_until=to_sql_text(now + timedelta(seconds=lease)),
+        )
+        rows = self._rows(claimer, "deciding")
+        return [
+            PendingDecision(
+                row["notification_id"], row["run_id"], row["alert_name"], as_utc(row["created_at"])
+            )
+            for row in sorted(rows, key=lambda r: (as_utc(r["created_at"]), r["notification_id"]))
+        ]
+
+    def forget(self, ids: Sequence[str], claimer: str) -> None:
+        """Delete rows `claimer` still holds (pending decisions, once decided)."""
+        if ids:
+            self._warehouse.run_macro("delete_notifications", ids=list(ids), claimer=claimer)
+
+    def _rows(self, claimer: str, status: str) -> list[dict[str, Any]]:
         sql = self._warehouse.run_macro(
             "select_notifications_sql", claimed_by=claimer, status=status
         )
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
-        rows = [
+        return [
             dict(zip([c.lower() for c in fetched.columns], row, strict=True))
             for row in fetched.rows
         ]
+
+    def _held(self, claimer: str, status: str) -> list[Claimed]:
+        rows = self._rows(claimer, status)
         return [
             Claimed(
                 Notification.from_payload(json.loads(row["payload"])),

@@ -1,0 +1,22 @@
+{#- The outbox row by which run_alerts hands one alert's results of one run to
+    `sentinel notify`, which routes them to channels (it reads the channel files, which dbt
+    cannot) and decides what to send. See docs/decisions/0002. -#}
+{% macro _pending_decision(run_id, alert_name, now) %}
+  {%- set stamp = sqlsentinel._timestamp_text(now) -%}
+  {{ return({
+      'notification_id': local_md5('pending|' ~ run_id ~ '|' ~ alert_name),
+      'run_id': run_id,
+      'created_at': stamp,
+      'updated_at': stamp,
+      'channel': '',
+      'group_key': alert_name,
+      'alert_name': alert_name,
+      'kind': 'pending',
+      'status': 'undecided',
+      'firing_keys': '[]',
+      'silenced_keys': '[]',
+      'resolved_keys': '[]',
+      'payload': tojson({'run_id': run_id, 'alert': alert_name}),
+      'attempts': 0,
+      'next_attempt_at': stamp}) }}
+{% endmacro %}

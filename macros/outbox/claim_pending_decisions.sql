@@ -1,0 +1,19 @@
+{#- Claim, for `claimer` until `lease_until`, the changes run_alerts queued that no one has
+    decided yet (or whose last claimer's lease ran out). One UPDATE claims, so two
+    `sentinel notify` never decide the same change at once. -#}
+{% macro claim_pending_decisions(claimer, now, lease_until) %}
+  {%- set relation = sqlsentinel.ensure_notifications() -%}
+  {%- set ts = dbt.type_timestamp() -%}
+  {%- call statement('sqlsentinel_claim_pending_decisions') -%}
+    update {{ relation }}
+    set status = 'deciding',
+        claimed_by = '{{ claimer }}',
+        claimed_until = cast('{{ lease_until }}' as {{ ts }}),
+        updated_at = cast('{{ now }}' as {{ ts }})
+    where kind = 'pending'
+      and (status = 'undecided'
+           or (status = 'deciding' and claimed_until < cast('{{ now }}' as {{ ts }})))
+  {%- endcall -%}
+  {%- do adapter.commit() -%}
+  {{ return(true) }}
+{% endmacro %}

@@ -1,0 +1,15 @@
+{#- Delete the rows `ids` that `claimer` still holds: pending decisions, once decided. -#}
+{% macro delete_notifications(ids, claimer) %}
+  {%- set relation = sqlsentinel.notifications_relation() -%}
+  {%- for chunk in ids | batch(500) -%}
+    {%- call statement('sqlsentinel_delete_notifications') -%}
+      delete from {{ relation }}
+      where claimed_by = '{{ claimer }}'
+        and notification_id in (
+          {%- for id in chunk -%}'{{ id }}'{{ ", " if not loop.last }}{%- endfor -%}
+        )
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
+  {%- endfor -%}
+  {{ return(ids | length) }}
+{% endmacro %}

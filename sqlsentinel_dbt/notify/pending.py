@@ -1,0 +1,89 @@
+"""Decide the notifications for what `dbt run-operation sqlsentinel.run_alerts` recorded.
+
+The dbt operation evaluates alerts and writes their results and states to the history, but
+it cannot read the channel and route files (dbt's Jinja reads no files), so for each alert
+it evaluated it queues one `pending` row in the outbox instead of notifications. Here, in
+`sentinel notify` (or the next `sentinel dbt-run`), each pending row is claimed, the run's
+results for that alert are read back from the history, routed and decided exactly as a
+CLI run decides its own (`changes.outbox_rows`), and the pending row is deleted.
+
+A crash after queueing and before the delete leaves the pending row claimed; once its
+lease runs out it is decided again, against a log that now holds the first decision, so
+nothing is queued twice. See docs/decisions/0002-run-alerts-queues-changes.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlsentinel_dbt.config.channels import Route
+from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.engine.plan import PlannedAlert
+from sqlsentinel_dbt.engine.silences import SilenceBook
+from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
+from sqlsentinel_dbt.store.history import HistoryStore
+from sqlsentinel_dbt.store.outbox import Outbox, PendingDecision
+from sqlsentinel_dbt.store.silences import SilenceStore
+
+logger = logging.getLogger(__name__)
+PlanFor = Callable[[str], PlannedAlert | None]
+
+
+@dataclass(frozen=True)
+class Deciding:
+    """What deciding needs besides the stores: the project's alerts and routes."""
+
+    plan_for: PlanFor
+    """The planned alert of a name, or None when the project no longer declares it."""
+    alerts: Sequence[Alert]
+    routes: Sequence[Route]
+    lease: float
+
+
+def decide_pending(
+    outbox: Outbox,
+    history: HistoryStore,
+    silences: SilenceStore,
+    deciding: Deciding,
+    now: datetime,
+) -> int:
+    """Turn every pending `run_alerts` change into notifications; return how many were queued."""
+    claimer = uuid.uuid4().hex
+    pending = outbox.claim_pending(claimer, now, deciding.lease)
+    queued = 0
+    for item in pending:  # oldest first: a change is decided against the one before it
+        queued += _decide(item, outbox, history, silences, deciding)
+        outbox.forget([item.notification_id], claimer)
+    return queued
+
+
+def _decide(
+    item: PendingDecision,
+    outbox: Outbox,
+    history: HistoryStore,
+    silences: SilenceStore,
+    deciding: Deciding,
+) -> int:
+    plan = deciding.plan_for(item.alert)
+    if plan is None:
+        logger.warning(
+            "alert %s of run %s is no longer declared; its changes are not notified",
+            item.alert,
+            item.run_id,
+        )
+        return 0
+    recorded = history.run_results(item.run_id, item.alert)
+    if recorded is None:
+        return 0
+    record, results = recorded
+    at = item.created_at
+    run = RunContext(item.run_id, record.project_name, record.target_name, at)
+    silenced = SilenceBook(silences.ending_after(at), at, deciding.alerts)
+    last = outbox.last_entries([item.alert])
+    rows = outbox_rows([plan], results, deciding.routes, last, run, silenced)
+    outbox.queue(rows, at)
+    return sum(row.status == "queued" for row in rows)

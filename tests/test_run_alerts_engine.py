@@ -1,0 +1,292 @@
+"""The pure-dbt engine of `run_alerts` (macros/engine, macros/alerts) against the Python one.
+
+Both are fed the same inputs through dbt's real Jinja runtime: the golden state-machine
+sequences, and alert queries run on the real warehouses. Any difference is a bug in one of
+them: `sentinel dbt-run` and `dbt run-operation sqlsentinel.run_alerts` must agree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from sqlsentinel_dbt.config.loader import DeclaredAlert
+from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.dbt import CompiledQuery, Warehouse
+from sqlsentinel_dbt.engine.plan import PlannedAlert
+from sqlsentinel_dbt.engine.result import AlertResult, InstanceState
+from sqlsentinel_dbt.engine.runner import run_one
+from sqlsentinel_dbt.engine.state import Key, track
+from sqlsentinel_dbt.runtime import Sentinel
+from tests.conftest import Project
+from tests.test_state_machine import CASES, START, results_of
+
+
+@pytest.fixture(scope="module")
+def jinja(shop: Project) -> Iterator[Warehouse]:
+    """The shop project's warehouse, whose run_macro calls the package's macros."""
+    with Sentinel.open(shop.args) as sentinel:
+        yield sentinel.project.warehouse
+
+
+def jinja_alert(warehouse: Warehouse, raw: dict[str, Any]) -> dict[str, Any]:
+    config = warehouse.run_macro("_alert_config", raw=raw, node_id=None, path="alerts/x.yml")
+    assert config["problems"] == []
+    return config["alert"]  # type: ignore[no-any-return]
+
+
+def naive(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
+
+
+def to_jinja_result(result: AlertResult) -> dict[str, Any]:
+    return {
+        "alert": result.alert,
+        "status": result.status.value,
+        "severity": result.severity.value,
+        "key": result.key,
+        "no_data": result.no_data,
+        "state": None,
+    }
+
+
+def to_jinja_state(state: InstanceState) -> dict[str, Any]:
+    return {
+        "state": state.state.value,
+        "since": naive(state.since),
+        "count": state.count,
+        "severity": state.severity.value,
+    }
+
+
+def python_view(result: AlertResult) -> tuple[Any, ...]:
+    state = result.state
+    if state is None:
+        return (result.key, result.status.value, None)
+    shown = (state.state.value, naive(state.since), state.count, state.severity.value)
+    return (result.key, result.status.value, shown)
+
+
+def jinja_view(result: dict[str, Any]) -> tuple[Any, ...]:
+    state = result["state"]
+    if state is None:
+        return (result["key"], result["status"], None)
+    shown = (state["state"], state["since"], state["count"], state["severity"])
+    return (result["key"], result["status"], shown)
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_state_machine_matches_python_on_every_golden_sequence(
+    jinja: Warehouse, case: dict[str, Any]
+) -> None:
+    raw = {"name": "golden", "query": "select 1", **case["alert"]}
+    alert = Alert.model_validate(raw)
+    macro_alert = jinja_alert(jinja, raw)
+    history: dict[Key, InstanceState] = {}
+    for step, run in enumerate(case["runs"]):
+        now = START + timedelta(minutes=run["at"])
+        results = results_of(alert, run["results"], now)
+        expected = track(alert, history, results, now)
+        got = jinja.run_macro(
+            "_track_alert",
+            alert=macro_alert,
+            prior={k: to_jinja_state(s) for k, s in history.items()},
+            results=[to_jinja_result(r) for r in results],
+            now=naive(now),
+        )
+        assert [jinja_view(r) for r in got["results"]] == [
+            python_view(r) for r in expected.results
+        ], f"run {step}"
+        assert [jinja_view(r) for r in got["missing"]] == [
+            python_view(r) for r in expected.missing
+        ], f"run {step}"
+        for result in expected.results + expected.missing:
+            if result.state is not None:
+                history[result.key] = result.state
+
+
+# Queries valid on DuckDB and PostgreSQL alike, each with the alert fields it runs under.
+CONTRACT_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("one row firing", {}, "select 'ALERT' as status, 12.5 as actual_value, 10 as threshold"),
+    ("any case, context kept", {}, "select 'ok' as status, 3 as orders, 'north' as region"),
+    (
+        "keyed rows",
+        {},
+        "select 'a' as key, 'ALERT' as status, 1 as actual_value union all select 'b', 'OK', 2.25",
+    ),
+    (
+        "key columns joined",
+        {"key_columns": ["Region", "day"]},
+        "select 'n' as region, 3 as day, 'WARN' as status union all select 's', 4, 'ok'",
+    ),
+    ("numeric keys lose .0", {}, "select 5.0 as key, 'ALERT' as status"),
+    ("null key", {}, "select cast(null as varchar) as key, 'ALERT' as status"),
+    ("row severity", {"severity": "warn"}, "select 'ALERT' as status, 'error' as severity"),
+    ("warn implies warn", {}, "select 'warn' as status"),
+    (
+        "null and NaN values",
+        {},
+        "select 'OK' as status, null as actual_value, cast('NaN' as double precision) as threshold",
+    ),
+    ("text number", {}, "select 'OK' as status, '3.5' as actual_value"),
+    ("no status column", {}, "select 1 as value"),
+    ("unknown status", {}, "select 'maybe' as status"),
+    ("null status", {}, "select cast(null as varchar) as status"),
+    ("bad severity", {}, "select 'ALERT' as status, 'fatal' as severity"),
+    ("not a number", {}, "select 'OK' as status, 'lots' as actual_value"),
+    ("two rows, no key", {}, "select 'OK' as status union all select 'ALERT'"),
+    ("duplicate keys", {}, "select 'a' as key, 'OK' as status union all select 'a', 'OK'"),
+    ("missing key column", {"key_columns": ["nope"]}, "select 'OK' as status"),
+    (
+        "too many rows",
+        {"max_instances": 2},
+        "select 'a' as key, 'OK' as status union all select 'b', 'OK' union all select 'c', 'OK'",
+    ),
+    ("no data: ok", {}, "select 'OK' as status where 1 = 0"),
+    ("no data: alert", {"on_no_data": "alert"}, "select 'OK' as status where 1 = 0"),
+    ("no data: error", {"on_no_data": "error"}, "select 'OK' as status where 1 = 0"),
+    (
+        "failing rows at error",
+        {"mode": "failing_rows", "error_if": ">2", "warn_if": ">0"},
+        "select 1 as id union all select 2 union all select 3",
+    ),
+    (
+        "failing rows at warn",
+        {"mode": "failing_rows", "error_if": ">2", "warn_if": ">0"},
+        "select 1 as id",
+    ),
+    ("failing rows: none", {"mode": "failing_rows"}, "select 1 as id where 1 = 0"),
+    (
+        "failing rows, warn-only alert",
+        {"mode": "failing_rows", "severity": "warn", "warn_if": ">=1"},
+        "select 1 as id  -- a trailing comment",
+    ),
+]
+
+
+def contract_view(
+    status: str,
+    key: str | None,
+    severity: str,
+    actual: float | None,
+    threshold: float | None,
+    context: dict[str, Any],
+    error: str | None,
+    no_data: bool,
+) -> tuple[Any, ...]:
+    # JSON numbers compare by value (2 == 2.0): agate hands back every number as a Decimal.
+    return (status, key, severity, actual, threshold, json.dumps(context), error, no_data)
+
+
+@pytest.mark.parametrize(
+    ("fields", "sql"), [c[1:] for c in CONTRACT_CASES], ids=[c[0] for c in CONTRACT_CASES]
+)
+def test_status_contract_matches_python(jinja: Warehouse, fields: dict[str, Any], sql: str) -> None:
+    raw = {"name": "contract", "query": sql, **fields}
+    alert = Alert.model_validate(raw)
+    plan = PlannedAlert(DeclaredAlert(alert, "alerts/x.yml"), CompiledQuery(sql, frozenset()))
+    expected = [
+        contract_view(
+            r.status.value,
+            r.key,
+            r.severity.value,
+            r.actual_value,
+            r.threshold,
+            r.context,
+            r.error,
+            r.no_data,
+        )
+        for r in run_one(plan, jinja)
+    ]
+    got = [
+        contract_view(
+            r["status"],
+            r["key"],
+            r["severity"],
+            r["actual_value"],
+            r["threshold"],
+            normalise(r["context"]),
+            r["error"],
+            r["no_data"],
+        )
+        for r in jinja.run_macro("_evaluate_alert", alert=jinja_alert(jinja, raw), problems=[])
+    ]
+    assert got == [normalise_numbers(e) for e in expected]
+
+
+def normalise(context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in context.items()
+    }
+
+
+def normalise_numbers(view: tuple[Any, ...]) -> tuple[Any, ...]:
+    context = json.loads(view[5])
+    return (*view[:5], json.dumps(normalise(context)), *view[6:])
+
+
+def test_invalid_meta_alerts_are_errors_naming_the_field(jinja: Warehouse) -> None:
+    config = jinja.run_macro(
+        "_alert_config",
+        raw={
+            "name": "x",
+            "query": " ",
+            "severity": "fatal",
+            "for": "soon",
+            "ownr": "me",
+            "for_evaluations": 0,
+            "tags": ["ok", "not ok"],
+            "warn_if": "lots",
+        },
+        node_id="model.shop.stg_orders",
+        path="models/sources.yml",
+    )
+    problems = "\n".join(config["problems"])
+    for expected in (
+        "unknown field 'ownr'",
+        "field 'query' is required",
+        "field 'severity' must be one of warn, error, got 'fatal'",
+        "field 'for': expected a duration",
+        "field 'for_evaluations'",
+        "tag 'not ok'",
+        "field 'warn_if': 'lots' is not a condition",
+    ):
+        assert expected in problems
+    assert len(config["problems"]) == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (90, 90),
+        (1.5, 1.5),
+        ("30s", 30),
+        ("5m", 300),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("250ms", 0.25),
+        ("1w", 604800),
+        (" 4H ", 14400),
+        ("soon", None),
+        ("5m3", None),
+        (-1, None),
+        (True, None),
+        ("", None),
+    ],
+)
+def test_durations_parse_as_the_config_model_does(
+    jinja: Warehouse, text: object, seconds: float | None
+) -> None:
+    got = jinja.run_macro("_duration_seconds", value=text)
+    assert (got if got is None else float(got)) == seconds
+    if seconds is not None:
+        assert math.isclose(
+            Alert.model_validate({"name": "d", "query": "q", "for": text}).for_, seconds
+        )
