@@ -9,93 +9,31 @@ The CLI is a thin layer over this class; Python users can drive it the same way:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from sqlsentinel_dbt.config.loader import suggest
-from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
-from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
+from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, read_alert_tests
 from sqlsentinel_dbt.engine.freshness import stale_alerts
-from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts
-from sqlsentinel_dbt.engine.result import AlertResult, Status
+from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
+from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts, select_planned
+from sqlsentinel_dbt.engine.result import AlertResult, InstanceState
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_alert
-from sqlsentinel_dbt.engine.state import track_run
+from sqlsentinel_dbt.engine.state import Key, track_run
 from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver
 from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
+from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
 from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
 from sqlsentinel_dbt.store.silences import SilenceStore
-
-
-@dataclass(frozen=True)
-class RunReport:
-    """Everything one `sentinel dbt-run` produced."""
-
-    run_id: str
-    invocation_id: str
-    results: list[AlertResult]
-    dry_run: bool
-    missing: list[AlertResult] = field(default_factory=list)
-    """Known non-OK instances this run's results no longer contained, with their new state."""
-    notifications: list[OutboxRow] = field(default_factory=list)
-    """What this run decided to tell each channel (in a dry run: what it would)."""
-    delivery: DeliveryReport | None = None
-    """What was delivered at the end of the run; None when nothing was sent."""
-
-    def summary(self) -> dict[str, int]:
-        """Counts of results by outcome."""
-        return {
-            "total": len(self.results),
-            "alerting": sum(r.status is Status.ALERT for r in self.results),
-            "ok": sum(r.status is Status.OK for r in self.results),
-            "errors": sum(r.status is Status.ERROR for r in self.results),
-            "skipped": sum(r.status is Status.SKIPPED for r in self.results),
-        }
-
-    def failed(self, fail_on: Severity | None) -> bool:
-        """True when any result fails a run gated at `fail_on` (None: errors only)."""
-        return any(result.fails(fail_on) for result in self.results)
-
-    def notifications_json(self) -> list[dict[str, Any]]:
-        """The decided notifications, for `--output json`."""
-        return [
-            {
-                "id": row.notification.notification_id,
-                "channel": row.notification.channel,
-                "alert": row.notification.alert,
-                "group": row.notification.group_key,
-                "kind": row.notification.kind.value,
-                "status": row.status,
-                "firing_keys": [i.key for i in row.notification.firing],
-                "resolved_keys": row.notification.resolved_keys,
-            }
-            for row in self.notifications
-            if row.status in ("queued", "suppressed")
-        ]
-
-    def to_json(self) -> dict[str, Any]:
-        """The document `--output json` prints."""
-        return {
-            "run_id": self.run_id,
-            "invocation_id": self.invocation_id,
-            "dry_run": self.dry_run,
-            "results": [r.to_json() for r in self.results],
-            "missing": [
-                {"alert": r.alert, "key": r.key, "state": r.state.state.value if r.state else None}
-                for r in self.missing
-            ],
-            "summary": self.summary(),
-            "notifications": self.notifications_json(),
-            "delivery": asdict(self.delivery) if self.delivery else None,
-        }
 
 
 class Sentinel:
@@ -172,16 +110,59 @@ class Sentinel:
             on_results=on_results,
             skip=stale_alerts(plans, build),
         )
+        invocation_id = (build and build.invocation_id) or self.project.invocation_id
+        return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+
+    def record_tests(
+        self,
+        target_dir: Path,
+        select: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        *,
+        dry_run: bool = False,
+        send: bool = True,
+    ) -> RunReport:
+        """Record the `sqlsentinel.alert` data tests the last dbt build ran, without running them.
+
+        Their outcome is read from `target_dir`'s run_results.json and manifest.json; the
+        history rows carry that build's invocation id.
+        """
+        artifacts = read_alert_tests(target_dir)
+        plans = select_planned(self.project, plans_from_tests(artifacts.tests), select, exclude)
+        warehouse = self.project.warehouse
+        warehouse.check_connection()
+        now = datetime.now(UTC)
+        store = HistoryStore(warehouse)
+        if not dry_run:
+            store.ensure()
+        prior = store.latest_states([p.name for p in plans])
+        evaluated = results_from_tests(artifacts.tests, plans)
+        invocation_id = artifacts.invocation_id or self.project.invocation_id
+        return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+
+    def _record(
+        self,
+        plans: Sequence[PlannedAlert],
+        evaluated: Sequence[AlertResult],
+        prior: Mapping[str, Mapping[Key, InstanceState]],
+        now: datetime,
+        invocation_id: str,
+        *,
+        dry_run: bool,
+        send: bool,
+    ) -> RunReport:
+        """Advance states, append to the history, queue and send notifications."""
+        warehouse = self.project.warehouse
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
             run_id=uuid.uuid4().hex,
-            invocation_id=(build and build.invocation_id) or self.project.invocation_id,
+            invocation_id=invocation_id,
             project_name=self.project.name,
             target_name=self.project.target_name,
         )
         changed = tracked.results + tracked.missing
         if not dry_run:
-            store.append(record, changed)
+            HistoryStore(warehouse).append(record, changed)
         rows = self._notifications(plans, changed, record, now)
         delivery = None
         if self.config.channels and not dry_run:

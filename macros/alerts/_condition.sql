@@ -1,7 +1,7 @@
 {#- dbt's warn_if / error_if conditions on a count of failing rows (`!=0`, `>10`, `>=5`):
     [operator, bound], or none when the text is not one. -#}
 {% macro _condition(text) %}
-  {%- set match = modules.re.fullmatch('\s*(==|=|!=|<>|>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*', text | string) -%}
+  {%- set match = modules.re.fullmatch('\\s*(==|=|!=|<>|>=|<=|>|<)\\s*(-?\\d+(?:\\.\\d+)?)\\s*', text | string) -%}
   {{ return([match.group(1), match.group(2) | float] if match else none) }}
 {% endmacro %}
 

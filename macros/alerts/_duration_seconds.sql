@@ -9,11 +9,11 @@
     {{ return(none) }}
   {%- endif -%}
   {%- set text = value | trim | lower -%}
-  {%- if modules.re.fullmatch('\d+(\.\d+)?', text) -%}
+  {%- if modules.re.fullmatch('\\d+(\\.\\d+)?', text) -%}
     {{ return(text | float) }}
   {%- endif -%}
   {%- set units = {'ms': 0.001, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800} -%}
-  {%- set parts = modules.re.findall('(\d+(?:\.\d+)?)(ms|s|m|h|d|w)', text) -%}
+  {%- set parts = modules.re.findall('(\\d+(?:\\.\\d+)?)(ms|s|m|h|d|w)', text) -%}
   {%- set rebuilt = [] -%}
   {%- set seconds = [] -%}
   {%- for number, unit in parts -%}

@@ -53,7 +53,7 @@
     `source:src`, each with `+` before and/or after. -#}
 {% macro _selected_nodes(part) %}
   {%- set core = part.lstrip('+').rstrip('+') -%}
-  {%- if modules.re.search('@|^\d|\+\d+$|^\+?(?!source:)[\w.]+:', part) -%}
+  {%- if modules.re.search('@|^\\d|\\+\\d+$|^\\+?(?!source:)[\\w.]+:', part) -%}
     {%- do exceptions.raise_compiler_error(
         "sqlsentinel.run_alerts: the selector '" ~ part ~ "' is not supported here; use alert "
         ~ "names, tag:X, node names and source:X.Y with + (or `sentinel dbt-run`, which takes "

@@ -14,7 +14,7 @@
   {%- endif -%}
   {{ log('sqlsentinel: running alert ' ~ alert.name, info=false) }}
   {%- set sql = render(alert['query']) | trim -%}
-  {%- set sql = modules.re.sub(';\s*$', '', sql) -%}
+  {%- set sql = modules.re.sub(';\\s*$', '', sql) -%}
   {%- if alert.mode == 'failing_rows' -%}
     {%- set sql = sqlsentinel._failing_rows_sql(sql) -%}
   {%- else -%}

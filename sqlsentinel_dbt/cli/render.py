@@ -16,7 +16,7 @@ from sqlsentinel_dbt.engine.result import AlertResult, Status
 
 if TYPE_CHECKING:
     from sqlsentinel_dbt.notify.dispatch import DeliveryReport
-    from sqlsentinel_dbt.runtime import RunReport
+    from sqlsentinel_dbt.report import RunReport
 
 _STYLE = {
     Status.OK: "green",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -59,6 +60,16 @@ def dbt_run(
             help="Queue notifications in the outbox, but leave sending to `sentinel notify`.",
         ),
     ] = False,
+    from_artifacts: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-artifacts",
+            help=(
+                "Run nothing: record the sqlsentinel.alert tests the last dbt build ran, "
+                "from run_results.json and manifest.json in this directory (e.g. target/)."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Run the project's alerts (after `dbt build`), append results to the history table."""
     from sqlsentinel_dbt.runtime import Sentinel
@@ -67,15 +78,20 @@ def dbt_run(
     with cannot_start_on_error():
         sentinel = Sentinel.open(args)
     with sentinel, cannot_start_on_error():
-        plans = sentinel.plan(select or [], exclude or [])
-        with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
-            report = sentinel.execute(
-                plans,
-                dry_run=dry_run,
-                send=not no_notify,
-                check_last_build=not ignore_last_build,
-                on_results=advance,
+        if from_artifacts is not None:
+            report = sentinel.record_tests(
+                from_artifacts, select or [], exclude or [], dry_run=dry_run, send=not no_notify
             )
+        else:
+            plans = sentinel.plan(select or [], exclude or [])
+            with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
+                report = sentinel.execute(
+                    plans,
+                    dry_run=dry_run,
+                    send=not no_notify,
+                    check_last_build=not ignore_last_build,
+                    on_results=advance,
+                )
     if output is o.OutputFormat.JSON:
         print_json(report.to_json())
     elif report.results:

@@ -1,8 +1,10 @@
-"""What the last dbt command left in `target/run_results.json`.
+"""What the last dbt command left in `target/`: run_results.json and manifest.json.
 
 Alerts read models; if the last build failed or skipped one of them, its table holds old
-data, and an alert run against it would report on the past as if it were now. The few
-fields read here are stable across dbt's run_results schema versions (v5-v6).
+data, and an alert run against it would report on the past as if it were now. And the
+`sqlsentinel.alert` data tests a build ran are alerts whose outcome is already known. The
+few fields read here are stable across dbt's artifact schema versions (run_results v5-v6,
+manifest v12).
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from sqlsentinel_dbt.errors import ProjectError
 
 RUN_RESULTS = "run_results.json"
 # Node statuses that leave a relation stale: the build did not (re)build it.
@@ -44,3 +49,97 @@ def read_last_build(target_dir: Path) -> LastBuild | None:
             message = (result.get("message") or "").strip().splitlines()
             stale[unique_id] = f"{status}" + (f": {message[0][:200]}" if message else "")
     return LastBuild(metadata.get("invocation_id"), metadata.get("generated_at"), stale)
+
+
+MANIFEST = "manifest.json"
+_DBT_TEST_CONFIG = ("severity", "tags", "meta", "enabled")
+
+
+@dataclass(frozen=True)
+class AlertTestRun:
+    """One `sqlsentinel.alert` data test of the last dbt command, and how it ended."""
+
+    unique_id: str
+    fields: dict[str, Any]
+    """The alert's fields: the test's name, description, arguments and dbt config."""
+    attached_to: str | None
+    """The node the test is declared on."""
+    path: str
+    status: str
+    """dbt's status, lower case: pass, warn, fail, error or skipped."""
+    failures: int | None
+    message: str | None
+    compiled_sql: str | None
+    started_at: str | None
+    execution_time: float
+
+
+@dataclass(frozen=True)
+class TestArtifacts:
+    """The alert tests the last dbt command ran, and its invocation id."""
+
+    invocation_id: str | None
+    tests: list[AlertTestRun]
+
+
+def read_alert_tests(target_dir: Path) -> TestArtifacts:
+    """The `sqlsentinel.alert` tests in `target_dir`'s run_results.json, with their manifest.
+
+    Raises ProjectError when either file is missing or unreadable.
+    """
+    manifest = _read_json(target_dir / MANIFEST)
+    run_results = _read_json(target_dir / RUN_RESULTS)
+    nodes = manifest.get("nodes") or {}
+    tests = []
+    for result in run_results.get("results") or []:
+        node = nodes.get(result.get("unique_id")) or {}
+        metadata = node.get("test_metadata") or {}
+        if metadata.get("namespace") == "sqlsentinel" and metadata.get("name") == "alert":
+            tests.append(_alert_test(node, metadata, result))
+    invocation = (run_results.get("metadata") or {}).get("invocation_id")
+    return TestArtifacts(invocation, tests)
+
+
+def _alert_test(
+    node: dict[str, Any], metadata: dict[str, Any], result: dict[str, Any]
+) -> AlertTestRun:
+    kwargs = dict(metadata.get("kwargs") or {})
+    kwargs.pop("model", None)
+    kwargs.pop("column_name", None)
+    nested = kwargs.pop("arguments", None)  # dbt 1.9 passes `arguments:` through as it is
+    config = node.get("config") or {}
+    fields: dict[str, Any] = {"name": node["name"], **(nested if isinstance(nested, dict) else {})}
+    fields |= kwargs
+    fields |= {k: config[k] for k in _DBT_TEST_CONFIG if config.get(k) not in (None, [], {})}
+    if isinstance(fields.get("severity"), str):
+        fields["severity"] = fields["severity"].lower()
+    if node.get("description"):
+        fields["description"] = node["description"]
+    timing = [t for t in result.get("timing") or [] if t.get("name") == "execute"]
+    return AlertTestRun(
+        unique_id=node["unique_id"],
+        fields=fields,
+        attached_to=node.get("attached_node"),
+        path=str(node.get("original_file_path", "")),
+        status=str(result.get("status", "")).lower(),
+        failures=result.get("failures"),
+        message=result.get("message"),
+        compiled_sql=result.get("compiled_code"),
+        started_at=timing[0].get("started_at") if timing else None,
+        execution_time=float(result.get("execution_time") or 0.0),
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProjectError(
+            f"cannot read {path}: {exc.strerror or exc}; run `dbt build` (or `dbt test`) "
+            "first, and point --from-artifacts at its target directory"
+        ) from exc
+    except ValueError as exc:
+        raise ProjectError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ProjectError(f"{path} is not a dbt artifact (expected a JSON object)")
+    return document

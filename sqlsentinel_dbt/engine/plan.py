@@ -48,6 +48,16 @@ def plan_alerts(
 ) -> list[PlannedAlert]:
     """Compile the enabled alerts and return the selected ones, in declaration order."""
     planned = [compile_alert(project, a) for a in alerts if a.alert.enabled]
+    return select_planned(project, planned, include, exclude)
+
+
+def select_planned(
+    project: DbtProject,
+    planned: Sequence[PlannedAlert],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> list[PlannedAlert]:
+    """The planned alerts `include` selects and `exclude` does not, in their order."""
     selectable = [
         Selectable(p.name, frozenset(p.declared.alert.tags), p.depends_on) for p in planned
     ]

@@ -1,0 +1,2 @@
+select order_id, region, amount, status
+from {{ ref('raw_orders') }}

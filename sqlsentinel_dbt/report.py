@@ -1,0 +1,74 @@
+"""`RunReport`: what one run produced, and its JSON form for `--output json`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlsentinel_dbt.config.models import Severity
+from sqlsentinel_dbt.engine.result import AlertResult, Status
+from sqlsentinel_dbt.notify.dispatch import DeliveryReport
+from sqlsentinel_dbt.store.outbox import OutboxRow
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything one `sentinel dbt-run` produced."""
+
+    run_id: str
+    invocation_id: str
+    results: list[AlertResult]
+    dry_run: bool
+    missing: list[AlertResult] = field(default_factory=list)
+    """Known non-OK instances this run's results no longer contained, with their new state."""
+    notifications: list[OutboxRow] = field(default_factory=list)
+    """What this run decided to tell each channel (in a dry run: what it would)."""
+    delivery: DeliveryReport | None = None
+    """What was delivered at the end of the run; None when nothing was sent."""
+
+    def summary(self) -> dict[str, int]:
+        """Counts of results by outcome."""
+        return {
+            "total": len(self.results),
+            "alerting": sum(r.status is Status.ALERT for r in self.results),
+            "ok": sum(r.status is Status.OK for r in self.results),
+            "errors": sum(r.status is Status.ERROR for r in self.results),
+            "skipped": sum(r.status is Status.SKIPPED for r in self.results),
+        }
+
+    def failed(self, fail_on: Severity | None) -> bool:
+        """True when any result fails a run gated at `fail_on` (None: errors only)."""
+        return any(result.fails(fail_on) for result in self.results)
+
+    def notifications_json(self) -> list[dict[str, Any]]:
+        """The decided notifications, for `--output json`."""
+        return [
+            {
+                "id": row.notification.notification_id,
+                "channel": row.notification.channel,
+                "alert": row.notification.alert,
+                "group": row.notification.group_key,
+                "kind": row.notification.kind.value,
+                "status": row.status,
+                "firing_keys": [i.key for i in row.notification.firing],
+                "resolved_keys": row.notification.resolved_keys,
+            }
+            for row in self.notifications
+            if row.status in ("queued", "suppressed")
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The document `--output json` prints."""
+        return {
+            "run_id": self.run_id,
+            "invocation_id": self.invocation_id,
+            "dry_run": self.dry_run,
+            "results": [r.to_json() for r in self.results],
+            "missing": [
+                {"alert": r.alert, "key": r.key, "state": r.state.state.value if r.state else None}
+                for r in self.missing
+            ],
+            "summary": self.summary(),
+            "notifications": self.notifications_json(),
+            "delivery": asdict(self.delivery) if self.delivery else None,
+        }
