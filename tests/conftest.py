@@ -31,7 +31,7 @@ PG = {
 
 
 def pytest_report_header() -> list[str]:
-    packages = ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb")
+    packages = ("dbt-core", "dbt-duckdb", "dbt-postgres", "dbt-bigquery", "duckdb", "sqlglot")
     return ["versions: " + ", ".join(f"{p}=={version(p)}" for p in packages)]
 
 

@@ -6,3 +6,8 @@
 {% macro default__type_long_text() %}
   {{ return(dbt.type_string()) }}
 {% endmacro %}
+
+{#- Redshift's bare varchar holds 256 bytes; error messages and JSON context need more. -#}
+{% macro redshift__type_long_text() %}
+  {{ return('varchar(max)') }}
+{% endmacro %}

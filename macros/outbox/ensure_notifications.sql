@@ -7,6 +7,6 @@
 
 {% macro default__ensure_notifications() %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
-  {%- do sqlsentinel._create_table(relation, sqlsentinel.notification_columns(), 'notification_id') -%}
+  {%- do sqlsentinel.create_sentinel_table(relation, sqlsentinel.notification_columns(), 'notification_id') -%}
   {{ return(relation) }}
 {% endmacro %}

@@ -7,5 +7,23 @@
 {% macro default__insert_notifications(rows, chunk_size, commit) %}
   {%- set relation = sqlsentinel.ensure_notifications() -%}
   {%- set columns = sqlsentinel.notification_columns() -%}
+  {{ return(sqlsentinel._merge_new_rows(relation, columns, rows, 'notification_id', chunk_size, commit)) }}
+{% endmacro %}
+
+{#- The primary key is enforced here: ON CONFLICT skips a row another run inserted a moment
+    before, where a MERGE could still fail on it. -#}
+{% macro postgres__insert_notifications(rows, chunk_size, commit) %}
+  {%- set relation = sqlsentinel.ensure_notifications() -%}
+  {%- set columns = sqlsentinel.notification_columns() -%}
   {{ return(sqlsentinel._insert_rows(relation, columns, rows, chunk_size, 'notification_id', commit)) }}
+{% endmacro %}
+
+{#- DuckDB enforces the primary key as PostgreSQL does. -#}
+{% macro duckdb__insert_notifications(rows, chunk_size, commit) %}
+  {{ return(sqlsentinel.postgres__insert_notifications(rows, chunk_size, commit)) }}
+{% endmacro %}
+
+{#- Redshift would fall back to postgres__, but it has no ON CONFLICT and enforces no keys. -#}
+{% macro redshift__insert_notifications(rows, chunk_size, commit) %}
+  {{ return(sqlsentinel.default__insert_notifications(rows, chunk_size, commit)) }}
 {% endmacro %}

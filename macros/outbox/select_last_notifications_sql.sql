@@ -2,7 +2,7 @@
     for the named alerts (changes run_alerts queued, not yet decided, are not in the log). -#}
 {% macro select_last_notifications_sql(alert_names) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
-  {%- set escape = adapter.dispatch('escape_single_quotes', 'dbt') -%}
+  {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
   {%- set sql -%}
     select group_key, channel, notification_id, firing_keys, silenced_keys, created_at
     from (
@@ -14,7 +14,7 @@
       where status <> 'dead' and kind <> 'pending'
         and alert_name in (
           {%- for name in alert_names -%}
-            '{{ escape(name) }}'{{ ", " if not loop.last }}
+            {{ literal(name) }}{{ ", " if not loop.last }}
           {%- endfor -%}
         )
     ) as latest

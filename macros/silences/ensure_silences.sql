@@ -5,6 +5,6 @@
 
 {% macro default__ensure_silences() %}
   {%- set relation = sqlsentinel.silences_relation() -%}
-  {%- do sqlsentinel._create_table(relation, sqlsentinel.silence_columns()) -%}
+  {%- do sqlsentinel.create_sentinel_table(relation, sqlsentinel.silence_columns()) -%}
   {{ return(relation) }}
 {% endmacro %}

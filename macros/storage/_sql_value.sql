@@ -3,6 +3,6 @@
   {%- if value is none -%} null
   {%- elif value is number -%} {{ value }}
   {%- elif type == dbt.type_timestamp() -%} cast('{{ value }}' as {{ type }})
-  {%- else -%} '{{ adapter.dispatch('escape_single_quotes', 'dbt')(value) }}'
+  {%- else -%} {{ sqlsentinel.string_literal(value) }}
   {%- endif -%}
 {% endmacro %}

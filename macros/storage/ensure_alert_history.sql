@@ -7,7 +7,7 @@
 {% macro default__ensure_alert_history() %}
   {%- set relation = sqlsentinel.history_relation() -%}
   {%- set columns = sqlsentinel.alert_history_columns() -%}
-  {%- if not sqlsentinel._create_table(relation, columns) -%}
+  {%- if not sqlsentinel.create_sentinel_table(relation, columns) -%}
     {%- do sqlsentinel._add_missing_columns(relation, columns) -%}
   {%- endif -%}
   {{ return(relation) }}

@@ -5,7 +5,7 @@
     select {{ sqlsentinel.alert_history_columns() | map(attribute=0) | join(', ') }}
     from {{ relation }}
     {%- if alert_name is not none %}
-    where alert_name = '{{ dbt.escape_single_quotes(alert_name) }}'
+    where alert_name = {{ sqlsentinel.string_literal(alert_name) }}
     {%- endif %}
     order by started_at desc, alert_name, alert_key
     limit {{ limit | int }}

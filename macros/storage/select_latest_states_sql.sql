@@ -2,7 +2,7 @@
     without a state (errors) are skipped, so an error keeps the state before it. -#}
 {% macro select_latest_states_sql(alert_names) %}
   {%- set relation = sqlsentinel.history_relation() -%}
-  {%- set escape = adapter.dispatch('escape_single_quotes', 'dbt') -%}
+  {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
   {%- set sql -%}
     select alert_name, alert_key, state, state_since, state_count, severity
     from (
@@ -14,7 +14,7 @@
       where state is not null
         and alert_name in (
           {%- for name in alert_names -%}
-            '{{ escape(name) }}'{{ ", " if not loop.last }}
+            {{ literal(name) }}{{ ", " if not loop.last }}
           {%- endfor -%}
         )
     ) as latest

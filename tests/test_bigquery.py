@@ -1,0 +1,248 @@
+"""BigQuery, with no BigQuery at hand: dbt's bigquery adapter, and its real client pointed
+at a local stand-in for the REST API (tests/fake_bigquery.py) that parses every statement
+with sqlglot's BigQuery dialect and refuses what does not parse.
+
+Every public macro of the package is called through the bigquery adapter; then
+`sentinel dbt-run`, `dbt run-operation sqlsentinel.run_alerts` and `dbt test` (the
+`sqlsentinel.alert` generic test) run against the stand-in end to end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlglot
+import yaml
+
+from sqlsentinel_dbt.dbt import DbtArgs, Warehouse
+from sqlsentinel_dbt.runtime import Sentinel
+from tests.conftest import FIXTURES
+from tests.fake_bigquery import PROJECT, FakeBigQuery, fake_bigquery
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+NOW = "2026-11-22 07:00:00.000000"
+LATER = "2026-11-22 08:00:00.000000"
+AWKWARD = 'it\'s a \\ "quoted" line\nand a second one'
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBigQuery]:
+    with fake_bigquery() as running:
+        running.tables[("analytics", "orders")] = ["order_id", "region", "amount", "status"]
+        yield running
+
+
+@pytest.fixture
+def project(tmp_path: Path, fake: FakeBigQuery) -> Path:
+    root = tmp_path / "bq_shop"
+    shutil.copytree(FIXTURES / "bigquery", root)
+    output = {
+        "type": "bigquery",
+        "method": "oauth-secrets",
+        "token": "not-a-real-token",
+        "project": PROJECT,
+        "dataset": "analytics",
+        "location": "US",
+        "api_endpoint": fake.url,
+        "threads": 1,
+        "job_retries": 0,
+    }
+    profile = {"bq_shop": {"target": "fake", "outputs": {"fake": output}}}
+    (root / "profiles.yml").write_text(yaml.safe_dump(profile))
+    return root
+
+
+def public_macros() -> set[str]:
+    names = set()
+    for path in (REPO / "macros").rglob("*.sql"):
+        names |= set(re.findall(r"\{% macro ([a-z][a-z_]*)\(", path.read_text()))
+    return {n for n in names if "__" not in n}
+
+
+def history_row(alert: str, key: str | None) -> dict[str, Any]:
+    return {
+        "run_id": "r1",
+        "invocation_id": "i1",
+        "project_name": "bq_shop",
+        "target_name": "fake",
+        "alert_name": alert,
+        "alert_key": key,
+        "status": "ALERT",
+        "state": "firing",
+        "state_since": NOW,
+        "state_count": 0,
+        "severity": "error",
+        "actual_value": 12.5,
+        "threshold": 10.0,
+        "context": '{"note": "say \\"hi\\""}',
+        "error": AWKWARD,
+        "started_at": NOW,
+        "duration_ms": 42,
+    }
+
+
+def outbox_row(notification_id: str) -> dict[str, Any]:
+    return {
+        "notification_id": notification_id,
+        "run_id": "r1",
+        "created_at": NOW,
+        "updated_at": NOW,
+        "channel": "hook",
+        "group_key": "revenue_by_region",
+        "alert_name": "revenue_by_region",
+        "kind": "firing",
+        "status": "queued",
+        "firing_keys": '["north"]',
+        "silenced_keys": "[]",
+        "resolved_keys": "[]",
+        "payload": '{"alert": "revenue_by_region", "text": "a \\"quote\\""}',
+        "attempts": 0,
+        "next_attempt_at": NOW,
+    }
+
+
+def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
+    """One call per public macro, with arguments like the ones sqlsentinel passes."""
+    call = warehouse.run_macro
+    names = ["revenue_by_region", "it's"]
+    silence = {
+        "silence_id": "s1",
+        "matcher": "tag:finance",
+        "alert_key": None,
+        "starts_at": NOW,
+        "ends_at": LATER,
+        "reason": AWKWARD,
+        "created_by": "ana",
+        "created_at": NOW,
+    }
+    return {
+        "sentinel_schema": lambda: call("sentinel_schema"),
+        "sentinel_relation": lambda: call("sentinel_relation", identifier="x"),
+        "history_relation": lambda: call("history_relation"),
+        "notifications_relation": lambda: call("notifications_relation"),
+        "silences_relation": lambda: call("silences_relation"),
+        "alert_history_columns": lambda: call("alert_history_columns"),
+        "notification_columns": lambda: call("notification_columns"),
+        "silence_columns": lambda: call("silence_columns"),
+        "type_double": lambda: call("type_double"),
+        "type_long_text": lambda: call("type_long_text"),
+        "string_literal": lambda: call("string_literal", value=AWKWARD),
+        "create_sentinel_table": lambda: call(
+            "create_sentinel_table",
+            relation=call("sentinel_relation", identifier="scratch"),
+            columns=[("id", "string"), ("n", "int64")],
+            primary_key="id",
+        ),
+        "ensure_alert_history": lambda: call("ensure_alert_history"),
+        "ensure_notifications": lambda: call("ensure_notifications"),
+        "ensure_silences": lambda: call("ensure_silences"),
+        "table_exists": lambda: call("table_exists", identifier="sentinel_alert_history"),
+        "insert_alert_history": lambda: call(
+            "insert_alert_history", rows=[history_row("a", None), history_row("b", "it's")]
+        ),
+        "insert_notifications": lambda: call(
+            "insert_notifications", rows=[outbox_row("n1"), outbox_row("n2")]
+        ),
+        "claim_notifications": lambda: call(
+            "claim_notifications", claimer="c1", now=NOW, lease_until=LATER, expired_before=NOW
+        ),
+        "claim_pending_decisions": lambda: call(
+            "claim_pending_decisions", claimer="c1", now=NOW, lease_until=LATER
+        ),
+        "update_notifications": lambda: call(
+            "update_notifications",
+            ids=["n1", "n2"],
+            claimer="c1",
+            values={"status": "failed", "last_error": AWKWARD, "next_attempt_at": LATER},
+        ),
+        "delete_notifications": lambda: call("delete_notifications", ids=["n1"], claimer="c1"),
+        "insert_silence": lambda: call("insert_silence", row=silence),
+        "end_silence": lambda: call("end_silence", silence_id="s1", now=NOW, ended_by="ana"),
+        "select_alert_history_sql": lambda: call("select_alert_history_sql", alert_name="it's"),
+        "select_latest_states_sql": lambda: call("select_latest_states_sql", alert_names=names),
+        "select_run_history_sql": lambda: call(
+            "select_run_history_sql", run_id="r1", alert_name="it's"
+        ),
+        "select_last_notifications_sql": lambda: call(
+            "select_last_notifications_sql", alert_names=names
+        ),
+        "select_notifications_sql": lambda: call(
+            "select_notifications_sql", claimed_by="c1", status="sending"
+        ),
+        "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
+    }
+
+
+def test_every_public_macro_runs_on_the_bigquery_adapter(project: Path, fake: FakeBigQuery) -> None:
+    args = DbtArgs(project_dir=str(project), profiles_dir=str(project))
+    with Sentinel.open(args) as sentinel:
+        warehouse = sentinel.project.warehouse
+        calls = exercise(warehouse)
+        assert set(calls) | {"run_alerts"} == public_macros()  # a new macro needs a call here
+        returned = {name: call() for name, call in calls.items()}
+    assert fake.refused == []
+    for name, value in returned.items():
+        if name.startswith("select_"):  # these return SQL for the caller to run
+            assert sqlglot.parse_one(str(value), read="bigquery") is not None, name
+    types = (returned["type_double"].lower(), returned["type_long_text"].lower())
+    assert types == ("float64", "string")
+    literal = sqlglot.parse_one(f"select {returned['string_literal']}", read="bigquery")
+    assert literal.expressions[0].this == AWKWARD  # backslashes, quotes and line breaks kept
+    kinds = [type(sqlglot.parse_one(q, read="bigquery")).__name__ for q in fake.queries]
+    assert {"Create", "Insert", "Merge", "Update", "Delete"} <= set(kinds)
+    [scratch] = [q for q in fake.queries if "`scratch`" in q and "create" in q.lower()]
+    assert "primary key (id) not enforced" in scratch
+
+
+def bigquery_env(fake: FakeBigQuery) -> dict[str, str]:
+    return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def run(project: Path, fake: FakeBigQuery, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*command, "--project-dir", str(project), "--profiles-dir", str(project)],
+        env=bigquery_env(fake),
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_run_alerts_dbt_run_and_the_alert_test_run_on_bigquery(
+    project: Path, fake: FakeBigQuery
+) -> None:
+    (project / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    deps = run(project, fake, str(BIN / "dbt"), "deps")
+    assert deps.returncode == 0, deps.stdout
+    op = run(project, fake, str(BIN / "dbt"), "run-operation", "sqlsentinel.run_alerts")
+    assert op.returncode == 0, op.stdout + op.stderr
+    assert "sqlsentinel: 2 results: 0 alerting, 2 ok, 0 errors" in op.stdout
+    cli = run(project, fake, str(BIN / "sentinel"), "dbt-run", "-o", "json")
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    test = run(project, fake, str(BIN / "dbt"), "test")
+    assert test.returncode == 0, test.stdout
+    assert "Warning in test orders_gate" in test.stdout  # count(*) = 0: ALERT, at warn
+    assert "Warning in test orders_empty_gate" in test.stdout  # no rows, on_no_data: alert
+    assert fake.refused == []
+    statements = [(q, sqlglot.parse_one(q, read="bigquery")) for q in fake.queries]
+    inserts = [q for q, s in statements if isinstance(s, sqlglot.exp.Insert)]
+    history = [q for q in inserts if "sentinel_alert_history" in q]
+    assert [
+        sum(name in q for q in history) for name in ("orders_negative_amount", "late_orders")
+    ] == [
+        2,
+        2,  # one row from run_alerts, one from dbt-run
+    ]
+    assert sum("revenue_by_region" in q for q in history) == 1  # a YAML alert: CLI only
+    merges = [q for q, s in statements if isinstance(s, sqlglot.exp.Merge)]
+    assert sum("'pending'" in q for q in merges) == 2  # run_alerts queued each alert's changes
