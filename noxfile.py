@@ -1,8 +1,10 @@
 """Test sessions per dbt-core minor version: `nox -s "tests(dbt='1.9')"`, or `nox` for all.
 
-Each session installs the package with its dev extras into a fresh virtualenv, pins
-dbt-core and the adapters to one minor version, and runs pytest (extra arguments after
-`--` go to pytest, e.g. `nox -- tests/test_dbt_run.py`).
+`tests` installs the package with its dev extras into a fresh virtualenv, pins dbt-core
+and the adapters to one minor version, and runs pytest (extra arguments after `--` go to
+pytest, e.g. `nox -- tests/test_dbt_run.py`). `integration` installs only what the
+integration project needs and runs it (tests/test_integration_project.py) on DuckDB and
+PostgreSQL: the README's test command runs it for the older versions.
 """
 
 from __future__ import annotations
@@ -26,3 +28,12 @@ def tests(session: nox.Session, dbt: str) -> None:
     session.install("-e", ".[dev]", *DBT_VERSIONS[dbt])
     session.run("python", "-c", "import dbt.version; print('dbt-core', dbt.version.__version__)")
     session.run("pytest", "-n", "2", *session.posargs)
+
+
+@nox.session(python="3.11")
+@nox.parametrize("dbt", list(DBT_VERSIONS))
+def integration(session: nox.Session, dbt: str) -> None:
+    """integration_tests/ (the package installed by `local: ../`) on one dbt-core version."""
+    session.install("-e", ".", "pytest>=8", "pytest-xdist>=3.5", *DBT_VERSIONS[dbt])
+    session.run("python", "-c", "import dbt.version; print('dbt-core', dbt.version.__version__)")
+    session.run("pytest", "-n", "2", "tests/test_integration_project.py", *session.posargs)

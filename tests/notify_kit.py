@@ -24,7 +24,7 @@ channels:
 routes:
   - match: {tags: [lifecycle]}
     notify: [hook]
-claim_lease: 3s  # short, so the crash test need not wait long for the lease to run out
+claim_lease: 10s  # short, so the crash test need not wait long for the lease to run out
 retry_budget: 3s  # short, so a channel that keeps failing does not hold a test for 2m
 """
 

@@ -67,12 +67,13 @@ def test_killed_between_send_and_record_means_a_duplicate_never_a_loss(
     while not receiver.requests and time.monotonic() < deadline:
         time.sleep(0.05)
     assert receiver.requests, "the run never sent"
+    lease_ended = time.monotonic() + 10.5  # claim_lease: 10s, taken before the send began
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
     receiver.delay = 0
 
     assert notify(project, sentinel_schema)["sent"] == 0  # still under the dead run's lease
-    time.sleep(3.5)  # claim_lease: 3s in the test project
+    time.sleep(max(0.0, lease_ended - time.monotonic()))
     assert notify(project, sentinel_schema) == {
         "decided": 0,
         "sent": 1,

@@ -97,3 +97,82 @@ def test_ci_recipe_is_the_workflow_init_writes() -> None:
     [block] = re.findall(r"```yaml\n(.*?)```", page, re.S)
     workflow = project_template() / ".github" / "workflows" / "sentinel.yml"
     assert block == workflow.read_text()
+
+
+def yaml_blocks(page: str) -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", (DOCS / page).read_text(), re.S)
+
+
+def integration_stg_orders() -> dict:  # type: ignore[type-arg]
+    import yaml
+
+    project = DOCS.parent / "integration_tests" / "models" / "_models.yml"
+    [model] = [
+        m for m in yaml.safe_load(project.read_text())["models"] if m["name"] == "stg_orders"
+    ]
+    return model  # type: ignore[no-any-return]
+
+
+def test_dbt_cloud_meta_example_is_an_alert_the_integration_project_runs() -> None:
+    import yaml
+
+    [model] = yaml.safe_load(yaml_blocks("dbt_cloud.md")[0])["models"]
+    documented = model["config"]["meta"]["sentinel"]["alerts"]
+    ran = {a["name"]: a for a in integration_stg_orders()["config"]["meta"]["sentinel"]["alerts"]}
+    assert documented and all(alert == ran[alert["name"]] for alert in documented)
+
+
+def test_alert_test_example_is_a_test_the_integration_project_runs() -> None:
+    import yaml
+
+    documented = yaml.safe_load(yaml_blocks("dbt_cloud.md")[1])["data_tests"]
+    assert documented and all(t in integration_stg_orders()["data_tests"] for t in documented)
+
+
+def test_dbt_cloud_job_commands_are_the_recipe_init_writes() -> None:
+    recipe = (DOCS.parent / "dbt_project_template" / "sqlsentinel-dbt-cloud.md").read_text()
+    page = (DOCS / "dbt_cloud.md").read_text()
+    bash = [b for b in re.findall(r"```bash\n(.*?)```", page, re.S) if "run-operation" in b]
+    assert len(bash) == 1 and f"```bash\n{bash[0]}```" in recipe
+
+
+def test_sentinel_commands_in_the_dbt_cloud_guide_are_real() -> None:
+    from typer.testing import CliRunner
+
+    from sqlsentinel_dbt.cli import app
+
+    page = (DOCS / "dbt_cloud.md").read_text()
+    used = re.findall(r"^sentinel ([a-z-]+)((?: --[a-z-]+(?: [^ \n-][^ \n]*)?)*)", page, re.M)
+    assert {name for name, _ in used} == {"notify", "dbt-run"}
+    for name, flags in used:
+        help_text = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "200"}).output
+        for flag in re.findall(r"--[a-z-]+", flags):
+            assert flag in help_text, (name, flag)
+
+
+def table_reference_markdown() -> str:
+    """The columns of sqlsentinel's tables, as models/sqlsentinel_tables.yml documents them."""
+    import yaml
+
+    sources = yaml.safe_load((DOCS.parent / "models" / "sqlsentinel_tables.yml").read_text())
+    parts = []
+    for table in sources["sources"][0]["tables"]:
+        rows = [f"| `{c['name']}` | {c['description']} |" for c in table["columns"]]
+        parts.append(
+            "\n".join(
+                [
+                    f"### `{table['name']}`",
+                    "",
+                    table["description"],
+                    "",
+                    "| column | meaning |",
+                    "| --- | --- |",
+                    *rows,
+                ]
+            )
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def test_table_reference_in_docs_matches_the_package_sources() -> None:
+    assert table_reference_markdown() in (DOCS / "dbt_package.md").read_text()

@@ -4,15 +4,18 @@ way a dbt Cloud job or a CI job runs it, on DuckDB and PostgreSQL.
 One scenario per warehouse: `dbt build` (the `sqlsentinel.alert` tests gate it), then
 `sentinel dbt-run --from-artifacts`, then three ticks of
 `dbt run-operation sqlsentinel.run_alerts` with `sentinel dbt-run` on the same alerts
-beside each, into a history schema of its own. The two paths must record the same history
-and decide the same notifications; a singular dbt test checks the latest states against a
-seed of expected ones; `dbt build --full-refresh` must leave the history alone.
+beside each, into a history schema of its own, then `sentinel notify`. The two paths must
+record the same history and decide the same notifications. Last, `dbt build
+--full-refresh` must leave the history alone, and a singular dbt test in it checks the
+latest states against a seed of expected ones.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -102,8 +105,8 @@ def copy_project(base: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Scenario]:
+def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Scenario]:
+    """The scenario, played once on `warehouse`; its schemas are dropped afterwards."""
     base = tmp_path_factory.mktemp("integration")
     schema = f"it_{uuid.uuid4().hex[:8]}"
     env = {
@@ -121,7 +124,6 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterat
         scenario.steps["hook"] = subprocess.CompletedProcess(
             [], 0, json.dumps([n for r in hook.requests for n in r.json()["notifications"]])
         )
-    print({k: round(v, 1) for k, v in scenario.seconds.items()})
     yield scenario
     if warehouse == "postgres":
         drop_pg_schemas(schema)
@@ -161,18 +163,26 @@ def play(s: Scenario) -> None:
             "json",
             "--fail-on",
             "never",
-            "--no-notify",
             "--ignore-last-build",
             "--vars",
             f"{{tick: {tick}, sqlsentinel_schema: {s.cli_schema}}}",
         )
-    s.dbt("check", "build", "--select", "tag:after_alerts")
-    s.sentinel("notify_op", "notify", "-o", "json")
-    s.sentinel(
-        "notify_cli", "notify", "-o", "json", "--vars", f"{{sqlsentinel_schema: {s.cli_schema}}}"
-    )
+    s.sentinel("notify", "notify", "-o", "json")
+    # The job step of docs/dbt_cloud.md, as written there (tick 3: region_revenue_low fires),
+    # with a history of its own.
+    docs_schema = f"{{tick: 3, sqlsentinel_schema: {s.schema}_docs}}"
+    s.run("documented", *shlex.split(documented_job_step()), "--vars", docs_schema)
     s.rows_before_refresh = count_history(s)
-    s.dbt("refresh", "build", "--full-refresh", "--exclude", "tag:after_alerts")
+    # Rebuild everything from scratch; the singular test then checks the history's latest
+    # states against the expected seed: it must have survived.
+    s.dbt("refresh", "build", "--full-refresh")
+
+
+def documented_job_step() -> str:
+    page = (REPO / "docs" / "dbt_cloud.md").read_text()
+    [block] = [b for b in re.findall(r"```bash\n(.*?)```", page, re.S) if "run-operation" in b]
+    [step] = [line for line in block.splitlines() if "run-operation" in line]
+    return str(BIN / step)
 
 
 def count_history(s: Scenario) -> int:
@@ -198,39 +208,6 @@ def meta_alert_names() -> list[str]:
 
 
 META_ALERTS = meta_alert_names()
-
-
-def test_the_alert_tests_gate_dbt_build_with_dbt_severity(scenario: Scenario) -> None:
-    output = ok(scenario.steps["build"])
-    assert "Warning in test orders_amount_gate" in output
-    assert "Warning in test pending_orders_gate" in output
-    assert "PASS=" in output and "ERROR=0" in output
-
-
-def test_from_artifacts_records_what_the_build_ran_without_running_it(
-    scenario: Scenario,
-) -> None:
-    report = json.loads(ok(scenario.steps["from_artifacts"]))
-    assert report["invocation_id"] == scenario.build_invocation
-    got = {r["alert"]: (r["status"], r["severity"], r["actual_value"]) for r in report["results"]}
-    assert got == {
-        "orders_amount_gate": ("ALERT", "warn", 1.0),
-        "pending_orders_gate": ("ALERT", "warn", 1.0),
-        "revenue_gate": ("OK", "error", 0.0),
-    }
-
-
-def test_run_alerts_prints_a_summary_and_fails_only_on_errors_with_fail_on_never(
-    scenario: Scenario,
-) -> None:
-    first = ok(scenario.steps["op1"])
-    # region_revenue_low has four keys, regions_seen two
-    assert f"sqlsentinel: {len(META_ALERTS) + 4} results: " in first
-    assert "region_revenue_low[south]" in first and "pending" in first
-    second = ok(scenario.steps["op2"], code=1)
-    assert "contract_broken_once" in second and "no `status` column" in second
-    assert "1 alert(s) failed the run (fail_on: never): contract_broken_once" in second
-    ok(scenario.steps["op3"])
 
 
 def history(scenario: Scenario, schema: str) -> list[list[tuple[Any, ...]]]:
@@ -265,22 +242,6 @@ def history(scenario: Scenario, schema: str) -> list[list[tuple[Any, ...]]]:
     ]
 
 
-def test_run_alerts_writes_the_same_history_as_the_cli(scenario: Scenario) -> None:
-    for tick in TICKS:  # tick 2 breaks an alert's contract: an error fails any run
-        ok(scenario.steps[f"cli{tick}"], code=1 if tick == 2 else 0)
-    by_op, by_cli = history(scenario, scenario.op_schema), history(scenario, scenario.cli_schema)
-    assert len(by_op) == len(TICKS)
-    assert by_op == by_cli
-    states = {(r[0], r[1]): r[3] for r in by_op[-1]}
-    assert states[("regions_seen", "west")] == "ok"  # resolved after two absences
-    assert states[("revenue_dip", None)] == "recovering"  # keep_firing_for
-
-
-def test_latest_states_equal_the_expected_seed(scenario: Scenario) -> None:
-    output = ok(scenario.steps["check"])
-    assert "latest_states_equal_expected" in output and "PASS=" in output
-
-
 def notifications(scenario: Scenario, schema: str) -> list[tuple[Any, ...]]:
     names = ", ".join(f"'{n}'" for n in META_ALERTS)
     rows = scenario.query(
@@ -302,27 +263,106 @@ def notifications(scenario: Scenario, schema: str) -> list[tuple[Any, ...]]:
     ]
 
 
-def test_sentinel_notify_decides_what_run_alerts_queued_as_the_cli_decides(
-    scenario: Scenario,
-) -> None:
-    op = json.loads(ok(scenario.steps["notify_op"]))
-    cli = json.loads(ok(scenario.steps["notify_cli"]))
-    by_op, by_cli = (
-        notifications(scenario, scenario.op_schema),
-        notifications(scenario, scenario.cli_schema),
-    )
-    # The same changes decided from the same log get the same ids, on either path.
-    assert by_op == by_cli
-    sent = [n[0] for n in by_op if n[4] == "sent"]
-    assert op["decided"] == len(sent) > 0 and cli["decided"] == 0
-    assert op["sent"] == len(sent) + 2  # and the two firing gates from the artifacts
-    assert cli["sent"] == len(sent)
-    assert not [n for n in by_op if n[3] == "pending"]  # every pending row decided, then gone
-    delivered = Counter(n["notification_id"] for n in json.loads(scenario.steps["hook"].stdout))
-    assert sorted(delivered.values()) == [1, 1] + [2] * len(sent)  # once per path, no more
+class IntegrationChecks:
+    """What must hold after the scenario, on whichever warehouse the subclass names."""
+
+    warehouse = ""
+
+    @pytest.fixture(scope="class")
+    def scenario(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+        yield from played(tmp_path_factory, self.warehouse)
+
+    def test_the_alert_tests_gate_dbt_build_with_dbt_severity(self, scenario: Scenario) -> None:
+        output = ok(scenario.steps["build"])
+        assert "Warning in test orders_amount_gate" in output
+        assert "Warning in test pending_orders_gate" in output
+        assert "PASS=" in output and "ERROR=0" in output
+
+    def test_from_artifacts_records_what_the_build_ran_without_running_it(
+        self, scenario: Scenario
+    ) -> None:
+        report = json.loads(ok(scenario.steps["from_artifacts"]))
+        assert report["invocation_id"] == scenario.build_invocation
+        got = {
+            r["alert"]: (r["status"], r["severity"], r["actual_value"]) for r in report["results"]
+        }
+        assert got == {
+            "orders_amount_gate": ("ALERT", "warn", 1.0),
+            "pending_orders_gate": ("ALERT", "warn", 1.0),
+            "revenue_gate": ("OK", "error", 0.0),
+        }
+
+    def test_run_alerts_prints_a_summary_and_fails_only_on_errors_with_fail_on_never(
+        self, scenario: Scenario
+    ) -> None:
+        first = ok(scenario.steps["op1"])
+        # region_revenue_low has four keys, regions_seen two
+        assert f"sqlsentinel: {len(META_ALERTS) + 4} results: " in first
+        assert "region_revenue_low[south]" in first and "pending" in first
+        second = ok(scenario.steps["op2"], code=1)
+        assert "contract_broken_once" in second and "no `status` column" in second
+        assert "1 alert(s) failed the run (fail_on: never): contract_broken_once" in second
+        ok(scenario.steps["op3"])
+
+    def test_run_alerts_writes_the_same_history_as_the_cli(self, scenario: Scenario) -> None:
+        for tick in TICKS:  # tick 2 breaks an alert's contract: an error fails any run
+            ok(scenario.steps[f"cli{tick}"], code=1 if tick == 2 else 0)
+        by_op, by_cli = (
+            history(scenario, scenario.op_schema),
+            history(scenario, scenario.cli_schema),
+        )
+        assert len(by_op) == len(TICKS)
+        assert by_op == by_cli
+        states = {(r[0], r[1]): r[3] for r in by_op[-1]}
+        assert states[("regions_seen", "west")] == "ok"  # resolved after two absences
+        assert states[("revenue_dip", None)] == "recovering"  # keep_firing_for
+
+    def test_latest_states_equal_the_expected_seed_after_a_full_refresh(
+        self, scenario: Scenario
+    ) -> None:
+        output = ok(scenario.steps["refresh"])
+        assert "latest_states_equal_expected" in output and "ERROR=0" in output
+
+    def test_sentinel_notify_decides_what_run_alerts_queued_as_the_cli_decides(
+        self, scenario: Scenario
+    ) -> None:
+        op = json.loads(ok(scenario.steps["notify"]))
+        cli = [json.loads(scenario.steps[f"cli{tick}"].stdout)["delivery"] for tick in TICKS]
+        by_op, by_cli = (
+            notifications(scenario, scenario.op_schema),
+            notifications(scenario, scenario.cli_schema),
+        )
+        # The same changes decided from the same log get the same ids, on either path: the CLI
+        # decides at the end of each run, `sentinel notify` decides what run_alerts queued.
+        assert by_op == by_cli
+        sent = [n[0] for n in by_op if n[4] == "sent"]
+        assert op["decided"] == len(sent) > 0 and {c["decided"] for c in cli} == {0}
+        assert op["sent"] == len(sent) + 2  # and the two firing gates from the artifacts
+        assert sum(c["sent"] for c in cli) == len(sent)
+        assert not [n for n in by_op if n[3] == "pending"]  # every pending row decided, then gone
+        delivered = Counter(n["notification_id"] for n in json.loads(scenario.steps["hook"].stdout))
+        assert sorted(delivered.values()) == [1, 1] + [2] * len(sent)  # once per path, no more
+
+    def test_the_documented_job_step_fails_when_an_error_alert_fires(
+        self, scenario: Scenario
+    ) -> None:
+        output = ok(scenario.steps["documented"], code=1)
+        assert "region_revenue_low[south]" in output
+        assert "negative_amounts" not in output  # not tagged finance
+        assert "failed the run (fail_on: error): region_revenue_low" in output
+
+    def test_full_refresh_never_wipes_the_history(self, scenario: Scenario) -> None:
+        assert "PASS=" in ok(scenario.steps["refresh"])
+        assert scenario.rows_before_refresh > 0
+        assert count_history(scenario) == scenario.rows_before_refresh
 
 
-def test_full_refresh_never_wipes_the_history(scenario: Scenario) -> None:
-    ok(scenario.steps["refresh"])
-    assert scenario.rows_before_refresh > 0
-    assert count_history(scenario) == scenario.rows_before_refresh
+# One class per warehouse: with `--dist loadscope`, each plays its scenario once, on its own
+# xdist worker, side by side.
+class TestOnDuckDB(IntegrationChecks):
+    warehouse = "duckdb"
+
+
+@pytest.mark.postgres
+class TestOnPostgreSQL(IntegrationChecks):
+    warehouse = "postgres"
