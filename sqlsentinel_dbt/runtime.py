@@ -95,17 +95,11 @@ class Sentinel:
         skipped are not run but reported as SKIPPED, and history rows carry that build's
         invocation id.
         """
-        warehouse = self.project.warehouse
-        warehouse.check_connection()
-        now = datetime.now(UTC)
-        store = HistoryStore(warehouse)
-        if not dry_run:
-            store.ensure()
-        prior = store.latest_states([p.name for p in plans])
+        now, prior = self._start(plans, dry_run)
         build = self.project.last_build() if check_last_build else None
         evaluated = run_planned(
             plans,
-            warehouse,
+            self.project.warehouse,
             threads=self.project.threads,
             on_results=on_results,
             skip=stale_alerts(plans, build),
@@ -129,16 +123,22 @@ class Sentinel:
         """
         artifacts = read_alert_tests(target_dir)
         plans = select_planned(self.project, plans_from_tests(artifacts.tests), select, exclude)
+        now, prior = self._start(plans, dry_run)
+        evaluated = results_from_tests(artifacts.tests, plans)
+        invocation_id = artifacts.invocation_id or self.project.invocation_id
+        return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+
+    def _start(
+        self, plans: Sequence[PlannedAlert], dry_run: bool
+    ) -> tuple[datetime, dict[str, dict[Key, InstanceState]]]:
+        """Check the warehouse, create the history table, read the states before this run."""
         warehouse = self.project.warehouse
         warehouse.check_connection()
         now = datetime.now(UTC)
         store = HistoryStore(warehouse)
         if not dry_run:
             store.ensure()
-        prior = store.latest_states([p.name for p in plans])
-        evaluated = results_from_tests(artifacts.tests, plans)
-        invocation_id = artifacts.invocation_id or self.project.invocation_id
-        return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+        return now, store.latest_states([p.name for p in plans])
 
     def _record(
         self,

@@ -127,4 +127,3 @@ def cli(*args: str) -> CliResult:
     """Run `sentinel ARGS` in-process, stdout and stderr apart."""
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
     return CliResult(result.exit_code, result.stdout, result.stderr)
-

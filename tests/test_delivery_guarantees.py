@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import Project, cli, run_args
-from tests.notify_kit import notify, project, receiver, run
+from tests.notify_kit import delivered, notify, project, receiver, run
 from tests.receivers import Receiver
 
 __all__ = ["project", "receiver"]  # fixtures, imported to be found by name
@@ -74,13 +74,7 @@ def test_killed_between_send_and_record_means_a_duplicate_never_a_loss(
 
     assert notify(project, sentinel_schema)["sent"] == 0  # still under the dead run's lease
     time.sleep(max(0.0, lease_ended - time.monotonic()))
-    assert notify(project, sentinel_schema) == {
-        "decided": 0,
-        "sent": 1,
-        "failed": 0,
-        "dead": 0,
-        "errors": [],
-    }
+    assert notify(project, sentinel_schema) == delivered(1)
     ids = [n["notification_id"] for n in receiver.notifications()]
     assert len(ids) == 2 and len(set(ids)) == 1  # the same notification, twice: receivers dedup
     assert notify(project, sentinel_schema)["sent"] == 0

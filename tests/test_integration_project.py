@@ -23,6 +23,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,9 +106,8 @@ def copy_project(base: Path) -> Path:
     return root
 
 
-def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Scenario]:
-    """The scenario, played once on `warehouse`; its schemas are dropped afterwards."""
-    base = tmp_path_factory.mktemp("integration")
+def played(base: Path, warehouse: str) -> Scenario:
+    """The scenario, played once on `warehouse` in `base`."""
     schema = f"it_{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -124,9 +124,29 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         scenario.steps["hook"] = subprocess.CompletedProcess(
             [], 0, json.dumps([n for r in hook.requests for n in r.json()["notifications"]])
         )
-    yield scenario
-    if warehouse == "postgres":
-        drop_pg_schemas(schema)
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def scenarios(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Scenario]]:
+    """The scenario on every warehouse this session tests, played side by side: each step
+    is a subprocess, so the two use both cores even on one pytest worker."""
+    wanted = sorted(
+        {
+            item.cls.warehouse
+            for item in request.session.items
+            if item.module is request.module and isinstance(item.cls, type)
+        }
+    )
+    bases = {w: tmp_path_factory.mktemp(f"integration_{w}") for w in wanted}
+    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+        futures = {w: pool.submit(played, bases[w], w) for w in wanted}
+        done = {w: future.result() for w, future in futures.items()}
+    yield done
+    if "postgres" in done:
+        drop_pg_schemas(done["postgres"].schema)
 
 
 def play(s: Scenario) -> None:
@@ -268,9 +288,9 @@ class IntegrationChecks:
 
     warehouse = ""
 
-    @pytest.fixture(scope="class")
-    def scenario(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
-        yield from played(tmp_path_factory, self.warehouse)
+    @pytest.fixture
+    def scenario(self, scenarios: dict[str, Scenario]) -> Scenario:
+        return scenarios[self.warehouse]
 
     def test_the_alert_tests_gate_dbt_build_with_dbt_severity(self, scenario: Scenario) -> None:
         output = ok(scenario.steps["build"])
@@ -357,8 +377,8 @@ class IntegrationChecks:
         assert count_history(scenario) == scenario.rows_before_refresh
 
 
-# One class per warehouse: with `--dist loadscope`, each plays its scenario once, on its own
-# xdist worker, side by side.
+# One class per warehouse. With `--dist loadscope` the module stays on one xdist worker, so
+# each scenario is played once.
 class TestOnDuckDB(IntegrationChecks):
     warehouse = "duckdb"
 

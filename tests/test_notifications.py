@@ -6,7 +6,7 @@ import pytest
 
 from sqlsentinel_dbt.notify.senders.webhook import signature
 from tests.conftest import Project, cli
-from tests.notify_kit import SECRET, fire, notify, project, receiver, run
+from tests.notify_kit import SECRET, delivered, fire, notify, project, receiver, run
 from tests.receivers import Receiver
 
 __all__ = ["project", "receiver"]  # fixtures, imported to be found by name
@@ -16,7 +16,7 @@ def test_firing_then_dedup_then_resolved(
     project: Project, sentinel_schema: str, receiver: Receiver
 ) -> None:
     fired = fire(project, sentinel_schema)
-    assert fired["delivery"] == {"decided": 0, "sent": 1, "failed": 0, "dead": 0, "errors": []}
+    assert fired["delivery"] == delivered(1)
     [request] = receiver.requests
     body = request.body
     timestamp = request.headers["X-Sentinel-Timestamp"]
@@ -48,13 +48,7 @@ def test_failed_delivery_stays_queued_and_is_sent_once_later(
     # The next run decides nothing new, but delivers what the last one could not.
     later = run(project, sentinel_schema, orders_limit=2)
     assert (later["notifications"], later["delivery"]["sent"]) == ([], 1)
-    assert notify(project, sentinel_schema) == {
-        "decided": 0,
-        "sent": 0,
-        "failed": 0,
-        "dead": 0,
-        "errors": [],
-    }
+    assert notify(project, sentinel_schema) == delivered(0)
     assert [n["kind"] for n in receiver.notifications()] == [
         "firing",
         "firing",
@@ -76,13 +70,7 @@ def test_notify_delivers_what_a_run_queued(
 ) -> None:
     queued = fire(project, sentinel_schema, "--no-notify")
     assert (queued["delivery"], receiver.requests) == (None, [])
-    assert notify(project, sentinel_schema) == {
-        "decided": 0,
-        "sent": 1,
-        "failed": 0,
-        "dead": 0,
-        "errors": [],
-    }
+    assert notify(project, sentinel_schema) == delivered(1)
     assert notify(project, sentinel_schema)["sent"] == 0
 
 

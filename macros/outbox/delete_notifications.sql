@@ -3,11 +3,7 @@
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- for chunk in ids | batch(500) -%}
     {%- call statement('sqlsentinel_delete_notifications') -%}
-      delete from {{ relation }}
-      where claimed_by = '{{ claimer }}'
-        and notification_id in (
-          {%- for id in chunk -%}'{{ id }}'{{ ", " if not loop.last }}{%- endfor -%}
-        )
+      delete from {{ relation }} where {{ sqlsentinel._held_by(claimer, chunk) }}
     {%- endcall -%}
     {%- do adapter.commit() -%}
   {%- endfor -%}

@@ -10,10 +10,7 @@
         {%- for name, value in values.items() -%}
         , {{ name }} = {{ sqlsentinel._sql_value(value, types[name]) }}
         {%- endfor %}
-      where claimed_by = '{{ claimer }}'
-        and notification_id in (
-          {%- for id in chunk -%}'{{ id }}'{{ ", " if not loop.last }}{%- endfor -%}
-        )
+      where {{ sqlsentinel._held_by(claimer, chunk) }}
     {%- endcall -%}
     {%- do adapter.commit() -%}
   {%- endfor -%}

@@ -39,7 +39,11 @@ def _nodes(manifest: Any) -> Iterator[Any]:
 
 def _config_meta(node: Any) -> Any:
     config = getattr(node, "config", None)
-    return getattr(config, "meta", None) or {}
+    meta = getattr(config, "meta", None)
+    if meta is None and hasattr(config, "to_dict"):
+        # dbt 1.9's SourceConfig has no `meta` field: it keeps one as an extra key.
+        meta = config.to_dict().get("meta")
+    return meta or {}
 
 
 def _declaring_file(node: Any) -> str:
