@@ -188,6 +188,13 @@ def play(s: Scenario) -> None:
             f"{{tick: {tick}, sqlsentinel_schema: {s.cli_schema}}}",
         )
     s.sentinel("notify", "notify", "-o", "json")
+    s.dbt(
+        "exercise",
+        "run-operation",
+        "exercise_package",
+        "--vars",
+        f"{{sqlsentinel_schema: {s.schema}_exercise}}",
+    )
     # The job step of docs/dbt_cloud.md, as written there (tick 3: region_revenue_low fires),
     # with a history of its own.
     docs_schema = f"{{tick: 3, sqlsentinel_schema: {s.schema}_docs}}"
@@ -371,6 +378,9 @@ class IntegrationChecks:
         assert "negative_amounts" not in output  # not tagged finance
         assert "failed the run (fail_on: error): region_revenue_low" in output
 
+    def test_every_package_macro_does_what_it_says_in_pure_dbt(self, scenario: Scenario) -> None:
+        assert "exercise_package: every check held" in ok(scenario.steps["exercise"])
+
     def test_full_refresh_never_wipes_the_history(self, scenario: Scenario) -> None:
         assert "PASS=" in ok(scenario.steps["refresh"])
         assert scenario.rows_before_refresh > 0
@@ -386,3 +396,11 @@ class TestOnDuckDB(IntegrationChecks):
 @pytest.mark.postgres
 class TestOnPostgreSQL(IntegrationChecks):
     warehouse = "postgres"
+
+
+def test_the_exercise_operation_calls_every_public_macro() -> None:
+    from tests.test_bigquery import public_macros
+
+    text = (REPO / "integration_tests" / "macros" / "exercise_package.sql").read_text()
+    called = {n for n in public_macros() if f"sqlsentinel.{n}(" in text or f"'{n}'" in text}
+    assert public_macros() - called == {"run_alerts"}  # run by every tick of the scenario

@@ -38,7 +38,7 @@ def _nodes(manifest: Any) -> Iterator[Any]:
 
 
 def _config_meta(node: Any) -> Any:
-    config = getattr(node, "config", None)
+    config: Any = getattr(node, "config", None)
     meta = getattr(config, "meta", None)
     if meta is None and hasattr(config, "to_dict"):
         # dbt 1.9's SourceConfig has no `meta` field: it keeps one as an extra key.

@@ -1,0 +1,90 @@
+{#- Calls every public macro of the sqlsentinel package and checks what it did in the
+    warehouse; fails the operation naming every check that did not hold. Run it on a
+    history schema of its own:
+    `dbt run-operation exercise_package --vars '{sqlsentinel_schema: some_schema}'`. -#}
+{% macro exercise_package() %}
+  {%- set failed = [] -%}
+  {%- set now, later = '2026-11-22 07:00:00.000000', '2026-11-22 08:00:00.000000' -%}
+  {%- set awkward = "it's a \\ \"quoted\" line\nand a second one" -%}
+
+  {%- do _check(failed, 'sentinel_schema', sqlsentinel.sentinel_schema() == var('sqlsentinel_schema')) -%}
+  {%- for name in ('history_relation', 'notifications_relation', 'silences_relation') -%}
+    {%- set relation = sqlsentinel[name]() -%}
+    {%- do _check(failed, name, relation.schema == sqlsentinel.sentinel_schema()) -%}
+  {%- endfor -%}
+  {%- do _check(failed, 'sentinel_relation', sqlsentinel.sentinel_relation('x').identifier == 'x') -%}
+  {%- for name in ('alert_history_columns', 'notification_columns', 'silence_columns') -%}
+    {%- do _check(failed, name, sqlsentinel[name]() | length > 5) -%}
+  {%- endfor -%}
+  {%- do _check(failed, 'type_double', sqlsentinel.type_double() | length > 0) -%}
+  {%- do _check(failed, 'type_long_text', sqlsentinel.type_long_text() | length > 0) -%}
+  {%- set echoed = run_query('select ' ~ sqlsentinel.string_literal(awkward) ~ ' as v').columns[0].values()[0] -%}
+  {%- do _check(failed, 'string_literal', echoed == awkward) -%}
+
+  {%- set scratch = sqlsentinel.sentinel_relation('sentinel_scratch') -%}
+  {%- set created = sqlsentinel.create_sentinel_table(scratch, [('id', dbt.type_string())], 'id') -%}
+  {%- do _check(failed, 'create_sentinel_table', created and not sqlsentinel.create_sentinel_table(scratch, [('id', dbt.type_string())], 'id')) -%}
+  {%- for name in ('ensure_alert_history', 'ensure_notifications', 'ensure_silences') -%}
+    {%- do _check(failed, name, sqlsentinel[name]().identifier.startswith('sentinel_')) -%}
+  {%- endfor -%}
+  {%- do _check(failed, 'table_exists', sqlsentinel.table_exists('sentinel_silences') and not sqlsentinel.table_exists('nope')) -%}
+
+  {%- set row = {'run_id': 'r1', 'alert_name': "it's", 'alert_key': 'k', 'status': 'ALERT', 'state': 'firing',
+                 'state_since': now, 'state_count': 0, 'severity': 'error', 'context': '{"a": "\\"b\\""}',
+                 'error': awkward, 'started_at': now, 'duration_ms': 1} -%}
+  {%- do sqlsentinel.insert_alert_history([row, row]) -%}
+  {%- do _check(failed, 'insert_alert_history', _rows(sqlsentinel.select_alert_history_sql("it's")) | length == 2) -%}
+  {%- do _check(failed, 'select_alert_history_sql', _rows(sqlsentinel.select_alert_history_sql("it's"))[0]['error'] == awkward) -%}
+  {%- do _check(failed, 'select_latest_states_sql', _rows(sqlsentinel.select_latest_states_sql(["it's"])) | length == 1) -%}
+  {%- do _check(failed, 'select_run_history_sql', _rows(sqlsentinel.select_run_history_sql('r1', "it's")) | length == 2) -%}
+
+  {%- set outbox = [] -%}
+  {%- for id in ('n1', 'n2', 'n1') -%}
+    {%- do outbox.append({'notification_id': id, 'run_id': 'r1', 'created_at': now, 'updated_at': now,
+                          'channel': 'hook', 'group_key': "it's", 'alert_name': "it's", 'kind': 'firing',
+                          'status': 'queued', 'firing_keys': '["k"]', 'payload': awkward, 'attempts': 0,
+                          'next_attempt_at': now}) -%}
+  {%- endfor -%}
+  {%- do sqlsentinel.insert_notifications(outbox[:2]) -%}
+  {%- do sqlsentinel.insert_notifications(outbox[2:]) -%}  {#- already there: skipped -#}
+  {%- do _check(failed, 'insert_notifications', _rows(sqlsentinel.select_notifications_sql(limit=10)) | length == 2) -%}
+  {%- do _check(failed, 'select_last_notifications_sql', _rows(sqlsentinel.select_last_notifications_sql(["it's"])) | length == 1) -%}
+  {%- do sqlsentinel.claim_notifications('c1', now, later, '2026-01-01 00:00:00') -%}
+  {%- do _check(failed, 'claim_notifications', _rows(sqlsentinel.select_notifications_sql('c1', 'sending')) | length == 2) -%}
+  {%- do sqlsentinel.update_notifications(['n1'], 'c1', {'status': 'sent', 'sent_at': later, 'last_error': none}) -%}
+  {%- do _check(failed, 'update_notifications', _rows(sqlsentinel.select_notifications_sql('c1', 'sent')) | length == 1) -%}
+  {%- set pending = outbox[0].copy() -%}
+  {%- do pending.update({'notification_id': 'p1', 'kind': 'pending', 'status': 'undecided'}) -%}
+  {%- do sqlsentinel.insert_notifications([pending]) -%}
+  {%- do sqlsentinel.claim_pending_decisions('c2', now, later) -%}
+  {%- do _check(failed, 'claim_pending_decisions', _rows(sqlsentinel.select_notifications_sql('c2', 'deciding')) | length == 1) -%}
+  {%- do sqlsentinel.delete_notifications(['p1'], 'c2') -%}
+  {%- do _check(failed, 'delete_notifications', _rows(sqlsentinel.select_notifications_sql(limit=10)) | length == 2) -%}
+
+  {%- do sqlsentinel.insert_silence({'silence_id': 's1', 'matcher': 'tag:x', 'starts_at': now, 'ends_at': later,
+                                     'reason': awkward, 'created_by': 'ana', 'created_at': now}) -%}
+  {%- do _check(failed, 'insert_silence', _rows(sqlsentinel.select_silences_sql(now))[0]['reason'] == awkward) -%}
+  {%- do sqlsentinel.end_silence('s1', now, 'ana') -%}
+  {%- do _check(failed, 'end_silence', _rows(sqlsentinel.select_silences_sql(now)) | length == 0) -%}
+  {%- do _check(failed, 'select_silences_sql', _rows(sqlsentinel.select_silences_sql('2026-01-01 00:00:00')) | length == 1) -%}
+
+  {%- if failed -%}
+    {%- do exceptions.raise_compiler_error('exercise_package: these did not hold: ' ~ failed | join(', ')) -%}
+  {%- endif -%}
+  {%- do print('exercise_package: every check held') -%}
+{% endmacro %}
+
+{% macro _check(failed, name, held) %}
+  {%- if not held -%}{%- do failed.append(name) -%}{%- endif -%}
+{% endmacro %}
+
+{#- Rows of a query as dicts with lower-case keys. -#}
+{% macro _rows(sql) %}
+  {%- set table = run_query(sql) -%}
+  {%- set names = table.column_names | map('lower') | list -%}
+  {%- set rows = [] -%}
+  {%- for row in table.rows -%}
+    {%- do rows.append(dict(zip(names, row))) -%}
+  {%- endfor -%}
+  {{ return(rows) }}
+{% endmacro %}
