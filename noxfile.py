@@ -36,5 +36,4 @@ def integration(session: nox.Session, dbt: str) -> None:
     """integration_tests/ (the package installed by `local: ../`) on one dbt-core version."""
     session.install("-e", ".", "pytest>=8", "pytest-xdist>=3.5", *DBT_VERSIONS[dbt])
     session.run("python", "-c", "import dbt.version; print('dbt-core', dbt.version.__version__)")
-    # One process: the module plays its two warehouses' scenarios side by side itself.
-    session.run("pytest", "tests/test_integration_project.py", *session.posargs)
+    session.run("pytest", "-n", "2", "tests/test_integration_project.py", *session.posargs)

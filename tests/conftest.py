@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from sqlsentinel_dbt.cli import app
 from sqlsentinel_dbt.dbt import DbtArgs, dbt_build
 
 FIXTURES = Path(__file__).parent / "fixtures"
+MACROS = Path(__file__).parent.parent / "macros"
 PG = {
     "host": os.environ.get("PGHOST", "127.0.0.1"),
     "port": int(os.environ.get("PGPORT", "5432")),
@@ -127,3 +129,11 @@ def cli(*args: str) -> CliResult:
     """Run `sentinel ARGS` in-process, stdout and stderr apart."""
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def public_macros() -> set[str]:
+    """The names of the dbt package's public macros (no `_` prefix, no dispatch variants)."""
+    names: set[str] = set()
+    for path in MACROS.rglob("*.sql"):
+        names |= set(re.findall(r"\{% macro ([a-z][a-z_]*)\(", path.read_text()))
+    return {n for n in names if "__" not in n}

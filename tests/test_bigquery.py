@@ -10,7 +10,6 @@ Every public macro of the package is called through the bigquery adapter; then
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import yaml
 
 from sqlsentinel_dbt.dbt import DbtArgs, Warehouse
 from sqlsentinel_dbt.runtime import Sentinel
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, public_macros
 from tests.fake_bigquery import PROJECT, FakeBigQuery, fake_bigquery
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,13 +58,6 @@ def project(tmp_path: Path, fake: FakeBigQuery) -> Path:
     profile = {"bq_shop": {"target": "fake", "outputs": {"fake": output}}}
     (root / "profiles.yml").write_text(yaml.safe_dump(profile))
     return root
-
-
-def public_macros() -> set[str]:
-    names = set()
-    for path in (REPO / "macros").rglob("*.sql"):
-        names |= set(re.findall(r"\{% macro ([a-z][a-z_]*)\(", path.read_text()))
-    return {n for n in names if "__" not in n}
 
 
 def history_row(alert: str, key: str | None) -> dict[str, Any]:
