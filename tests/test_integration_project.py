@@ -10,9 +10,11 @@ record the same history and decide the same notifications. Last, `dbt build
 --full-refresh` must leave the history alone, and a singular dbt test in it checks the
 latest states against a seed of expected ones.
 
-Every step is a real `dbt` or `sentinel` process. A scenario is played once per test
-session, whichever xdist worker gets there first (the others wait for it), and what it
-left is recorded as JSON for all of them (pytest-xdist's recipe for a fixture run once).
+Every step is a `dbt` or `sentinel` command, run by tests/integration_runner.py through
+dbt's programmatic entry point and the Typer app, several to a process (importing dbt is
+most of what a command costs here). A scenario is played once per test session, by
+whichever xdist worker gets there first (the others wait for it), and what it left is
+recorded as JSON for all of them (pytest-xdist's recipe for a fixture run once).
 """
 
 from __future__ import annotations
@@ -61,10 +63,11 @@ META_ALERTS = meta_alert_names()
 
 @dataclass
 class Step:
-    """One command's exit code and output (stdout, then stderr)."""
+    """One command's exit code, what it printed, and what it logged or printed to stderr."""
 
     code: int
     output: str
+    errors: str = ""
 
 
 @dataclass
@@ -93,23 +96,24 @@ class Scenario:
     schema: str
     steps: dict[str, Step] = field(default_factory=dict)
 
-    def run(self, step: str, *command: str) -> Step:
+    def batch(self, *steps: tuple[str, str, list[str]]) -> None:
+        """Run (name, "dbt" or "sentinel", arguments) steps in order, in one process."""
+        flags = ["--project-dir", str(self.root), "--profiles-dir", str(self.root)]
+        spec = [{"name": n, "tool": tool, "args": [*args, *flags]} for n, tool, args in steps]
+        steps_path, results_path = self.root / "steps.json", self.root / "results.json"
+        steps_path.write_text(json.dumps(spec))
+        runner = [sys.executable, "-m", "tests.integration_runner", str(steps_path)]
         done = subprocess.run(
-            [*command, "--project-dir", str(self.root), "--profiles-dir", str(self.root)],
+            [*runner, str(results_path)],
             env=self.env,
-            cwd=self.root,
+            cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=900,
         )
-        self.steps[step] = Step(done.returncode, done.stdout + done.stderr)
-        return self.steps[step]
-
-    def dbt(self, step: str, *args: str) -> Step:
-        return self.run(step, str(BIN / "dbt"), *args)
-
-    def sentinel(self, step: str, *args: str) -> Step:
-        return self.run(step, str(BIN / "sentinel"), *args)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        for name, result in json.loads(results_path.read_text()).items():
+            self.steps[name] = Step(**result)
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         if self.warehouse == "duckdb":
@@ -182,28 +186,38 @@ def copy_project(base: Path) -> Path:
 
 def play(s: Scenario, hook: Receiver) -> Played:
     """Every step, in order, then what they wrote; the tests below read the result."""
-    s.dbt("deps", "deps")
-    s.dbt("build", "build", "--exclude", "tag:after_alerts")
+    s.batch(("deps", "dbt", ["deps"]), ("build", "dbt", ["build", "--exclude", "tag:after_alerts"]))
     run_results = json.loads((s.root / "target" / "run_results.json").read_text())
-    never = ("-o", "json", "--fail-on", "never")
-    s.sentinel("from_artifacts", "dbt-run", "--from-artifacts", "target", "--no-notify", *never)
+    never = ["-o", "json", "--fail-on", "never"]
+    target = str(s.root / "target")
+    from_artifacts = ["dbt-run", "--from-artifacts", target, "--no-notify", *never]
+    steps = [("from_artifacts", "sentinel", from_artifacts)]
     cli_schema = f"{s.schema}_cli"
     for tick in TICKS:
-        op_args = ("--args", "{fail_on: never}", "--vars", f"{{tick: {tick}}}")
-        s.dbt(f"op{tick}", "run-operation", "sqlsentinel.run_alerts", *op_args)
+        op_args = ["--args", "{fail_on: never}", "--vars", f"{{tick: {tick}}}"]
         cli_vars = f"{{tick: {tick}, sqlsentinel_schema: {cli_schema}}}"
-        s.sentinel(f"cli{tick}", "dbt-run", *never, "--ignore-last-build", "--vars", cli_vars)
-    s.sentinel("notify", "notify", "-o", "json")
+        steps += [
+            (f"op{tick}", "dbt", ["run-operation", "sqlsentinel.run_alerts", *op_args]),
+            (
+                f"cli{tick}",
+                "sentinel",
+                ["dbt-run", *never, "--ignore-last-build", "--vars", cli_vars],
+            ),
+        ]
     exercise_vars = f"{{sqlsentinel_schema: {s.schema}_exercise}}"
-    s.dbt("exercise", "run-operation", "exercise_package", "--vars", exercise_vars)
     # The job step of docs/dbt_cloud.md, as written there (tick 3: region_revenue_low fires),
     # with a history of its own.
     docs_vars = f"{{tick: 3, sqlsentinel_schema: {s.schema}_docs}}"
-    s.run("documented", *shlex.split(documented_job_step()), "--vars", docs_vars)
+    s.batch(
+        *steps,
+        ("notify", "sentinel", ["notify", "-o", "json"]),
+        ("exercise", "dbt", ["run-operation", "exercise_package", "--vars", exercise_vars]),
+        ("documented", "dbt", [*documented_job_step(), "--vars", docs_vars]),
+    )
     before = s.count_history()
     # Rebuild everything from scratch; the singular test then checks the history's latest
     # states against the expected seed: it must have survived.
-    s.dbt("refresh", "build", "--full-refresh")
+    s.batch(("refresh", "dbt", ["build", "--full-refresh"]))
     return Played(
         steps=s.steps,
         build_invocation=run_results["metadata"]["invocation_id"],
@@ -218,11 +232,14 @@ def play(s: Scenario, hook: Receiver) -> Played:
     )
 
 
-def documented_job_step() -> str:
+def documented_job_step() -> list[str]:
+    """The arguments of the `dbt run-operation` line of docs/dbt_cloud.md."""
     page = (REPO / "docs" / "dbt_cloud.md").read_text()
     [block] = [b for b in re.findall(r"```bash\n(.*?)```", page, re.S) if "run-operation" in b]
     [step] = [line for line in block.splitlines() if "run-operation" in line]
-    return str(BIN / step)
+    command, *args = shlex.split(step)
+    assert command == "dbt"
+    return args
 
 
 def played(base: Path, warehouse: str) -> Played:
@@ -280,7 +297,7 @@ def played_once(
 
 
 def ok(step: Step, code: int = 0) -> str:
-    assert step.code == code, step.output[-6000:]
+    assert step.code == code, step.output[-6000:] + step.errors[-3000:]
     return step.output
 
 
