@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.default_venv_backend = "venv"
+nox.options.default_venv_backend = "uv|venv"
 
 DBT_VERSIONS = {
     # dbt-duckdb 1.9 reads query results in a way DuckDB 2.0 refuses; it came with 1.x.

@@ -34,8 +34,11 @@ AWKWARD = 'it\'s a \\ "quoted" line\nand a second one'
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeBigQuery]:
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBigQuery]:
     with fake_bigquery() as running:
+        # The profile's api_endpoint points dbt-bigquery 1.10+ here; 1.9 has no such field,
+        # and the BigQuery client reads this variable (meant for emulators) in every version.
+        monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", running.url)
         running.tables[("analytics", "orders")] = ["order_id", "region", "amount", "status"]
         yield running
 
