@@ -39,3 +39,6 @@ def compile_alert(
         err.print(f"{alert}: {plan.compile_error}", markup=False)
         raise typer.Exit(ExitCode.FAILED)
     sys.stdout.write(plan.compiled.sql + "\n")
+    if plan.compile_error:  # compiled, but refused: show the SQL and why it will not run
+        err.print(f"{alert}: {plan.compile_error}", markup=False)
+        raise typer.Exit(ExitCode.FAILED)

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.dbt import CompiledQuery, DbtProject
+from sqlsentinel_dbt.engine.read_only import WriteRefused, check_read_only
 from sqlsentinel_dbt.engine.selection import Selectable, select
 from sqlsentinel_dbt.errors import CompileError
 
 
 @dataclass(frozen=True)
 class PlannedAlert:
-    """An alert ready to run: its compiled SQL, or why it could not be compiled."""
+    """An alert ready to run: its compiled SQL, or why it cannot run (`compile_error`)."""
 
     declared: DeclaredAlert
     compiled: CompiledQuery | None = None
@@ -33,11 +34,20 @@ class PlannedAlert:
 
 
 def compile_alert(project: DbtProject, declared: DeclaredAlert) -> PlannedAlert:
-    """Compile one alert through dbt; a compile error is kept, not raised."""
+    """Compile one alert through dbt and check it only reads; a problem is kept, not raised.
+
+    A refused query keeps its compiled SQL (for `sentinel compile` and selection by the
+    nodes it reads) but has a `compile_error`, so it is never sent.
+    """
     try:
-        return PlannedAlert(declared, compiled=project.compile(declared.alert.query))
+        compiled = project.compile(declared.alert.query)
     except CompileError as exc:
         return PlannedAlert(declared, compile_error=f"compilation failed: {exc}")
+    try:
+        check_read_only(compiled.sql, project.warehouse.adapter_type)
+    except WriteRefused as exc:
+        return PlannedAlert(declared, compiled=compiled, compile_error=f"refused: {exc}")
+    return PlannedAlert(declared, compiled=compiled)
 
 
 def plan_alerts(

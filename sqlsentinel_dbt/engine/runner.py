@@ -59,7 +59,7 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
     started_at = datetime.now(UTC)
     clock = time.perf_counter()
     base = AlertResult(alert.name, Status.ERROR, alert.severity, started_at=started_at)
-    if plan.compiled is None:
+    if plan.compiled is None or plan.compile_error:
         return [error_result(base, plan.compile_error or "not compiled")]
     failing_rows = alert.mode is Mode.FAILING_ROWS
     sql = failing_rows_sql(plan.compiled.sql) if failing_rows else plan.compiled.sql

@@ -1,0 +1,104 @@
+"""Refuse an alert query that is not a read, before it reaches the warehouse.
+
+The compiled SQL is parsed with sqlglot in the adapter's dialect. One statement that is a
+query (`SELECT`, `WITH … SELECT`, set operations, `VALUES`) passes; anything else, or a
+query that hides a write (a data-modifying CTE, `SELECT … INTO`), is refused, and so is
+SQL that cannot be parsed, since it cannot be shown to be a read. This guards against
+mistakes; a read-only warehouse role for sqlsentinel is still the real boundary (a
+function can have side effects that no parser sees).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+# dbt adapter type -> sqlglot dialect, where the names differ or sqlglot has one.
+_DIALECTS = {
+    "athena": "athena",
+    "bigquery": "bigquery",
+    "clickhouse": "clickhouse",
+    "databricks": "databricks",
+    "duckdb": "duckdb",
+    "fabric": "tsql",
+    "materialize": "materialize",
+    "mysql": "mysql",
+    "oracle": "oracle",
+    "postgres": "postgres",
+    "redshift": "redshift",
+    "snowflake": "snowflake",
+    "spark": "spark",
+    "sqlserver": "tsql",
+    "synapse": "tsql",
+    "teradata": "teradata",
+    "trino": "trino",
+}
+_WRITES = (
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.Merge,
+    exp.Create,
+    exp.Drop,
+    exp.Alter,
+    exp.TruncateTable,
+    exp.Copy,
+    exp.Command,
+    exp.Into,
+)
+
+
+class WriteRefused(ValueError):
+    """The alert's compiled SQL is not a single read query."""
+
+
+def dialect_of(adapter_type: str) -> str | None:
+    """The sqlglot dialect for a dbt adapter type (None: sqlglot's generic SQL)."""
+    return _DIALECTS.get(adapter_type)
+
+
+def check_read_only(sql: str, adapter_type: str) -> None:
+    """Raise WriteRefused, saying why, unless `sql` is exactly one read query."""
+    dialect = dialect_of(adapter_type)
+    statements = _parse(sql, dialect)
+    if not statements:
+        raise WriteRefused("the query is empty")
+    if len(statements) > 1:
+        kinds = ", ".join(_kind(s) for s in statements)
+        raise WriteRefused(
+            f"the query holds {len(statements)} statements ({kinds}); an alert is one query"
+        )
+    statement = statements[0]
+    if not isinstance(statement, exp.Query | exp.Values):
+        raise WriteRefused(f"{_kind(statement)} is not a read query: an alert must be a SELECT")
+    for node in statement.walk():
+        if isinstance(node, _WRITES):
+            raise WriteRefused(f"the query contains {_kind(node)}, which writes: refused")
+
+
+def _parse(sql: str, dialect: str | None) -> list[exp.Expr]:
+    # sqlglot logs a warning when it falls back to an opaque Command; that is refused anyway.
+    parser_log = logging.getLogger("sqlglot")
+    level = parser_log.level
+    parser_log.setLevel(logging.ERROR)
+    try:
+        return [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except SqlglotError as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WriteRefused(
+            f"sqlsentinel could not parse the query as {dialect or 'generic'} SQL, so it "
+            f"cannot check that it only reads: {first_line}"
+        ) from exc
+    finally:
+        parser_log.setLevel(level)
+
+
+def _kind(node: exp.Expr) -> str:
+    if isinstance(node, exp.Command):
+        return str(node.this).upper()
+    if isinstance(node, exp.Into):
+        return "SELECT … INTO"
+    return {"truncatetable": "TRUNCATE"}.get(node.key, node.key.upper())
