@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -91,3 +92,29 @@ class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+@contextmanager
+def silent_listener() -> Iterator[tuple[str, threading.Event]]:
+    """A port of 127.0.0.1 that accepts connections and never reads or answers them.
+
+    Yields its base URL and an event set once a client has connected: a sender is then
+    stuck before anything was delivered.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    connected = threading.Event()
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with suppress(OSError):  # the listener is closed at the end of the block
+            while True:
+                accepted.append(listener.accept()[0])
+                connected.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", connected
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()

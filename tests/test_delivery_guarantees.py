@@ -1,5 +1,6 @@
 """At least once, never twice, with real processes: two runs at once send one notification;
-a run killed between sending and recording costs a duplicate, never a loss."""
+a run killed after queueing but before sending loses nothing; a run killed between sending
+and recording costs a duplicate, never a loss."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import Project, cli, run_args
 from tests.notify_kit import delivered, notify, project, receiver, run
-from tests.receivers import Receiver
+from tests.receivers import Receiver, silent_listener
 
 __all__ = ["project", "receiver"]  # fixtures, imported to be found by name
 SENTINEL = str(Path(sys.executable).parent / "sentinel")
@@ -55,6 +58,26 @@ def test_two_runs_at_once_send_one_notification_and_keep_every_row(
     assert receiver.notifications()[0]["new_keys"] == ["eu"]
     runs = 1 + codes.count(1)
     assert len(history_rows(project, sentinel_schema)) == 3 * runs  # 3 regions per run
+
+
+def test_killed_after_queueing_before_sending_the_next_pass_delivers_it_once(
+    project: Project, sentinel_schema: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(project, sentinel_schema, orders_limit=2)  # pending
+    with silent_listener() as (url, connected):
+        monkeypatch.setenv("SENTINEL_TEST_HOOK_URL", url + "/hook")
+        process = spawn(project, sentinel_schema)
+        assert connected.wait(60), "the run never tried to send"
+        lease_ended = time.monotonic() + 10.5  # claim_lease: 10s, taken before connecting
+        os.kill(process.pid, signal.SIGKILL)  # history and outbox written, nothing delivered
+        process.wait(timeout=10)
+    monkeypatch.setenv("SENTINEL_TEST_HOOK_URL", receiver.url + "/hook")
+    assert len(history_rows(project, sentinel_schema)) == 6  # both runs, 3 regions each
+
+    time.sleep(max(0.0, lease_ended - time.monotonic()))
+    assert notify(project, sentinel_schema) == delivered(1)
+    assert notify(project, sentinel_schema)["sent"] == 0
+    assert [n["new_keys"] for n in receiver.notifications()] == [["eu"]]
 
 
 def test_killed_between_send_and_record_means_a_duplicate_never_a_loss(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,25 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
+
+
+# Seconds to wait before each new attempt after a lost connection (31.5 s in all).
+RECONNECT_WAITS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is a driver's lost-connection error.
+
+    DB-API drivers raise OperationalError for a connection cut by the server and
+    InterfaceError for one already closed; dbt wraps them, so the chain is searched.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        names = {cls.__name__ for cls in type(seen).__mro__}
+        if names & {"OperationalError", "InterfaceError"}:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class Warehouse:
@@ -99,18 +119,28 @@ class Warehouse:
         """Call a macro of the sqlsentinel package on this thread's connection.
 
         The package's writing macros commit their own work; whatever a macro left open
-        (reads on a transactional warehouse) is rolled back.
+        (reads on a transactional warehouse) is rolled back. When the connection turns
+        out to be lost (the server restarted, the session was killed), the macro runs
+        again on a new connection, waiting up to about 30 s for the server to return:
+        every writing macro is idempotent (inserts skip rows already there), so history
+        and outbox writes survive the fault.
         """
-        self._adapter.acquire_connection("sentinel:store")
-        with DBT_LOCK:
-            try:
-                result = self._adapter.execute_macro(
-                    macro_name, project="sqlsentinel", kwargs=kwargs
-                )
-                self._end_transaction()
-            except Exception as exc:
-                raise WarehouseError(f"{macro_name} failed: {dbt_message(exc)}") from exc
-        return result
+        for wait in (*RECONNECT_WAITS, None):
+            connection = self._adapter.acquire_connection("sentinel:store")
+            with DBT_LOCK:
+                try:
+                    result = self._adapter.execute_macro(
+                        macro_name, project="sqlsentinel", kwargs=kwargs
+                    )
+                    self._end_transaction()
+                    return result
+                except Exception as exc:
+                    if wait is None or not connection_lost(exc):
+                        message = f"{macro_name} failed: {dbt_message(exc)}"
+                        raise WarehouseError(message) from exc
+                    self._discard(connection)
+            time.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _recover(self, connection: Any) -> None:
         """After a failed query, leave the thread's connection usable for the next alert.
