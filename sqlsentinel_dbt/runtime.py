@@ -21,7 +21,7 @@ from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, read_alert_tests
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
 from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts, select_planned
-from sqlsentinel_dbt.engine.result import AlertResult, InstanceState
+from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, masked
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_alert
 from sqlsentinel_dbt.engine.state import Key, track_run
@@ -29,6 +29,7 @@ from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver
 from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
+from sqlsentinel_dbt.notify.senders.build import register_channel_secrets
 from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
@@ -53,6 +54,7 @@ class Sentinel:
         except Exception:
             project.close()
             raise
+        register_channel_secrets(config.channels.values())
         return cls(project, config)
 
     def __enter__(self) -> Sentinel:
@@ -153,6 +155,7 @@ class Sentinel:
     ) -> RunReport:
         """Advance states, append to the history, queue and send notifications."""
         warehouse = self.project.warehouse
+        evaluated = [masked(result) for result in evaluated]
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
             run_id=uuid.uuid4().hex,

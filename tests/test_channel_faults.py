@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
-from sqlsentinel_dbt.notify.redact import Redactor
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
 from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
 from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
+from sqlsentinel_dbt.redact import Redactor
 from tests.receivers import Receiver, http_receiver
 from tests.test_senders import notification
 

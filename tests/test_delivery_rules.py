@@ -8,9 +8,9 @@ import pytest
 
 from sqlsentinel_dbt.notify.decide import GroupNow, LogEntry, Outcome, decide
 from sqlsentinel_dbt.notify.message import Kind
-from sqlsentinel_dbt.notify.redact import Redactor
 from sqlsentinel_dbt.notify.retry import SendResult, parse_retry_after, send_with_retry
 from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
+from sqlsentinel_dbt.redact import Redactor
 from tests.receivers import Receiver, http_receiver
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

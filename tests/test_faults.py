@@ -2,7 +2,8 @@
 
 The server is restarted, or one alert's session is killed, while an alert query is running.
 The alert caught in it is an ERROR result; every other alert still runs, the history of the
-run is still written, and the next run finds everything as it should be.
+run is still written, and the next run finds everything as it should be. An alert that
+runs past its timeout is cancelled on the server, not left running.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ alerts:
       select case when count(*) > 0 then 'OK' else 'ALERT' end as status,
              count(*) as actual_value
       from {{ ref('raw_orders') }}
+  - name: runs_past_its_timeout
+    tags: [slow]
+    timeout: 1s
+    query: "select 'OK' as status, 'sentinel_timeout_marker' as marker from pg_sleep(60)"
 """
 
 
@@ -56,19 +61,24 @@ def project(tmp_path_factory: pytest.TempPathFactory, server: PrivatePostgres) -
     return built
 
 
-def start_run(project: Project) -> subprocess.Popen[str]:
-    command = [SENTINEL, "dbt-run", *project.flags(), "-o", "json", "--select", "tag:fault"]
+def start_run(project: Project, select: str = "tag:fault") -> subprocess.Popen[str]:
+    command = [SENTINEL, "dbt-run", *project.flags(), "-o", "json", "--select", select]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def running(server: PrivatePostgres, marker: str) -> list[tuple[object, ...]]:
+    """Backends running a query that holds `marker`."""
+    return server.query(
+        f"select pid from pg_stat_activity where query like '%{marker}%' "
+        "and pid <> pg_backend_pid()"
+    )
 
 
 def wait_for_marker(server: PrivatePostgres) -> int:
     """The backend pid running the marked alert query, once it runs."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        rows = server.query(
-            "select pid from pg_stat_activity where query like '%sentinel_fault_marker%' "
-            "and pid <> pg_backend_pid()"
-        )
+        rows = running(server, "sentinel_fault_marker")
         if rows:
             return int(rows[0][0])  # type: ignore[call-overload]
         time.sleep(0.05)
@@ -121,3 +131,14 @@ def test_a_fault_mid_query_fails_that_alert_alone_and_loses_no_history(
         "caught_in_the_fault": "OK",
         "unaffected": "OK",
     }
+
+
+def test_an_alert_past_its_timeout_is_cancelled_on_the_server(
+    server: PrivatePostgres, project: Project
+) -> None:
+    code, report = finish(start_run(project, "runs_past_its_timeout"))
+    (result,) = report["results"]
+    assert code == 1
+    assert result["status"] == "ERROR"
+    assert "cancelled after the 1s timeout" in result["error"]
+    assert running(server, "sentinel_timeout_marker") == []  # not left running for 60 s

@@ -11,6 +11,7 @@ import typer
 from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import cannot_start_on_error, err
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.redact import redact
 
 
 def compile_alert(
@@ -38,7 +39,7 @@ def compile_alert(
     if plan.compiled is None:
         err.print(f"{alert}: {plan.compile_error}", markup=False)
         raise typer.Exit(ExitCode.FAILED)
-    sys.stdout.write(plan.compiled.sql + "\n")
+    sys.stdout.write(redact(plan.compiled.sql) + "\n")  # a channel secret may be in it
     if plan.compile_error:  # compiled, but refused: show the SQL and why it will not run
         err.print(f"{alert}: {plan.compile_error}", markup=False)
         raise typer.Exit(ExitCode.FAILED)

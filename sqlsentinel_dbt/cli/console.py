@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.errors import ConfigError, ProjectError, SentinelError, WarehouseError
+from sqlsentinel_dbt.redact import RedactingFilter, redact
 
 if TYPE_CHECKING:
     from sqlsentinel_dbt.runtime import Sentinel
@@ -26,12 +27,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def configure_logging(level: str) -> None:
     """Send all logs, dbt's included, to stderr at `level`."""
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
-        force=True,
-    )
+    handler = RichHandler(console=err, show_path=False, show_time=False)
+    handler.addFilter(RedactingFilter())
+    logging.basicConfig(level=level.upper(), format="%(message)s", handlers=[handler], force=True)
 
 
 @contextmanager
@@ -42,14 +40,14 @@ def cannot_start_on_error() -> Iterator[None]:
     except ConfigError as exc:
         err.print(f"[bold red]Invalid alert configuration[/] ({len(exc.problems)} problem(s)):")
         for problem in exc.problems:
-            err.print(f"  - {problem}", markup=False)
+            err.print(f"  - {redact(problem)}", markup=False)
         raise typer.Exit(ExitCode.CANNOT_START) from exc
     except (ProjectError, WarehouseError, SentinelError) as exc:
         label = {ProjectError: "dbt project error", WarehouseError: "Warehouse error"}.get(
             type(exc), "Error"
         )
         err.print(f"[bold red]{label}:[/] ", end="")
-        err.print(str(exc), markup=False)
+        err.print(redact(str(exc)), markup=False)
         raise typer.Exit(ExitCode.CANNOT_START) from exc
 
 

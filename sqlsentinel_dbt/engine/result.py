@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Severity
+from sqlsentinel_dbt.redact import redact
 
 
 class Status(StrEnum):
@@ -90,3 +91,21 @@ class AlertResult:
             "context": self.context,
             "duration_ms": self.duration_ms,
         }
+
+
+def masked(result: AlertResult) -> AlertResult:
+    """The result with every known secret masked in its key, error and context values.
+
+    Runs before anything is recorded, printed or notified, so a secret that reached a
+    query result or an error message goes no further.
+    """
+
+    def clean(value: Any) -> Any:
+        return redact(value) if isinstance(value, str) else value
+
+    return replace(
+        result,
+        key=clean(result.key),
+        error=clean(result.error),
+        context={clean(name): clean(value) for name, value in result.context.items()},
+    )

@@ -19,6 +19,7 @@ from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Key, LogEntry, Outcome, decide
 from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
 from sqlsentinel_dbt.notify.routing import channels_for
+from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.timestamps import to_sql_text
 
@@ -133,7 +134,7 @@ def _row(
         new_keys=sorted(decision.new_keys, key=_order),
         resolved_keys=sorted(decision.resolved_keys, key=_order),
         error=error,
-        sql_excerpt=plan.compiled.sql[:_EXCERPT] if plan.compiled else "",
+        sql_excerpt=redact(plan.compiled.sql)[:_EXCERPT] if plan.compiled else "",
         project=run.project,
         target=run.target,
         message_template=alert.message,

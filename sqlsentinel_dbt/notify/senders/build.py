@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterable
+from contextlib import suppress
 
 from pydantic import SecretStr
 
@@ -13,19 +15,20 @@ from sqlsentinel_dbt.config.channels import (
     TeamsChannel,
     WebhookChannel,
 )
-from sqlsentinel_dbt.config.secrets import render_env
-from sqlsentinel_dbt.notify.redact import Redactor
+from sqlsentinel_dbt.config.secrets import MissingEnvVar, render_env
 from sqlsentinel_dbt.notify.senders import Sender
 from sqlsentinel_dbt.notify.senders.email import EmailSender
 from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
 from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
 from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
+from sqlsentinel_dbt.redact import Redactor, register_secrets
 
 
 def build_sender(channel: Channel) -> tuple[Sender, Redactor]:
     """The channel's sender and a redactor for its secrets; raises MissingEnvVar."""
     secrets = rendered_secrets(channel)
     raw = [v.get_secret_value() for v in _secret_fields(channel).values()]
+    register_secrets([*raw, *secrets.values()])
     redact = Redactor([*raw, *secrets.values()])
     return _sender(channel, secrets, redact), redact
 
@@ -36,6 +39,18 @@ def rendered_secrets(channel: Channel) -> dict[str, str]:
         name: render_env(value.get_secret_value())
         for name, value in _secret_fields(channel).items()
     }
+
+
+def register_channel_secrets(channels: Iterable[Channel]) -> None:
+    """Register every channel secret whose variables are set, so nothing prints them.
+
+    Done when the project opens: a secret can reach a query result or an error long
+    before any notification renders its channel.
+    """
+    for channel in channels:
+        for value in _secret_fields(channel).values():
+            with suppress(MissingEnvVar):
+                register_secrets([value.get_secret_value(), render_env(value.get_secret_value())])
 
 
 def _secret_fields(channel: Channel) -> dict[str, SecretStr]:

@@ -10,9 +10,9 @@ from email.utils import make_msgid
 
 from sqlsentinel_dbt.config.channels import EmailChannel
 from sqlsentinel_dbt.notify.message import Notification
-from sqlsentinel_dbt.notify.redact import Redactor
 from sqlsentinel_dbt.notify.render.email import email_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult
+from sqlsentinel_dbt.redact import Redactor
 
 # The server refused this message or these credentials: sending again will not help.
 _FINAL = (

@@ -8,11 +8,11 @@ from typing import Any
 import requests
 
 from sqlsentinel_dbt.notify.message import Notification
-from sqlsentinel_dbt.notify.redact import Redactor
 from sqlsentinel_dbt.notify.render.pagerduty import pagerduty_event
 from sqlsentinel_dbt.notify.render.teams import teams_message
 from sqlsentinel_dbt.notify.retry import SendResult, from_status
 from sqlsentinel_dbt.notify.senders import USER_AGENT
+from sqlsentinel_dbt.redact import Redactor
 
 
 def post_json(url: str, body: Any, timeout: float, redact: Redactor) -> SendResult:

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import requests
 
 from sqlsentinel_dbt.notify.message import Notification
-from sqlsentinel_dbt.notify.redact import Redactor
 from sqlsentinel_dbt.notify.render.webhook import webhook_body
 from sqlsentinel_dbt.notify.retry import SendResult, from_status
 from sqlsentinel_dbt.notify.senders import USER_AGENT
+from sqlsentinel_dbt.redact import Redactor
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
