@@ -4,14 +4,18 @@
 and the adapters to one minor version, and runs pytest (extra arguments after `--` go to
 pytest, e.g. `nox -- tests/test_dbt_run.py`). `integration` installs only what the
 integration project needs and runs it (tests/test_integration_project.py) on DuckDB and
-PostgreSQL: the README's test command runs it for the older versions.
+PostgreSQL: the README's test command runs it for the older versions. `audit` runs
+pip-audit over every dependency (not by default: it needs PyPI's JSON API or OSV).
 """
 
 from __future__ import annotations
 
+import re
+
 import nox
 
 nox.options.default_venv_backend = "uv|venv"
+nox.options.sessions = ["tests", "integration"]
 
 DBT_VERSIONS = {
     # dbt-duckdb 1.9 reads query results in a way DuckDB 2.0 refuses; it came with 1.x.
@@ -37,3 +41,30 @@ def integration(session: nox.Session, dbt: str) -> None:
     session.install("-e", ".", "pytest>=8", "pytest-xdist>=3.5", *DBT_VERSIONS[dbt])
     session.run("python", "-c", "import dbt.version; print('dbt-core', dbt.version.__version__)")
     session.run("pytest", "-n", "2", "tests/test_integration_project.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def audit(session: nox.Session) -> None:
+    """Known vulnerabilities in every dependency, extras included (pip-audit).
+
+    pip-audit asks PyPI's JSON API (or OSV) about each installed package; `--strict`
+    fails when one cannot be audited, so an unreachable database is never a pass.
+    Accepted findings are listed, each dated and explained, in pip-audit-exceptions.txt.
+    """
+    session.install("-e", ".[dev,postgres,bigquery]", "pip-audit>=2.7")
+    ignores = [f"--ignore-vuln={vuln}" for vuln, _, _ in audit_exceptions()]
+    session.run("pip-audit", "--strict", "--progress-spinner", "off", *ignores)
+
+
+def audit_exceptions(path: str = "pip-audit-exceptions.txt") -> list[tuple[str, str, str]]:
+    """(advisory id, date accepted, reason) for each line of the exceptions file."""
+    entries = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split(maxsplit=2)
+            if len(parts) < 3 or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", parts[1]):
+                raise ValueError(f"{path}:{number}: want `ID YYYY-MM-DD reason`, got {line!r}")
+            entries.append((parts[0], parts[1], parts[2].strip()))
+    return entries

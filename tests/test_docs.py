@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlsentinel_dbt.config.schema import alert_fields_markdown
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 
 
 def test_alert_field_reference_matches_the_model() -> None:
@@ -176,3 +177,14 @@ def table_reference_markdown() -> str:
 
 def test_table_reference_in_docs_matches_the_package_sources() -> None:
     assert table_reference_markdown() in (DOCS / "dbt_package.md").read_text()
+
+
+def test_every_test_named_in_the_reliability_doc_exists() -> None:
+    text = (DOCS / "reliability.md").read_text()
+    named = set(re.findall(r"`(tests/[\w/]+\.py)::(\w+)(?:\[(\w+)\])?`", text))
+    assert len(named) >= 20
+    for path, name, param in named:
+        source = (ROOT / path).read_text()
+        assert re.search(rf"^def {name}\(", source, re.M), f"{path}::{name} does not exist"
+        if param:
+            assert param in source, f"{path}::{name}[{param}]: no such parameter"

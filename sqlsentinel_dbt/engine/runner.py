@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlsentinel_dbt.config.models import Mode
 from sqlsentinel_dbt.dbt import QueryError, Warehouse
+from sqlsentinel_dbt.engine.bounded import bounded_sql
 from sqlsentinel_dbt.engine.contract import (
     error_result,
     evaluate,
@@ -62,11 +63,16 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
     if plan.compiled is None or plan.compile_error:
         return [error_result(base, plan.compile_error or "not compiled")]
     failing_rows = alert.mode is Mode.FAILING_ROWS
-    sql = failing_rows_sql(plan.compiled.sql) if failing_rows else plan.compiled.sql
+    needed = alert.max_instances + 1  # one more than allowed tells "too many" apart
+    sql = (
+        failing_rows_sql(plan.compiled.sql)
+        if failing_rows
+        else bounded_sql(plan.compiled.sql, needed, warehouse.adapter_type)
+    )
     try:
         fetched = warehouse.fetch(
             sql,
-            limit=alert.max_instances + 1,
+            limit=needed,
             timeout=alert.timeout,
             name=f"sentinel:{alert.name}",
         )
