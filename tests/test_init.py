@@ -144,7 +144,11 @@ def test_workflow_runs_sentinel_with_real_flags() -> None:
     workflow = yaml.safe_load(
         (project_template() / ".github" / "workflows" / "sentinel.yml").read_text()
     )
-    steps = [s.get("run", "") for s in workflow["jobs"]["build-and-alert"]["steps"]]
-    assert steps[-2:] == ["dbt build", "sentinel dbt-run --fail-on error"]
+    steps = workflow["jobs"]["build-and-alert"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    run_step = "sentinel dbt-run --fail-on error --junit-xml target/sentinel-junit.xml"
+    assert runs[-3:-1] == ["dbt build", run_step]
+    assert steps[-1]["if"] == "always()"  # the report is kept when the gate fails the job
+    assert steps[-1]["with"]["path"] == "target/sentinel-junit.xml"
     help_text = cli("dbt-run", "--help").stdout
-    assert "--fail-on" in help_text
+    assert "--fail-on" in help_text and "--junit-xml" in help_text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +15,8 @@ from sqlsentinel_dbt.cli.console import cannot_start_on_error, err
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_json, print_notifications, print_results, progress
 from sqlsentinel_dbt.config.models import Severity
+from sqlsentinel_dbt.gate import junit_xml, step_summary, workflow_annotations
+from sqlsentinel_dbt.report import RunReport
 
 
 class FailOn(StrEnum):
@@ -70,8 +74,19 @@ def dbt_run(
             ),
         ),
     ] = None,
+    junit_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit-xml",
+            help="Also write a JUnit XML report here: one testcase per alert result.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the project's alerts (after `dbt build`), append results to the history table."""
+    """Run the project's alerts (after `dbt build`), append results to the history table.
+
+    Under GitHub Actions (GITHUB_STEP_SUMMARY set) it also writes a summary table for the
+    job page and `::error`/`::warning` annotations for what fires.
+    """
     from sqlsentinel_dbt.runtime import Sentinel
 
     args = o.dbt_args(project_dir, profiles_dir, profile, target, vars, threads)
@@ -100,4 +115,25 @@ def dbt_run(
     else:
         err.print("No alerts selected.")
     gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)
+    write_gate_outputs(
+        report, gate, junit_path, sentinel.project.name, json=output is o.OutputFormat.JSON
+    )
     raise typer.Exit(ExitCode.FAILED if report.failed(gate) else ExitCode.OK)
+
+
+def write_gate_outputs(
+    report: RunReport, gate: Severity | None, junit_path: Path | None, suite: str, *, json: bool
+) -> None:
+    """The JUnit file if asked for; GitHub's summary and annotations when under Actions."""
+    if junit_path is not None:
+        junit_path.parent.mkdir(parents=True, exist_ok=True)
+        junit_path.write_bytes(junit_xml(report.results, gate, suite))
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    with open(summary_file, "a", encoding="utf-8") as summary:
+        summary.write(step_summary(report.results, gate, report.run_id))
+    # With --output json, stdout is the JSON document; the runner reads stderr too.
+    stream = sys.stderr if json else sys.stdout
+    for command in workflow_annotations(report.results, gate):
+        print(command, file=stream)
