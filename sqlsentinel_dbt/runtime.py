@@ -251,6 +251,22 @@ class Sentinel:
         """The newest history rows, of one alert or all."""
         return HistoryStore(self.project.warehouse).read(alert, limit)
 
+    def notifications_log(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest outbox rows, newest first, without their payloads."""
+        shown = (
+            "notification_id",
+            "created_at",
+            "channel",
+            "alert_name",
+            "kind",
+            "status",
+            "attempts",
+            "last_error",
+            "sent_at",
+        )
+        rows = Outbox(self.project.warehouse).read(limit)
+        return [{column: row.get(column) for column in shown} for row in rows]
+
     def close(self) -> None:
         """Release the warehouse connections."""
         self.project.close()

@@ -164,6 +164,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "end_silence": lambda: call("end_silence", silence_id="s1", now=NOW, ended_by="ana"),
         "select_alert_history_sql": lambda: call("select_alert_history_sql", alert_name="it's"),
         "select_latest_states_sql": lambda: call("select_latest_states_sql", alert_names=names),
+        "select_latest_results_sql": lambda: call("select_latest_results_sql"),
         "select_run_history_sql": lambda: call(
             "select_run_history_sql", run_id="r1", alert_name="it's"
         ),

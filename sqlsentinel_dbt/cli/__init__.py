@@ -9,6 +9,7 @@ import typer
 from sqlsentinel_dbt import __version__
 from sqlsentinel_dbt.cli.compile import compile_alert
 from sqlsentinel_dbt.cli.console import configure_logging
+from sqlsentinel_dbt.cli.daemon import daemon, serve
 from sqlsentinel_dbt.cli.demo import demo
 from sqlsentinel_dbt.cli.history import history
 from sqlsentinel_dbt.cli.init import init
@@ -40,11 +41,14 @@ def _main(
     log_level: Annotated[
         str, typer.Option(help="debug, info, warning or error; logs go to stderr.")
     ] = "warning",
+    log_format: Annotated[
+        str, typer.Option(help="text, or json (one object per line, for log collectors).")
+    ] = "text",
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    configure_logging(log_level)
+    configure_logging(log_level, log_format)
 
 
 app.command("dbt-run")(dbt_run)
@@ -60,6 +64,8 @@ app.command("silences")(silences)
 app.command("test-channel")(test_channel)
 app.command("init")(init)
 app.command("demo")(demo)
+app.command("daemon")(daemon)
+app.command("serve")(serve)
 
 
 def main() -> None:

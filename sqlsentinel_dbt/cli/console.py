@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import typer
@@ -25,11 +27,32 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def configure_logging(level: str) -> None:
-    """Send all logs, dbt's included, to stderr at `level`."""
-    handler = RichHandler(console=err, show_path=False, show_time=False)
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Send all logs, dbt's included, to stderr at `level`: Rich text, or JSON lines."""
+    handler: logging.Handler
+    if log_format == "json":
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLines())
+    else:
+        handler = RichHandler(console=err, show_path=False, show_time=False)
     handler.addFilter(RedactingFilter())
     logging.basicConfig(level=level.upper(), format="%(message)s", handlers=[handler], force=True)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time, level, logger, message (secrets already masked)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "message": record.getMessage(),
+            },
+            ensure_ascii=False,
+        )
 
 
 @contextmanager

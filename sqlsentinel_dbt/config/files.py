@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sqlsentinel_dbt.config.channels import Channel, Route
 from sqlsentinel_dbt.config.duration import Duration
-from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.config.models import Alert, check_timezone
 
 
 class AlertFile(BaseModel):
@@ -50,3 +51,30 @@ class SentinelFile(BaseModel):
             "before recording the outcome, another sends them after this (at least once)."
         ),
     )
+    default_schedule: str = Field(
+        default="*/15 * * * *",
+        description="`sentinel daemon`: the cron schedule of alerts that set none.",
+    )
+    default_timezone: str = Field(
+        default="UTC", description="`sentinel daemon`: the time zone of schedules that set none."
+    )
+    misfire_grace: Duration = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "`sentinel daemon`: a run missed (the daemon was busy or down) is made up once "
+            "if it is at most this late, and skipped otherwise."
+        ),
+    )
+
+    @field_validator("default_schedule")
+    @classmethod
+    def _schedule_is_cron(cls, value: str) -> str:
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a valid cron expression, e.g. '*/15 * * * *'")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        return check_timezone(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -46,6 +47,16 @@ class Mode(StrEnum):
 GroupLabel = Literal["alert", "key"]
 
 
+def check_timezone(name: str) -> str:
+    """`name` if it is an IANA time zone; ValueError naming it otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        message = f"{name!r} is not a time zone; write e.g. 'UTC' or 'Europe/Paris'"
+        raise ValueError(message) from exc
+    return name
+
+
 def _per_alert() -> list[GroupLabel]:
     return ["alert"]
 
@@ -78,7 +89,14 @@ class Alert(BaseModel):
     enabled: bool = Field(default=True, description="Disabled alerts are listed but never run.")
     schedule: str | None = Field(
         default=None,
-        description="Cron expression (5 fields) for `sentinel daemon`; ignored by `dbt-run`.",
+        description=(
+            "Cron expression for `sentinel daemon` (5 fields, or 6 with seconds last); "
+            "ignored by `dbt-run`. Unset: `default_schedule` of sentinel.yml."
+        ),
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone of `schedule` (e.g. `Europe/Paris`); unset: UTC.",
     )
     owner: str | None = Field(default=None, description="Who answers for this alert.")
     meta: dict[str, Any] = Field(
@@ -175,6 +193,13 @@ class Alert(BaseModel):
             raise ValueError(
                 f"{value!r} is not a valid cron expression; write 5 fields, e.g. '*/15 * * * *'"
             )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_timezone(value)
         return value
 
     @field_validator("tags")

@@ -91,7 +91,10 @@ class Warehouse:
             if cancelled.is_set():
                 self._discard(connection)
                 raise QueryTimeout(f"cancelled after the {timeout:g}s timeout") from exc
-            self._recover(connection)
+            if connection_lost(exc):  # a new connection for this thread's next query
+                self._discard(connection)
+            else:
+                self._recover(connection)
             raise QueryError(dbt_message(exc)) from exc
         finally:
             timer.cancel()

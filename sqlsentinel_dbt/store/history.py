@@ -70,6 +70,15 @@ class HistoryStore:
         )
         return record, [result_of_row(row) for row in rows]
 
+    def latest_results(self) -> list[dict[str, Any]]:
+        """The newest row of every instance of every alert; empty when no history exists."""
+        if not self._warehouse.run_macro("table_exists", identifier=TABLE):
+            return []
+        sql = self._warehouse.run_macro("select_latest_results_sql")
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:latest")
+        columns = [c.lower() for c in fetched.columns]
+        return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
+
     def read(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest rows first, of one alert or all; empty when no history exists yet."""
         if not self._warehouse.run_macro("table_exists", identifier=TABLE):

@@ -1,0 +1,1 @@
+"""Always on: the scheduler daemon, health and metrics, the dashboard and its API."""

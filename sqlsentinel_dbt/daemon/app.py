@@ -1,0 +1,234 @@
+"""The HTTP side: health, metrics, the JSON API under /api/ and the dashboard that uses it.
+
+Served by `sentinel daemon` (with scheduling and "run now") and `sentinel serve` (the
+history alone). When a token is set, every route but /healthz and /readyz needs it, as
+`Authorization: Bearer <token>` (or `?token=` for the dashboard page in a browser).
+Responses pass through the secret redactor, and the page writes values as text only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+
+from sqlsentinel_dbt.daemon.charts import history_chart
+from sqlsentinel_dbt.daemon.metrics import Metrics
+from sqlsentinel_dbt.daemon.overview import alert_overview, history_points
+from sqlsentinel_dbt.daemon.service import AlreadyRunning, Daemon
+from sqlsentinel_dbt.errors import ConfigError
+from sqlsentinel_dbt.redact import redact
+from sqlsentinel_dbt.runtime import Sentinel
+from sqlsentinel_dbt.store.history import HistoryStore
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+_READY_FOR = 5.0  # seconds a warehouse check stays valid for /readyz
+
+
+class MaskedJSON(JSONResponse):
+    """JSON with every known secret masked, whatever the handler returned."""
+
+    def render(self, content: Any) -> bytes:
+        """Serialize, then redact."""
+        text = json.dumps(content, ensure_ascii=False, default=str, separators=(",", ":"))
+        return redact(text).encode("utf-8")
+
+
+class NewSilence(BaseModel):
+    """A silence to create from the dashboard."""
+
+    matcher: str = Field(description="An alert name, a glob, or `tag:X`.")
+    key: str | None = Field(default=None, description="Only this instance of the alert.")
+    minutes: int = Field(default=60, gt=0, le=60 * 24 * 30, description="How long it lasts.")
+    reason: str = Field(default="", description="Why, for the people who read it later.")
+    created_by: str = Field(default="dashboard", description="Who asked for it.")
+
+
+class Backend:
+    """Where the app gets its data: a running daemon, or one opened project."""
+
+    def __init__(self, *, daemon: Daemon | None = None, sentinel: Sentinel | None = None) -> None:
+        if (daemon is None) == (sentinel is None):
+            raise ValueError("give a daemon or a sentinel")
+        self.daemon = daemon
+        self._sentinel = sentinel
+        self._ready_lock = threading.Lock()
+        self._ready: tuple[float, str | None] = (0.0, "not checked yet")
+
+    @property
+    def sentinel(self) -> Sentinel:
+        """The project in use now."""
+        return self.daemon.sentinel if self.daemon else self._sentinel  # type: ignore[return-value]
+
+    def not_ready(self) -> str | None:
+        """Why the service is not ready (broken project, warehouse down), or None."""
+        if self.daemon and self.daemon.problem:
+            return self.daemon.problem
+        with self._ready_lock:
+            checked, problem = self._ready
+            if time.monotonic() - checked > _READY_FOR:
+                try:
+                    self.sentinel.project.warehouse.check_connection()
+                    problem = None
+                except Exception as exc:
+                    problem = str(exc)
+                self._ready = (time.monotonic(), problem)
+            return problem
+
+
+def create_app(backend: Backend, token: str | None, metrics: Metrics | None = None) -> FastAPI:
+    """The FastAPI application; `token` None means no authentication (localhost only)."""
+    app = FastAPI(
+        title="sqlsentinel",
+        summary="SQL alerts for dbt projects: state, history, silences.",
+        default_response_class=MaskedJSON,
+    )
+
+    def authorized(request: Request) -> None:
+        if token is None:
+            return
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        given = given or request.query_params.get("token", "")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "a valid bearer token is required")
+
+    guarded = [Depends(authorized)]
+    _health_routes(app, backend, metrics, guarded)
+    _alert_routes(app, backend, guarded)
+    _silence_routes(app, backend, guarded)
+    return app
+
+
+Guard = list[Any]
+
+
+def _health_routes(app: FastAPI, backend: Backend, metrics: Metrics | None, guarded: Guard) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> Response:
+        problem = backend.not_ready()
+        if problem:
+            return MaskedJSON({"status": "not ready", "problem": problem}, status_code=503)
+        return MaskedJSON({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False, dependencies=guarded)
+    def prometheus() -> Response:
+        if metrics is None:
+            raise HTTPException(404, "metrics are served by `sentinel daemon`")
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/", include_in_schema=False, dependencies=guarded)
+    def dashboard() -> HTMLResponse:
+        page = _TEMPLATES.get_template("dashboard.html").render(
+            project=backend.sentinel.project.name, can_run=backend.daemon is not None
+        )
+        return HTMLResponse(page)
+
+
+def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
+    @app.get("/api/alerts", dependencies=guarded)
+    def list_alerts() -> list[dict[str, Any]]:
+        """Every declared alert with its current state, worst first."""
+        sentinel = backend.sentinel
+        latest = HistoryStore(sentinel.project.warehouse).latest_results()
+        alerts = [d.alert for d in sentinel.alerts]
+        return alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
+
+    @app.get("/api/alerts/{name}/history", dependencies=guarded)
+    def alert_history(name: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The alert's newest evaluations (every instance), oldest first."""
+        _known(backend.sentinel, name)
+        return history_points(backend.sentinel.history(name, min(max(limit, 1), 5000)))
+
+    @app.get("/api/alerts/{name}/chart.svg", dependencies=guarded)
+    def alert_chart(name: str, limit: int = 200) -> Response:
+        """`actual_value` against `threshold` over time, as SVG."""
+        points = alert_history(name, limit)
+        return Response(redact(history_chart(points, name)), media_type="image/svg+xml")
+
+    @app.post("/api/alerts/{name}/run", dependencies=guarded)
+    def run_now(name: str) -> dict[str, Any]:
+        """Run the alert now (daemon only); its results, as `dbt-run --output json`."""
+        if backend.daemon is None:
+            raise HTTPException(405, "`sentinel serve` only reads history; run the daemon")
+        try:
+            return backend.daemon.run_now(name).to_json()
+        except KeyError:
+            raise HTTPException(404, f"no enabled alert named {name!r}") from None
+        except AlreadyRunning:
+            raise HTTPException(409, f"{name} is running already") from None
+
+
+def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
+    @app.get("/api/notifications", dependencies=guarded)
+    def notifications(limit: int = 50) -> list[dict[str, Any]]:
+        """The newest outbox rows."""
+        return backend.sentinel.notifications_log(min(max(limit, 1), 500))
+
+    @app.get("/api/silences", dependencies=guarded)
+    def silences() -> list[dict[str, Any]]:
+        """Active silences, and those that ended in the last week."""
+        now = datetime.now(UTC)
+        return [asdict(s) | {"active": s.active(now)} for s in backend.sentinel.silences()]
+
+    @app.post("/api/silences", status_code=201, dependencies=guarded)
+    def create_silence(new: NewSilence) -> dict[str, Any]:
+        """Silence the matching alerts for `minutes`."""
+        ends = datetime.now(UTC) + timedelta(minutes=new.minutes)
+        try:
+            made = backend.sentinel.silence(new.matcher, new.key, ends, new.reason, new.created_by)
+        except ConfigError as exc:
+            raise HTTPException(422, "; ".join(exc.problems)) from None
+        return asdict(made)
+
+    @app.delete("/api/silences/{silence_id}", dependencies=guarded)
+    def expire_silence(silence_id: str, ended_by: str = "dashboard") -> dict[str, Any]:
+        """End a silence now."""
+        if not backend.sentinel.unsilence(silence_id, ended_by):
+            raise HTTPException(404, f"no silence {silence_id!r} in force")
+        return {"ended": silence_id}
+
+
+def _known(sentinel: Sentinel, name: str) -> None:
+    if name not in {d.name for d in sentinel.alerts}:
+        raise HTTPException(404, f"no alert named {name!r}")
+
+
+def serve_in_thread(app: FastAPI, host: str, port: int) -> tuple[Callable[[], None], int]:
+    """Start uvicorn for `app` in a thread; return a stop function and the bound port."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="sentinel-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the HTTP server did not start on {host}:{port}")
+        time.sleep(0.02)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    return stop, int(bound)

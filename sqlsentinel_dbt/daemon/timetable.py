@@ -1,0 +1,102 @@
+"""When each alert is due: cron schedules in their time zones, no overlap, missed runs.
+
+Pure logic over a given clock, so the rules can be tested without waiting:
+
+- An alert is due when its next cron time has come. Alerts due together run together,
+  in one run (one batch of queries, one history write).
+- An alert whose previous run is still going is not started again: that due time is
+  skipped, never queued behind it (no two runs of one alert overlap).
+- Due times missed while the daemon was busy or down are made up by one run, if the
+  latest of them is at most `grace` seconds late; otherwise they are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One alert's cron expression and time zone."""
+
+    cron: str
+    timezone: str = "UTC"
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first due time strictly after `moment` (aware, in UTC)."""
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        due: datetime = croniter(self.cron, local).get_next(datetime)
+        return due.astimezone(ZoneInfo("UTC"))
+
+    def last_at_or_before(self, moment: datetime) -> datetime:
+        """The latest due time not after `moment` (aware, in UTC)."""
+        local = (moment + timedelta(microseconds=1)).astimezone(ZoneInfo(self.timezone))
+        due: datetime = croniter(self.cron, local).get_prev(datetime)
+        return due.astimezone(ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class Due:
+    """Alerts to start now, each with the due time it is run for."""
+
+    names: list[str]
+    due_at: dict[str, datetime]
+    skipped: dict[str, str]
+    """Alerts whose due time passed without a run, and why (`overlap`, `missed`)."""
+
+
+class Timetable:
+    """Next due time per alert; says which are due and keeps track of runs in flight."""
+
+    def __init__(self, schedules: dict[str, Schedule], now: datetime, grace: float) -> None:
+        self._grace = timedelta(seconds=grace)
+        self._schedules: dict[str, Schedule] = {}
+        self._next: dict[str, datetime] = {}
+        self.running: set[str] = set()
+        self.replace(schedules, now)
+
+    def replace(self, schedules: dict[str, Schedule], now: datetime) -> None:
+        """New schedules (a reload): unchanged alerts keep their next due time."""
+        kept = {n: t for n, t in self._next.items() if self._schedules.get(n) == schedules.get(n)}
+        self._schedules = dict(schedules)
+        self._next = {name: kept.get(name) or s.next_after(now) for name, s in schedules.items()}
+
+    def __len__(self) -> int:
+        return len(self._next)
+
+    def next_due(self) -> datetime | None:
+        """The earliest due time of any alert, or None without alerts."""
+        return min(self._next.values(), default=None)
+
+    def due(self, now: datetime) -> Due:
+        """Alerts due at `now`; their next due times move past `now`."""
+        names, due_at, skipped = [], {}, {}
+        for name, at in sorted(self._next.items()):
+            if at > now:
+                continue
+            self._next[name] = self._schedules[name].next_after(now)
+            if name in self.running:
+                skipped[name] = "overlap"
+            elif now - self._last_due_before(name, now, at) > self._grace:
+                skipped[name] = "missed"
+            else:
+                names.append(name)
+                due_at[name] = self._last_due_before(name, now, at)
+        return Due(names, due_at, skipped)
+
+    def started(self, names: Iterable[str]) -> None:
+        """Mark alerts as running."""
+        self.running.update(names)
+
+    def finished(self, names: Iterable[str]) -> None:
+        """Mark alerts as no longer running."""
+        self.running.difference_update(names)
+
+    def _last_due_before(self, name: str, now: datetime, first: datetime) -> datetime:
+        """The latest due time in [first, now]: the one a late run makes up for."""
+        return max(first, self._schedules[name].last_at_or_before(now))
