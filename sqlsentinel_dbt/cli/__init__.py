@@ -15,6 +15,7 @@ from sqlsentinel_dbt.cli.history import history
 from sqlsentinel_dbt.cli.init import init
 from sqlsentinel_dbt.cli.list_alerts import list_alerts
 from sqlsentinel_dbt.cli.notify import notify
+from sqlsentinel_dbt.cli.report import report
 from sqlsentinel_dbt.cli.run import dbt_run
 from sqlsentinel_dbt.cli.schema import schema
 from sqlsentinel_dbt.cli.silences import silence, silences, unsilence
@@ -66,6 +67,7 @@ app.command("init")(init)
 app.command("demo")(demo)
 app.command("daemon")(daemon)
 app.command("serve")(serve)
+app.command("report")(report)
 
 
 def main() -> None:

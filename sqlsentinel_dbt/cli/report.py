@@ -1,0 +1,29 @@
+"""`sentinel report`: a self-contained HTML overview of the alerts, from the history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sqlsentinel_dbt.cli import options as o
+from sqlsentinel_dbt.cli.console import err, opened
+
+
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML file.")],
+    project_dir: o.ProjectDir = None,
+    profiles_dir: o.ProfilesDir = None,
+    profile: o.Profile = None,
+    target: o.Target = None,
+    vars: o.Vars = None,
+) -> None:
+    """Write the alerts' states, charts, silences and notifications as one HTML file."""
+    from sqlsentinel_dbt.daemon.static_report import render_report
+
+    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
+        page = render_report(sentinel)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    err.print(f"report written to {out}")
