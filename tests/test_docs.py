@@ -188,3 +188,40 @@ def test_every_test_named_in_the_reliability_doc_exists() -> None:
         assert re.search(rf"^def {name}\(", source, re.M), f"{path}::{name} does not exist"
         if param:
             assert param in source, f"{path}::{name}[{param}]: no such parameter"
+
+
+def test_daemon_doc_lists_every_metric_and_api_path() -> None:
+    from prometheus_client import Metric
+
+    from sqlsentinel_dbt.daemon.metrics import Metrics
+
+    doc = (DOCS / "daemon.md").read_text()
+    families: list[Metric] = list(Metrics().registry.collect())
+    for family in families:
+        name = family.name + ("_total" if family.type == "counter" else "")
+        assert f"`{name}`" in doc or f"`{name}` (histogram)" in doc, name
+    documented = {
+        path
+        for group in re.findall(r"`((?:GET|POST|DELETE) /api/[^`]+)`", doc)
+        for path in re.findall(r"(/api/\S+)", group)
+    }
+    from sqlsentinel_dbt.daemon.app import Backend, create_app
+
+    # Routes are only declared here, never called: a stand-in project is enough.
+    app = create_app(Backend(sentinel=object()), None)  # type: ignore[arg-type]
+    served = {r.path for r in app.routes if getattr(r, "path", "").startswith("/api/")}
+
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]+\}", "{}", path)
+
+    assert {shape(p) for p in documented} == {shape(p) for p in served}
+
+
+def test_daemon_settings_in_the_doc_are_valid() -> None:
+    import yaml
+
+    from sqlsentinel_dbt.config.files import AlertFile, SentinelFile
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (DOCS / "daemon.md").read_text(), re.S)
+    SentinelFile.model_validate(yaml.safe_load(blocks[0]))
+    AlertFile.model_validate(yaml.safe_load(blocks[1]))
