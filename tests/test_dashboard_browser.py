@@ -70,9 +70,8 @@ def test_the_dashboard_in_a_browser(project: Project, page: Page) -> None:
         assert page.locator("#alerts img").count() == 0
         charts = page.locator("#charts img")
         assert charts.count() == page.locator("#alerts tbody tr").count()
-        page.wait_for_function(
-            "[...document.querySelectorAll('#charts img')].every(i => i.complete && i.naturalWidth > 0)"
-        )
+        drawn = "[...document.querySelectorAll('#charts img')]"
+        page.wait_for_function(f"{drawn}.every(i => i.complete && i.naturalWidth > 0)")
 
         page.locator('#alerts tr[data-alert="orders_present"] button').click()
         page.wait_for_function("document.getElementById('message').textContent.includes('OK')")
