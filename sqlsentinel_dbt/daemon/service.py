@@ -140,6 +140,9 @@ class Daemon:
         try:
             declared = self._declared()
             self._execute([declared[n] for n in due.names if n in declared])
+            lag = max((started - due.due_at[n]).total_seconds() for n in due.names)
+            took = (_now() - started).total_seconds()
+            logger.info("ran %d alerts (lag %.3fs, took %.3fs)", len(due.names), lag, took)
         except Exception:  # a warehouse outage, say: the next due batch tries again
             self.metrics.run_failures.inc()
             logger.exception("run of %s failed", ", ".join(due.names))
