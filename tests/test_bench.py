@@ -49,3 +49,20 @@ def test_documented_notification_benchmark_delivers_each_exactly_once(tmp_path: 
     assert completed.returncode == 0, completed.stderr[-3000:]
     rows = re.findall(r"^\| .*? \| 24 \| .*\| yes \(\d+ POSTs\) \| yes \|$", completed.stdout, re.M)
     assert len(rows) == 2, completed.stdout  # the CLI and the library, each exactly once
+
+
+def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    line = next(line for line in doc.splitlines() if "bench/daemon_schedule.py" in line)
+    _, script, *args = shlex.split(line)
+    # Shrunk: 5 alerts every 2 seconds for 12 seconds; later flags win in argparse.
+    tiny = ["--alerts", "5", "--minutes", "0.2", "--schedule", "* * * * * */2"]
+    out = tmp_path / "figures.json"
+    command = [sys.executable, str(ROOT / script), *args, *tiny, "--json", str(out)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert figures["batches"] >= 2
+    assert figures["alert_runs"] == 5 * figures["batches"]  # every alert in every batch
+    assert 0 <= figures["lag_p95_seconds"] <= figures["lag_max_seconds"]
+    assert figures["baseline_dbt_run_seconds"] > 0 and figures["rss_after_first_batch_mb"] > 0

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from sqlsentinel_dbt.dbt import dbt_build
-from tests.conftest import Project, drop_pg_schemas, make_project
+from tests.conftest import PG, Project, drop_pg_schemas, make_project
 from tests.daemon_kit import FAST, release_warehouse, running_daemon, wait_until
 from tests.private_postgres import private_postgres
 
@@ -147,3 +147,49 @@ def test_a_warehouse_outage_never_stops_the_daemon(
             except AssertionError:
                 print("\n".join(daemon.logs[-40:]))
                 raise
+
+
+@pytest.mark.parametrize("warehouse", ["postgres"], indirect=True)
+def test_sigterm_lets_the_runs_in_flight_finish(project: Project) -> None:
+    import psycopg2
+
+    from tests.conftest import PG, cli
+
+    (project.root / "alerts" / "slow.yml").write_text(
+        "alerts:\n  - name: slow_in_flight\n    schedule: '* * * * * */2'\n"
+        "    query: \"select 'OK' as status, 'sentinel_inflight_marker' as m from pg_sleep(3)\"\n"
+    )
+
+    def in_flight() -> bool:
+        with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
+            cur.execute(
+                "select count(*) from pg_stat_activity "
+                "where query like '%sentinel_inflight_marker%' and pid <> pg_backend_pid()"
+            )
+            return bool(cur.fetchone()[0])  # type: ignore[index]
+
+    with running_daemon(project) as daemon:
+        wait_until(in_flight, what="the slow alert to be running")
+        daemon.process.send_signal(signal.SIGTERM)
+        assert daemon.process.wait(timeout=60) == 0
+    assert not in_flight()
+    history = cli("history", "slow_in_flight", *project.flags(), "-o", "json").json()["history"]
+    assert [row["status"] for row in history][:1] == ["OK"]  # it finished and was recorded
+
+
+@pytest.mark.parametrize("warehouse", ["postgres"], indirect=True)
+def test_runs_reuse_a_fixed_set_of_warehouse_connections(project: Project) -> None:
+    import psutil
+
+    def connections(pid: int) -> int:
+        tcp = psutil.Process(pid).net_connections(kind="tcp")
+        return sum(1 for c in tcp if c.raddr and c.raddr.port == PG["port"])
+
+    def runs() -> float:
+        return daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK")
+
+    with running_daemon(project) as daemon:
+        wait_until(lambda: runs() >= 2, what="two runs")
+        early = connections(daemon.process.pid)
+        wait_until(lambda: runs() >= 6, what="four more runs")
+        assert connections(daemon.process.pid) <= early  # not one more per run

@@ -15,9 +15,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 
 from sqlsentinel_dbt.dbt import dbt_build
@@ -174,3 +176,34 @@ def test_dbt_env_secret_variables_are_masked(monkeypatch: pytest.MonkeyPatch) ->
     assert redact("login failed for pw-0a1b2c3d4e5f6789") == "login failed for ***"
     register_secrets(["tok-registered-123456"])
     assert redact("token tok-registered-123456 refused") == "token *** refused"
+
+
+def test_the_dashboard_api_and_the_report_mask_secrets(
+    project: Project, endpoints: Endpoints, tmp_path: Path
+) -> None:
+    from sqlsentinel_dbt.daemon.app import Backend, create_app, serve_in_thread
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    cli("dbt-run", *project.flags(), "--select", "tag:secrets")
+    report = tmp_path / "report.html"
+    assert cli("report", *project.flags(), "--out", str(report)).exit_code == 0
+    no_secret_in(report.read_text(), "the report")
+
+    sentinel = Sentinel.open(project.args)
+    stop, port = serve_in_thread(create_app(Backend(sentinel=sentinel), None), "127.0.0.1", 0)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for path in (
+            "/api/alerts",
+            "/api/alerts/secret_in_an_error/history",
+            "/api/alerts/hostile_values/history",
+            "/api/notifications",
+        ):
+            response = requests.get(base + path, timeout=30)
+            assert response.status_code == 200, path
+            no_secret_in(response.text, path)
+        errors = requests.get(base + "/api/alerts/secret_in_an_error/history", timeout=30).json()
+        assert errors[0]["error"].endswith("got '***'")
+    finally:
+        stop()
+        sentinel.close()

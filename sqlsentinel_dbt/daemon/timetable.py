@@ -76,17 +76,25 @@ class Timetable:
     def due(self, now: datetime) -> Due:
         """Alerts due at `now`; their next due times move past `now`."""
         names, due_at, skipped = [], {}, {}
+        # Many alerts share a schedule (the project default): compute each one once.
+        following: dict[Schedule, datetime] = {}
+        latest: dict[Schedule, datetime] = {}
         for name, at in sorted(self._next.items()):
             if at > now:
                 continue
-            self._next[name] = self._schedules[name].next_after(now)
+            schedule = self._schedules[name]
+            if schedule not in following:
+                following[schedule] = schedule.next_after(now)
+                latest[schedule] = schedule.last_at_or_before(now)
+            self._next[name] = following[schedule]
+            last_due = max(at, latest[schedule])
             if name in self.running:
                 skipped[name] = "overlap"
-            elif now - self._last_due_before(name, now, at) > self._grace:
+            elif now - last_due > self._grace:
                 skipped[name] = "missed"
             else:
                 names.append(name)
-                due_at[name] = self._last_due_before(name, now, at)
+                due_at[name] = last_due
         return Due(names, due_at, skipped)
 
     def started(self, names: Iterable[str]) -> None:
@@ -96,7 +104,3 @@ class Timetable:
     def finished(self, names: Iterable[str]) -> None:
         """Mark alerts as no longer running."""
         self.running.difference_update(names)
-
-    def _last_due_before(self, name: str, now: datetime, first: datetime) -> datetime:
-        """The latest due time in [first, now]: the one a late run makes up for."""
-        return max(first, self._schedules[name].last_at_or_before(now))

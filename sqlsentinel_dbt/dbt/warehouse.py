@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,24 @@ class Warehouse:
 
     def __init__(self, adapter: Any) -> None:
         self._adapter = adapter
+        self._pools: dict[tuple[str, int], ThreadPoolExecutor] = {}
+        self._pools_lock = threading.Lock()
+
+    def thread_pool(self, purpose: str, size: int) -> ThreadPoolExecutor:
+        """Worker threads for `purpose`, kept for the life of this warehouse.
+
+        Each thread keeps its own connection (dbt's are per thread), so a long-lived
+        process (the daemon) reuses a fixed set of them instead of opening new ones, and
+        leaving the old ones open, with every run.
+        """
+        with self._pools_lock:
+            pool = self._pools.get((purpose, size))
+            if pool is None:
+                pool = ThreadPoolExecutor(
+                    max_workers=size, thread_name_prefix=f"sentinel-{purpose}"
+                )
+                self._pools[(purpose, size)] = pool
+            return pool
 
     @property
     def adapter_type(self) -> str:
@@ -183,6 +202,10 @@ class Warehouse:
         DuckDB's file lock against `dbt build` or another `sentinel` until this process
         exits; it offers `close_all_connections` to let go of it.
         """
+        with self._pools_lock:
+            for pool in self._pools.values():
+                pool.shutdown(wait=True)
+            self._pools.clear()
         self._adapter.cleanup_connections()
         release = getattr(type(self._adapter.connections), "close_all_connections", None)
         if release is not None:

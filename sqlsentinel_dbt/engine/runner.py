@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -38,19 +37,19 @@ def run_planned(
     Alerts named in `skip` are not run; each gets a SKIPPED result with the reason.
     """
     skip = skip or {}
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="sentinel") as pool:
-        futures = [
-            pool.submit(_skipped, plan, skip[plan.name])
-            if plan.name in skip
-            else pool.submit(run_one, plan, warehouse)
-            for plan in plans
-        ]
-        results: list[AlertResult] = []
-        for plan, future in zip(plans, futures, strict=True):
-            outcome = future.result()
-            if on_results is not None:
-                on_results(plan, outcome)
-            results += outcome
+    pool = warehouse.thread_pool("alerts", max(1, threads))
+    futures = [
+        pool.submit(_skipped, plan, skip[plan.name])
+        if plan.name in skip
+        else pool.submit(run_one, plan, warehouse)
+        for plan in plans
+    ]
+    results: list[AlertResult] = []
+    for plan, future in zip(plans, futures, strict=True):
+        outcome = future.result()
+        if on_results is not None:
+            on_results(plan, outcome)
+        results += outcome
     return results
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -62,20 +61,18 @@ def deliver(
         by_channel.setdefault(item.notification.channel, []).append(item)
     if not by_channel:
         return report
-    with ThreadPoolExecutor(
-        max_workers=min(8, len(by_channel)), thread_name_prefix="notify"
-    ) as pool:
-        futures = [
-            pool.submit(
-                _deliver_channel, outbox, claimer, name, channels.get(name), items, settings, clock
-            )
-            for name, items in by_channel.items()
-        ]
-        for future in futures:
-            part = future.result()
-            report.sent += part.sent
-            report.failed += part.failed
-            report.errors += part.errors
+    pool = outbox.thread_pool(8)
+    futures = [
+        pool.submit(
+            _deliver_channel, outbox, claimer, name, channels.get(name), items, settings, clock
+        )
+        for name, items in by_channel.items()
+    ]
+    for future in futures:
+        part = future.result()
+        report.sent += part.sent
+        report.failed += part.failed
+        report.errors += part.errors
     return report
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +66,10 @@ class Outbox:
 
     def __init__(self, warehouse: Warehouse) -> None:
         self._warehouse = warehouse
+
+    def thread_pool(self, size: int) -> ThreadPoolExecutor:
+        """Threads for delivering, reused across passes (each keeps its connection)."""
+        return self._warehouse.thread_pool("notify", size)
 
     def queue(self, rows: Sequence[OutboxRow], now: datetime) -> int:
         """Insert rows; one whose id is already there (decided by another run) is skipped."""
