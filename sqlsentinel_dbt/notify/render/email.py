@@ -20,7 +20,7 @@ _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # HTML autoescapes every value; the text template needs none.
 _HTML = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["j2"]))
 # The text/plain part: HTML escapes there would show up as a literal `&lt;` (bandit B701).
-_TEXT = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False)  # nosec B701
+_TEXT = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False)  # nosec
 
 
 @dataclass(frozen=True)
