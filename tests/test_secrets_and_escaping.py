@@ -178,6 +178,7 @@ def test_dbt_env_secret_variables_are_masked(monkeypatch: pytest.MonkeyPatch) ->
     assert redact("token tok-registered-123456 refused") == "token *** refused"
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # both: the test above
 def test_the_dashboard_api_and_the_report_mask_secrets(
     project: Project, endpoints: Endpoints, tmp_path: Path
 ) -> None:
