@@ -81,15 +81,20 @@ def main() -> None:
         [*command, *flags, "--port", "0"], env=ENV, stderr=subprocess.PIPE, text=True
     )
     batches: list[tuple[float, int, float, float]] = []  # (seen at, alerts, lag, took)
+    serving = threading.Event()
 
     def read_logs() -> None:
         assert daemon.stderr is not None
         for line in daemon.stderr:
+            if line.startswith("sentinel daemon:"):
+                serving.set()
             if line.startswith("{") and (found := BATCH.search(json.loads(line)["message"])):
                 n, lag, took = found.groups()
                 batches.append((time.monotonic(), int(n), float(lag), float(took)))
 
     threading.Thread(target=read_logs, daemon=True).start()
+    # The measured time starts once the daemon has parsed the project and scheduled.
+    assert serving.wait(600), "the daemon did not start"
     samples: list[tuple[float, float, float]] = []  # (monotonic, cpu s, rss MB)
     end = time.monotonic() + args.minutes * 60
     while time.monotonic() < end and daemon.poll() is None:
