@@ -13,10 +13,9 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -26,7 +25,7 @@ from sqlsentinel_dbt.dbt import dbt_build
 from sqlsentinel_dbt.redact import redact, register_secrets
 from tests.conftest import Project, cli, drop_pg_schemas, make_project
 from tests.receivers import Receiver, http_receiver
-from tests.test_senders import free_port
+from tests.test_senders import Mailbox, free_port
 
 SIGNING_KEY = "sk-live-5f4e3d2c1b0a9988"
 SLACK_PATH = "XyZ0123456789abcdefSECRET"
@@ -70,15 +69,6 @@ alerts:
     tags: [secrets]
     query: "select '{{{{ env_var('T_PAGERDUTY_KEY') }}}}' as status"
 """
-
-
-@dataclass
-class Mailbox:
-    messages: list[bytes] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope.content)
-        return "250 OK"
 
 
 @dataclass
