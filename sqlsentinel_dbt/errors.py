@@ -25,3 +25,11 @@ class WarehouseError(SentinelError):
 
 class CompileError(SentinelError):
     """An alert query could not be compiled by dbt's Jinja."""
+
+
+class Refused(CompileError):
+    """Compiling an alert asked for something sqlsentinel does not allow.
+
+    A statement that writes, run by the alert's Jinja while it compiles, or an
+    environment variable that holds a secret. The alert alone fails; nothing is sent.
+    """

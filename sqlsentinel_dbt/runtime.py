@@ -15,12 +15,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlsentinel_dbt.config.loader import suggest
+from sqlsentinel_dbt.config.loader import DeclaredAlert, suggest
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, read_alert_tests
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
 from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts, select_planned
+from sqlsentinel_dbt.engine.query_policy import QueryPolicy
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, masked
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_alert
@@ -29,7 +30,7 @@ from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver
 from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
-from sqlsentinel_dbt.notify.senders.build import register_channel_secrets
+from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
 from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
@@ -44,6 +45,13 @@ class Sentinel:
         self.project = project
         self.config = config
         self.alerts = config.alerts
+        settings = config.settings
+        self.query_policy = QueryPolicy(
+            project.warehouse.adapter_type,
+            allow_file_functions=settings.allow_file_functions,
+            channel_env_vars=frozenset(channel_env_vars(config.channels.values())),
+            allowed_env_vars=tuple(settings.allow_secret_env_vars),
+        )
 
     @classmethod
     def open(cls, args: DbtArgs) -> Sentinel:
@@ -67,7 +75,11 @@ class Sentinel:
 
     def plan(self, select: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[PlannedAlert]:
         """Compile the enabled alerts and keep the selected ones."""
-        return plan_alerts(self.project, self.alerts, select, exclude)
+        return plan_alerts(self.project, self.alerts, self.query_policy, select, exclude)
+
+    def compile(self, declared: DeclaredAlert) -> PlannedAlert:
+        """Compile one alert under the project's query policy; a problem is kept, not raised."""
+        return compile_alert(self.project, declared, self.query_policy)
 
     def run(
         self,
@@ -207,7 +219,7 @@ class Sentinel:
 
     def _plan_for(self, name: str) -> PlannedAlert | None:
         declared = next((d for d in self.alerts if d.name == name), None)
-        return compile_alert(self.project, declared) if declared is not None else None
+        return self.compile(declared) if declared is not None else None
 
     def _notifications(
         self,

@@ -225,3 +225,14 @@ def test_daemon_settings_in_the_doc_are_valid() -> None:
     blocks = re.findall(r"```yaml\n(.*?)```", (DOCS / "daemon.md").read_text(), re.S)
     SentinelFile.model_validate(yaml.safe_load(blocks[0]))
     AlertFile.model_validate(yaml.safe_load(blocks[1]))
+
+
+def test_query_policy_settings_in_the_alerts_doc_are_valid() -> None:
+    import yaml
+
+    from sqlsentinel_dbt.config.files import SentinelFile
+
+    section = (DOCS / "alerts.md").read_text().split("## What an alert may do")[1]
+    block = section.split("```yaml\n")[1].split("```")[0]
+    settings = SentinelFile.model_validate(yaml.safe_load(block))
+    assert settings.allow_secret_env_vars == ["REPORTING_API_KEY", "PUBLIC_*_TOKEN"]

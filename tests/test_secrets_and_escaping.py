@@ -23,6 +23,8 @@ from aiosmtpd.controller import Controller
 
 from sqlsentinel_dbt.dbt import dbt_build
 from sqlsentinel_dbt.redact import redact, register_secrets
+from sqlsentinel_dbt.runtime import Sentinel
+from sqlsentinel_dbt.store.outbox import Outbox
 from tests.conftest import Project, cli, drop_pg_schemas, make_project
 from tests.receivers import Receiver, http_receiver
 from tests.test_senders import Mailbox, free_port
@@ -30,15 +32,21 @@ from tests.test_senders import Mailbox, free_port
 SIGNING_KEY = "sk-live-5f4e3d2c1b0a9988"
 SLACK_PATH = "XyZ0123456789abcdefSECRET"
 PAGERDUTY_KEY = "pd-routing-0a1b2c3d4e5f"
+BEARER = "brr-7a6b5c4d3e2f1a0b"
 HOSTILE = "<script>alert(1)</script> <!channel> *bold*"
-SECRETS = (SIGNING_KEY, SLACK_PATH, PAGERDUTY_KEY)
+SECRETS = (SIGNING_KEY, SLACK_PATH, PAGERDUTY_KEY, BEARER)
 
+# The alerts below leak channel secrets on purpose, to prove masking holds behind the
+# policy that refuses them by default.
 SENTINEL_YML = """
+allow_secret_env_vars: [T_SIGNING_KEY, T_PAGERDUTY_KEY, T_HOOK_BEARER]
 channels:
   - name: hook
     type: webhook
     url: "{{{{ env_var('T_HOOK_URL') }}}}/hook"
     signing_secret: "{{{{ env_var('T_SIGNING_KEY') }}}}"
+    headers:
+      Authorization: "Bearer {{{{ env_var('T_HOOK_BEARER') }}}}"
   - name: slack
     type: slack
     webhook_url: "{{{{ env_var('T_HOOK_URL') }}}}/services/T0/B0/{{{{ env_var('T_SLACK_PATH') }}}}"
@@ -64,7 +72,8 @@ alerts:
     notify: [hook, slack, teams, pagerduty, mail]
     query: |
       select 'ALERT' as status, '{hostile}' as note,
-             '{{{{ env_var('T_SIGNING_KEY') }}}}' as leaked
+             '{{{{ env_var('T_SIGNING_KEY') }}}}' as leaked,
+             '{{{{ env_var('T_HOOK_BEARER') }}}}' as bearer
   - name: secret_in_an_error
     tags: [secrets]
     query: "select '{{{{ env_var('T_PAGERDUTY_KEY') }}}}' as status"
@@ -88,6 +97,7 @@ def endpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoints]:
         monkeypatch.setenv("T_SIGNING_KEY", SIGNING_KEY)
         monkeypatch.setenv("T_SLACK_PATH", SLACK_PATH)
         monkeypatch.setenv("T_PAGERDUTY_KEY", PAGERDUTY_KEY)
+        monkeypatch.setenv("T_HOOK_BEARER", BEARER)
         yield Endpoints(receiver, mailbox, port)
     controller.stop()
 
@@ -121,7 +131,8 @@ def test_secrets_are_masked_and_values_escaped_in_every_medium(
     by_name = {r["alert"]: r for r in report["results"]}
 
     # Masked where the secret surfaced: a context value and an error message.
-    assert by_name["hostile_values"]["context"] == {"note": HOSTILE, "leaked": "***"}
+    context = by_name["hostile_values"]["context"]
+    assert context == {"note": HOSTILE, "leaked": "***", "bearer": "***"}
     assert by_name["secret_in_an_error"]["error"].endswith("got '***'")
     no_secret_in(result.stdout, "the JSON output")
     assert "select" in result.stderr.lower()  # dbt's debug logs did print the compiled SQL
@@ -135,8 +146,13 @@ def test_secrets_are_masked_and_values_escaped_in_every_medium(
     pagerduty = requests.pop("pagerduty").json()
     assert pagerduty.pop("routing_key") == PAGERDUTY_KEY  # PagerDuty's API needs it there
     no_secret_in(json.dumps(pagerduty), "the PagerDuty event")
+    assert requests["hook"].headers["Authorization"] == f"Bearer {BEARER}"  # sent, as set
     for request in requests.values():
         no_secret_in(request.body.decode(), f"the {request.path} body")
+    with Sentinel.open(project.args) as sentinel:
+        outbox = Outbox(sentinel.project.warehouse).read(50)
+    assert outbox and all(row["payload"] for row in outbox)
+    no_secret_in(json.dumps(outbox, default=str), "the outbox payloads")
 
     # JSON receivers get the value as data; chat media get it escaped.
     webhook = requests["hook"].json()
@@ -173,7 +189,6 @@ def test_the_dashboard_api_and_the_report_mask_secrets(
     project: Project, endpoints: Endpoints, tmp_path: Path
 ) -> None:
     from sqlsentinel_dbt.daemon.app import Backend, create_app, serve_in_thread
-    from sqlsentinel_dbt.runtime import Sentinel
 
     cli("dbt-run", *project.flags(), "--select", "tag:secrets")
     report = tmp_path / "report.html"

@@ -23,7 +23,6 @@ def compile_alert(
     vars: o.Vars = None,
 ) -> None:
     """Print the compiled SQL of ALERT on stdout."""
-    from sqlsentinel_dbt.engine.plan import compile_alert as compile_one
     from sqlsentinel_dbt.runtime import Sentinel
 
     with cannot_start_on_error():
@@ -35,7 +34,7 @@ def compile_alert(
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             err.print(f"No alert named {alert!r}.{hint}", markup=False)
             raise typer.Exit(ExitCode.CANNOT_START)
-        plan = compile_one(sentinel.project, by_name[alert])
+        plan = sentinel.compile(by_name[alert])
     if plan.compiled is None:
         err.print(f"{alert}: {plan.compile_error}", markup=False)
         raise typer.Exit(ExitCode.FAILED)

@@ -67,6 +67,23 @@ class SentinelFile(BaseModel):
         ),
     )
 
+    allow_file_functions: bool = Field(
+        default=False,
+        description=(
+            "Let alert queries read files or other databases through the warehouse "
+            "(DuckDB's `read_csv`, `read_text`, `glob`, `FROM 'file.csv'`; PostgreSQL's "
+            "`pg_read_file`). Off: such a query is refused, naming the function."
+        ),
+    )
+    allow_secret_env_vars: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Environment variables (names or globs) that alert queries may read although "
+            "a channel reads them or their name looks secret (`*SECRET*`, `*TOKEN*`, "
+            "`*PASSWORD*`, `*_KEY`)."
+        ),
+    )
+
     @field_validator("default_schedule")
     @classmethod
     def _schedule_is_cron(cls, value: str) -> str:

@@ -7,6 +7,7 @@ about to be sent, so a missing variable stops that channel alone, never the aler
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -35,3 +36,22 @@ def render_env(text: str) -> str:
     if "{" not in text:
         return text
     return _ENV.from_string(text).render()
+
+
+def env_vars_read(text: str) -> dict[str, str | None]:
+    """The environment variables rendering `text` reads, with their values (None: unset).
+
+    Each one is a secret on its own: a header `Bearer {{ env_var('TOKEN') }}` makes TOKEN's
+    value a secret, not only the whole rendered header.
+    """
+    read: dict[str, str | None] = {}
+    if "{" not in text:
+        return read
+
+    def recording(name: str, default: object = "") -> str:
+        read[str(name)] = os.environ.get(str(name))
+        return os.environ.get(str(name), str(default))
+
+    with suppress(Exception):  # a broken template fails when its channel sends, not here
+        _ENV.from_string(text).render(env_var=recording)
+    return read

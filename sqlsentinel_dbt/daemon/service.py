@@ -23,7 +23,6 @@ from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.timetable import Due, Schedule, Timetable
 from sqlsentinel_dbt.dbt import DbtArgs
-from sqlsentinel_dbt.engine.plan import compile_alert
 from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.runtime import Sentinel
 
@@ -152,7 +151,7 @@ class Daemon:
 
     def _execute(self, alerts: list[DeclaredAlert]) -> RunReport:
         sentinel = self.sentinel
-        plans = [compile_alert(sentinel.project, alert) for alert in alerts]
+        plans = [sentinel.compile(alert) for alert in alerts]
         report = sentinel.execute(plans)
         self.metrics.observe_results(report.results)
         self.metrics.observe_delivery(len(report.notifications_json()), report.delivery)

@@ -7,12 +7,13 @@ new dbt version touches this folder only.
 from sqlsentinel_dbt.dbt.args import DbtArgs
 from sqlsentinel_dbt.dbt.artifacts import AlertTestRun, LastBuild, TestArtifacts, read_alert_tests
 from sqlsentinel_dbt.dbt.commands import dbt_build
-from sqlsentinel_dbt.dbt.compiler import CompiledQuery
+from sqlsentinel_dbt.dbt.compiler import CompileChecks, CompiledQuery
 from sqlsentinel_dbt.dbt.project import DbtProject
 from sqlsentinel_dbt.dbt.warehouse import QueryError, QueryResult, QueryTimeout, Warehouse
 
 __all__ = [
     "AlertTestRun",
+    "CompileChecks",
     "CompiledQuery",
     "DbtArgs",
     "DbtProject",

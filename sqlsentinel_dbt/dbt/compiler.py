@@ -5,6 +5,11 @@ alert is one render in it, instead of one dbt invocation per alert. `ref` and `s
 wrapped to record what each query depends on, which node selection (`--select +orders`)
 needs.
 
+Jinja that reads the warehouse while it compiles (`run_query`, `dbt_utils.star`,
+`adapter.get_columns_in_relation`) runs on a connection of the compiling thread, as in
+`dbt compile`; every statement it sends passes the caller's check first (see
+statement_guard.py), and so does every `env_var` it reads.
+
 Turning a query's Jinja source into Python code costs about 2 ms, more than rendering it,
 so the code is kept in Jinja's own bytecode cache under the project's target path, keyed
 by the query text, and a query compiles to code once until it changes.
@@ -21,7 +26,12 @@ from typing import Any
 import jinja2
 
 from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
-from sqlsentinel_dbt.errors import CompileError
+from sqlsentinel_dbt.dbt.statement_guard import StatementCheck, StatementGuard
+from sqlsentinel_dbt.dbt.warehouse import Warehouse
+from sqlsentinel_dbt.errors import CompileError, Refused
+
+EnvVarCheck = Callable[[str], None]
+"""Raises ValueError, saying why, to refuse reading an environment variable."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +42,25 @@ class CompiledQuery:
     depends_on: frozenset[str]
 
 
+@dataclass(frozen=True)
+class CompileChecks:
+    """What an alert's Jinja may do while it compiles; each check raises ValueError to refuse."""
+
+    statement: StatementCheck
+    env_var: EnvVarCheck
+
+
+def _allow(_: str) -> None:
+    return None
+
+
+ALLOW_ALL = CompileChecks(statement=_allow, env_var=_allow)
+
+
 class QueryCompiler:
     """Renders many alert queries in one dbt context. Safe to call from one thread at a time."""
 
-    def __init__(self, config: Any, manifest: Any) -> None:
+    def __init__(self, config: Any, manifest: Any, warehouse: Warehouse) -> None:
         from dbt.context.providers import generate_runtime_macro_context
         from dbt.contracts.graph.nodes import Macro
         from dbt.node_types import NodeType
@@ -44,6 +69,10 @@ class QueryCompiler:
         project = config.project_name
         self._manifest = manifest
         self._project = project
+        self._warehouse = warehouse
+        self._guard = StatementGuard(warehouse.adapter)
+        self._env_var_check: EnvVarCheck = _allow
+        self._env_var_refused: Refused | None = None
         # The operation context needs a macro to hang off; this anchor stands for "the alerts".
         anchor = Macro(
             name="sentinel_alerts",
@@ -61,19 +90,47 @@ class QueryCompiler:
         self._reads: set[str] = set()
         self._context["ref"] = self._recording(self._context["ref"], self._ref_id)
         self._context["source"] = self._recording(self._context["source"], self._source_id)
+        self._context["env_var"] = self._checked_env_var(self._context["env_var"])
 
-    def compile(self, sql: str) -> CompiledQuery:
-        """Render one query; raise CompileError with dbt's message when it cannot be."""
+    def compile(self, sql: str, checks: CompileChecks = ALLOW_ALL) -> CompiledQuery:
+        """Render one query; raise CompileError with dbt's message when it cannot be.
+
+        Raises Refused when the query's Jinja sends a statement, or reads an environment
+        variable, that `checks` refuses; a refused statement is never sent.
+        """
         from dbt_common.clients.jinja import catch_jinja
 
         with DBT_LOCK:
             self._reads = set()
+            self._env_var_check, self._env_var_refused = checks.env_var, None
+            # Cheap until used: dbt opens the connection on its first statement.
+            self._warehouse.acquire("sentinel:compile")
             try:
-                with catch_jinja():
+                with self._guard.checking(checks.statement), catch_jinja():
                     rendered = self._template(sql).render(self._context)
+            except Refused:
+                raise
             except Exception as exc:  # dbt raises many kinds here; every one is the alert's fault
+                if self._env_var_refused is not None:  # whatever dbt made of the refusal
+                    raise self._env_var_refused from None
                 raise CompileError(dbt_message(exc)) from exc
+            finally:
+                self._env_var_check = _allow
+                self._warehouse.end_reads()
+            if self._env_var_refused is not None:  # a macro swallowed it: still refused
+                raise self._env_var_refused
             return CompiledQuery(rendered.strip(), frozenset(self._reads))
+
+    def _checked_env_var(self, env_var: Callable[..., str]) -> Callable[..., str]:
+        def checked(name: str, *args: Any, **kwargs: Any) -> str:
+            try:
+                self._env_var_check(name)
+            except ValueError as exc:
+                self._env_var_refused = self._env_var_refused or Refused(str(exc))
+                raise self._env_var_refused from exc
+            return env_var(name, *args, **kwargs)
+
+        return checked
 
     def _template(self, sql: str) -> jinja2.Template:
         # What dbt's get_template does (env.from_string), with the compiled code cached.

@@ -8,7 +8,7 @@ from typing import Any
 from sqlsentinel_dbt.config.loader import MetaAlerts
 from sqlsentinel_dbt.dbt.args import DbtArgs
 from sqlsentinel_dbt.dbt.artifacts import LastBuild, read_last_build
-from sqlsentinel_dbt.dbt.compiler import CompiledQuery, QueryCompiler
+from sqlsentinel_dbt.dbt.compiler import ALLOW_ALL, CompileChecks, CompiledQuery, QueryCompiler
 from sqlsentinel_dbt.dbt.meta import meta_alerts
 from sqlsentinel_dbt.dbt.selector import NodeSelector
 from sqlsentinel_dbt.dbt.session import invocation_id, load_dbt
@@ -73,11 +73,15 @@ class DbtProject:
         """Raw alert lists from node meta."""
         return meta_alerts(self._manifest)
 
-    def compile(self, sql: str) -> CompiledQuery:
-        """Compile one alert query with dbt's Jinja (ref, source, var, macros, target)."""
+    def compile(self, sql: str, checks: CompileChecks = ALLOW_ALL) -> CompiledQuery:
+        """Compile one alert query with dbt's Jinja (ref, source, var, macros, target).
+
+        Statements the Jinja runs while compiling, and variables it reads, pass `checks`
+        first; raises CompileError, or Refused for what a check refused.
+        """
         if self._compiler is None:
-            self._compiler = QueryCompiler(self._config, self._manifest)
-        return self._compiler.compile(sql)
+            self._compiler = QueryCompiler(self._config, self._manifest, self.warehouse)
+        return self._compiler.compile(sql, checks)
 
     def select_nodes(self, token: str) -> set[str]:
         """The node unique ids a dbt selector token selects."""

@@ -73,6 +73,25 @@ class Warehouse:
             return pool
 
     @property
+    def adapter(self) -> Any:
+        """Dbt's adapter (for the rest of sqlsentinel_dbt/dbt/ only)."""
+        return self._adapter
+
+    def acquire(self, name: str) -> None:
+        """Give the calling thread a connection; dbt opens it on its first statement."""
+        self._adapter.acquire_connection(name)
+
+    def end_reads(self) -> None:
+        """Leave the calling thread's connection with no transaction open.
+
+        Whatever a read left open is rolled back, an aborted transaction too; a broken
+        connection is dropped, so the thread's next statement opens a new one.
+        """
+        connection = self._adapter.connections.get_if_exists()
+        if connection is not None and connection.state == "open":
+            self._recover(connection)
+
+    @property
     def adapter_type(self) -> str:
         """Dbt's name for the adapter: `duckdb`, `postgres`, ..."""
         return str(self._adapter.type())

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.dbt import CompiledQuery, DbtProject
-from sqlsentinel_dbt.engine.read_only import WriteRefused, check_read_only
+from sqlsentinel_dbt.engine.query_policy import QueryPolicy
+from sqlsentinel_dbt.engine.read_only import WriteRefused
 from sqlsentinel_dbt.engine.selection import Selectable, select
-from sqlsentinel_dbt.errors import CompileError
+from sqlsentinel_dbt.errors import CompileError, Refused
 
 
 @dataclass(frozen=True)
@@ -33,18 +34,25 @@ class PlannedAlert:
         return reads | {node} if node else reads
 
 
-def compile_alert(project: DbtProject, declared: DeclaredAlert) -> PlannedAlert:
+def compile_alert(
+    project: DbtProject, declared: DeclaredAlert, policy: QueryPolicy | None = None
+) -> PlannedAlert:
     """Compile one alert through dbt and check it only reads; a problem is kept, not raised.
 
-    A refused query keeps its compiled SQL (for `sentinel compile` and selection by the
-    nodes it reads) but has a `compile_error`, so it is never sent.
+    `policy` (default: the strictest for the project's adapter) judges the final query
+    and whatever the Jinja runs or reads while it compiles. A refused query keeps its
+    compiled SQL (for `sentinel compile` and selection by the nodes it reads) but has a
+    `compile_error`, so it is never sent.
     """
+    policy = policy or QueryPolicy(project.warehouse.adapter_type)
     try:
-        compiled = project.compile(declared.alert.query)
+        compiled = project.compile(declared.alert.query, policy.compile_checks())
+    except Refused as exc:
+        return PlannedAlert(declared, compile_error=f"refused: {exc}")
     except CompileError as exc:
         return PlannedAlert(declared, compile_error=f"compilation failed: {exc}")
     try:
-        check_read_only(compiled.sql, project.warehouse.adapter_type)
+        policy.check_query(compiled.sql)
     except WriteRefused as exc:
         return PlannedAlert(declared, compiled=compiled, compile_error=f"refused: {exc}")
     return PlannedAlert(declared, compiled=compiled)
@@ -53,11 +61,12 @@ def compile_alert(project: DbtProject, declared: DeclaredAlert) -> PlannedAlert:
 def plan_alerts(
     project: DbtProject,
     alerts: Sequence[DeclaredAlert],
+    policy: QueryPolicy,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
 ) -> list[PlannedAlert]:
     """Compile the enabled alerts and return the selected ones, in declaration order."""
-    planned = [compile_alert(project, a) for a in alerts if a.alert.enabled]
+    planned = [compile_alert(project, a, policy) for a in alerts if a.alert.enabled]
     return select_planned(project, planned, include, exclude)
 
 

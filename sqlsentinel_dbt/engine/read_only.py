@@ -60,10 +60,40 @@ def dialect_of(adapter_type: str) -> str | None:
     return _DIALECTS.get(adapter_type)
 
 
+# Statements dbt itself sends around reads (transactions) or that only describe objects.
+_INTROSPECTION = (exp.Transaction, exp.Commit, exp.Rollback, exp.Show, exp.Describe)
+_INTROSPECTION_COMMANDS = {"BEGIN", "SHOW", "DESCRIBE", "DESC"}
+
+
 def check_read_only(sql: str, adapter_type: str) -> None:
     """Raise WriteRefused, saying why, unless `sql` is exactly one read query."""
-    dialect = dialect_of(adapter_type)
-    statements = _parse(sql, dialect)
+    check_statements(parse_sql(sql, adapter_type))
+
+
+def check_compile_time_statements(statements: list[exp.Expr]) -> None:
+    """Like check_statements, for what an alert's Jinja runs while it compiles.
+
+    Transaction control (dbt's own BEGIN and ROLLBACK around reads), SHOW and DESCRIBE
+    pass too: introspection macros on some warehouses use them, and none of them writes.
+    """
+    if len(statements) == 1 and _introspection(statements[0]):
+        return
+    check_statements(statements)
+
+
+def _introspection(statement: exp.Expr) -> bool:
+    if isinstance(statement, exp.Command):
+        return str(statement.this).upper() in _INTROSPECTION_COMMANDS
+    return isinstance(statement, _INTROSPECTION)
+
+
+def parse_sql(sql: str, adapter_type: str) -> list[exp.Expr]:
+    """The statements in `sql`, parsed in the adapter's dialect; WriteRefused if it can't be."""
+    return _parse(sql, dialect_of(adapter_type))
+
+
+def check_statements(statements: list[exp.Expr]) -> None:
+    """Raise WriteRefused unless the parsed `statements` are exactly one read query."""
     if not statements:
         raise WriteRefused("the query is empty")
     if len(statements) > 1:

@@ -15,7 +15,7 @@ from sqlsentinel_dbt.config.channels import (
     TeamsChannel,
     WebhookChannel,
 )
-from sqlsentinel_dbt.config.secrets import MissingEnvVar, render_env
+from sqlsentinel_dbt.config.secrets import MissingEnvVar, env_vars_read, render_env
 from sqlsentinel_dbt.notify.senders import Sender
 from sqlsentinel_dbt.notify.senders.email import EmailSender
 from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
@@ -28,8 +28,9 @@ def build_sender(channel: Channel) -> tuple[Sender, Redactor]:
     """The channel's sender and a redactor for its secrets; raises MissingEnvVar."""
     secrets = rendered_secrets(channel)
     raw = [v.get_secret_value() for v in _secret_fields(channel).values()]
-    register_secrets([*raw, *secrets.values()])
-    redact = Redactor([*raw, *secrets.values()])
+    every = [*raw, *secrets.values(), *_variable_values(raw)]
+    register_secrets(every)
+    redact = Redactor(every)
     return _sender(channel, secrets, redact), redact
 
 
@@ -48,9 +49,26 @@ def register_channel_secrets(channels: Iterable[Channel]) -> None:
     before any notification renders its channel.
     """
     for channel in channels:
-        for value in _secret_fields(channel).values():
+        raw = [value.get_secret_value() for value in _secret_fields(channel).values()]
+        register_secrets([*raw, *_variable_values(raw)])
+        for text in raw:
             with suppress(MissingEnvVar):
-                register_secrets([value.get_secret_value(), render_env(value.get_secret_value())])
+                register_secrets([render_env(text)])
+
+
+def channel_env_vars(channels: Iterable[Channel]) -> set[str]:
+    """The names of every environment variable any channel's settings read."""
+    return {
+        name
+        for channel in channels
+        for value in _secret_fields(channel).values()
+        for name in env_vars_read(value.get_secret_value())
+    }
+
+
+def _variable_values(templates: Iterable[str]) -> list[str]:
+    """Each variable's own value: a secret even where a template adds text around it."""
+    return [v for text in templates for v in env_vars_read(text).values() if v]
 
 
 def _secret_fields(channel: Channel) -> dict[str, SecretStr]:

@@ -1,0 +1,69 @@
+"""What an alert's SQL may do, in the final query and while its Jinja compiles.
+
+Both only read (engine/read_only.py), neither reads files through the warehouse unless
+the project allows it (engine/file_access.py), and the Jinja reads no environment
+variable that holds a secret: one a channel setting reads, or one named like a secret,
+unless the project allows it by name. docs/alerts.md ("What an alert may do") is the
+user's account of these rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from sqlsentinel_dbt.dbt import CompileChecks
+from sqlsentinel_dbt.engine.file_access import check_file_access
+from sqlsentinel_dbt.engine.read_only import (
+    check_compile_time_statements,
+    check_statements,
+    parse_sql,
+)
+
+# Names people give to variables that hold secrets (case-insensitive).
+SECRET_LOOKING = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|_KEY$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QueryPolicy:
+    """The rules for one project's alert queries."""
+
+    adapter_type: str
+    allow_file_functions: bool = False
+    channel_env_vars: frozenset[str] = frozenset()
+    allowed_env_vars: tuple[str, ...] = ()
+
+    def check_query(self, sql: str) -> None:
+        """Raise WriteRefused unless the compiled `sql` is one read query this policy allows."""
+        statements = parse_sql(sql, self.adapter_type)
+        check_statements(statements)
+        if not self.allow_file_functions:
+            check_file_access(statements, self.adapter_type)
+
+    def check_statement(self, sql: str) -> None:
+        """The same, for a statement the alert's Jinja runs while compiling."""
+        statements = parse_sql(sql, self.adapter_type)
+        check_compile_time_statements(statements)
+        if not self.allow_file_functions:
+            check_file_access(statements, self.adapter_type)
+
+    def check_env_var(self, name: str) -> None:
+        """Raise ValueError when an alert's Jinja may not read the variable `name`."""
+        if any(fnmatchcase(name, allowed) for allowed in self.allowed_env_vars):
+            return
+        if name in self.channel_env_vars:
+            why = "a notification channel reads it, so it holds a secret"
+        elif SECRET_LOOKING.search(name):
+            why = "its name says it holds a secret"
+        else:
+            return
+        raise ValueError(
+            f"config error: env_var('{name}') is refused in alert queries: {why}, and query "
+            f"results reach history and notifications (list it under "
+            f"`allow_secret_env_vars` in sentinel.yml if it is not a secret)"
+        )
+
+    def compile_checks(self) -> CompileChecks:
+        """The checks dbt's compiler applies while rendering an alert's Jinja."""
+        return CompileChecks(statement=self.check_statement, env_var=self.check_env_var)
