@@ -80,6 +80,12 @@ alerts:
     query: |
       {% do adapter.truncate_relation(ref('raw_orders')) %}
       select 'OK' as status
+  - name: creates_a_schema
+    tags: [writes]
+    query: |
+      {% do adapter.create_schema(api.Relation.create(database=target.database,
+                                                      schema=target.schema ~ '_made')) %}
+      select 'OK' as status
   - name: executes_an_insert
     tags: [writes]
     query: |
@@ -91,8 +97,9 @@ alerts:
 REFUSED = {
     "creates_a_table": "CREATE",
     "deletes_through_a_macro": "DELETE",
-    "truncates_through_the_adapter": "TRUNCATE",
+    "truncates_through_the_adapter": "adapter.truncate_relation changes the warehouse",
     "executes_an_insert": "INSERT",
+    "creates_a_schema": "adapter.create_schema changes the warehouse",
 }
 
 
@@ -175,6 +182,8 @@ def test_a_write_while_compiling_is_refused_never_sent_and_fails_alone(project: 
     assert by_name["columns_counted"]["status"] == "OK"  # the others still ran
     assert orders(project) == before > 0
     assert not table_exists(project, "sneaky")
+    schemata = "select count(*) from information_schema.schemata where schema_name = '{}'"
+    assert scalar(project, schemata.format(f"{project.schema}_made")) == 0
     history = cli("history", *project.flags(), "-o", "json", "--limit", "100").json()["history"]
     assert set(REFUSED) <= {row["alert_name"] for row in history}
 
