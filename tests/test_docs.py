@@ -15,6 +15,12 @@ def test_alert_field_reference_matches_the_model() -> None:
     assert alert_fields_markdown() in (DOCS / "alerts.md").read_text()
 
 
+def test_settings_reference_matches_the_model() -> None:
+    from sqlsentinel_dbt.config.schema import settings_fields_markdown
+
+    assert settings_fields_markdown() in (DOCS / "alerts.md").read_text()
+
+
 def test_history_columns_in_docs_match_the_macro() -> None:
     macro = (DOCS.parent / "macros" / "storage" / "alert_history_columns.sql").read_text()
     documented = (DOCS / "alerts.md").read_text().split("## History", 1)[1]

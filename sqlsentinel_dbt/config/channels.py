@@ -11,15 +11,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from sqlsentinel_dbt.config.duration import Duration
+from sqlsentinel_dbt.config.duration import MINUTE, Within
 from sqlsentinel_dbt.config.models import NAME_PATTERN, Severity
+
+REQUEST_TIMEOUT = Within(10 * MINUTE, positive=True)
 
 
 class _Channel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = Field(pattern=NAME_PATTERN, description="Unique name, used in `notify:`.")
-    timeout: Duration = Field(default=10.0, gt=0, description="Timeout of one request.")
+    timeout: Annotated[float, REQUEST_TIMEOUT] = Field(
+        default=10.0, description=f"Timeout of one request; at most {REQUEST_TIMEOUT.text}."
+    )
     max_per_message: int = Field(
         default=10, ge=1, description="Alert groups packed into one message at most."
     )
@@ -69,7 +73,7 @@ class EmailChannel(_Channel):
 
     type: Literal["email"] = Field(description="`email`.")
     host: str = Field(description="SMTP server host.")
-    port: int = Field(default=587, description="SMTP port (587 STARTTLS, 465 SSL).")
+    port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL).")
     security: Literal["starttls", "ssl", "none"] = Field(
         default="starttls", description="`starttls`, `ssl`, or `none` (local relays only)."
     )

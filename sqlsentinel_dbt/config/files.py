@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sqlsentinel_dbt.config.channels import Channel, Route
-from sqlsentinel_dbt.config.duration import Duration
+from sqlsentinel_dbt.config.duration import DAY, HOUR, YEAR, Within
 from sqlsentinel_dbt.config.models import Alert, check_timezone
+from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
+
+MAX_NOTIFICATION_AGE = Within(YEAR, positive=True)
+RETRY_BUDGET = Within(HOUR, positive=True)
+CLAIM_LEASE = Within(DAY, positive=True)
+MISFIRE_GRACE = Within(7 * DAY, positive=True)
 
 
 class AlertFile(BaseModel):
@@ -35,35 +42,40 @@ class SentinelFile(BaseModel):
     routes: list[Route] = Field(
         default_factory=list, description="Which alerts go to which channels."
     )
-    max_notification_age: Duration = Field(
+    max_notification_age: Annotated[float, MAX_NOTIFICATION_AGE] = Field(
         default=86400.0,
-        gt=0,
-        description="A notification still undelivered after this long is dead-lettered.",
+        description=(
+            "A notification still undelivered after this long is dead-lettered; "
+            f"at most {MAX_NOTIFICATION_AGE.text}."
+        ),
     )
-    retry_budget: Duration = Field(
-        default=120.0, gt=0, description="Time one run spends retrying one message."
+    retry_budget: Annotated[float, RETRY_BUDGET] = Field(
+        default=120.0,
+        description=f"Time one run spends retrying one message; at most {RETRY_BUDGET.text}.",
     )
-    claim_lease: Duration = Field(
+    claim_lease: Annotated[float, CLAIM_LEASE] = Field(
         default=600.0,
-        gt=0,
         description=(
             "How long notifications claimed by a run are reserved for it; if that run dies "
-            "before recording the outcome, another sends them after this (at least once)."
+            "before recording the outcome, another sends them after this (at least once). "
+            f"At most {CLAIM_LEASE.text}."
         ),
     )
     default_schedule: str = Field(
         default="*/15 * * * *",
-        description="`sentinel daemon`: the cron schedule of alerts that set none.",
+        description=(
+            "`sentinel daemon`: the cron schedule of alerts that set none; it must fire "
+            f"within the next {HORIZON_YEARS} years."
+        ),
     )
     default_timezone: str = Field(
         default="UTC", description="`sentinel daemon`: the time zone of schedules that set none."
     )
-    misfire_grace: Duration = Field(
+    misfire_grace: Annotated[float, MISFIRE_GRACE] = Field(
         default=300.0,
-        gt=0,
         description=(
             "`sentinel daemon`: a run missed (the daemon was busy or down) is made up once "
-            "if it is at most this late, and skipped otherwise."
+            f"if it is at most this late, and skipped otherwise. At most {MISFIRE_GRACE.text}."
         ),
     )
 
@@ -87,11 +99,19 @@ class SentinelFile(BaseModel):
     @field_validator("default_schedule")
     @classmethod
     def _schedule_is_cron(cls, value: str) -> str:
-        if not croniter.is_valid(value):
-            raise ValueError(f"{value!r} is not a valid cron expression, e.g. '*/15 * * * *'")
-        return value
+        return check_fires(check_cron(value))
 
     @field_validator("default_timezone")
     @classmethod
     def _timezone_is_known(cls, value: str) -> str:
         return check_timezone(value)
+
+    @model_validator(mode="after")
+    def _schedule_fires_in_its_time_zone(self) -> SentinelFile:
+        if self.default_timezone != "UTC":
+            try:
+                check_fires(self.default_schedule, self.default_timezone)
+            except ValueError as exc:
+                problem = f"field 'default_schedule': {exc} (got {self.default_schedule!r})"
+                raise ValueError(problem) from None
+        return self

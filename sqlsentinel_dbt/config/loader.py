@@ -154,18 +154,30 @@ def _alert_label(item: Any, index: int) -> str:
     return f"alert #{index + 1}"
 
 
-def field_problem(error: ErrorDetails, allowed: list[str], skip: int = 0) -> str:
-    """One pydantic error as a sentence naming the field; `skip` drops union tags from it."""
-    field = ".".join(str(part) for part in error["loc"][skip:]) or "(alert)"
+def field_problem(
+    error: ErrorDetails, allowed: list[str], skip: int = 0, hidden: Iterable[str] = ()
+) -> str:
+    """One pydantic error as a sentence naming the field; `skip` drops union tags from it.
+
+    The value given is repeated in the sentence unless the field is in `hidden` (it may
+    hold a secret) or the error is about a whole item (whose other fields may).
+    """
+    loc = error["loc"][skip:]
+    field = ".".join(str(part) for part in loc)
     kind = error["type"]
+    message = error["msg"].removeprefix("Value error, ")
+    if not field:  # a rule across fields; its message names them
+        return message
     if kind == "extra_forbidden":
         return f"unknown field {field!r}{suggest(field, allowed)}"
     if kind == "missing":
         return f"field {field!r} is required"
-    message = error["msg"].removeprefix("Value error, ")
     if field == "name" and kind == "string_pattern_mismatch":
         message = "a name is letters, digits, `_` and `-`, starting with a letter or digit"
-    return f"field {field!r}: {message} (got {_short(error.get('input'))})"
+    given = error.get("input")
+    if str(loc[0]) in hidden or isinstance(given, dict | list):
+        return f"field {field!r}: {message}"
+    return f"field {field!r}: {message} (got {_short(given)})"
 
 
 def suggest(word: str, choices: list[str]) -> str:

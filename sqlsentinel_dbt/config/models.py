@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sqlsentinel_dbt.config.condition import Condition
-from sqlsentinel_dbt.config.duration import Duration, RepeatInterval
+from sqlsentinel_dbt.config.duration import DAY, YEAR, Within
+from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
 
@@ -45,6 +45,12 @@ class Mode(StrEnum):
 
 
 GroupLabel = Literal["alert", "key"]
+
+QUERY_TIMEOUT = Within(DAY, positive=True)
+"""An alert query may run a day at most: a longer wait is no alerting."""
+STATE_DURATION = Within(10 * YEAR)
+"""`for`, `keep_firing_for`: ten years at most."""
+REPEAT_INTERVAL = Within(10 * YEAR, never=True)
 
 
 def check_timezone(name: str) -> str:
@@ -90,8 +96,9 @@ class Alert(BaseModel):
     schedule: str | None = Field(
         default=None,
         description=(
-            "Cron expression for `sentinel daemon` (5 fields, or 6 with seconds last); "
-            "ignored by `dbt-run`. Unset: `default_schedule` of sentinel.yml."
+            "Cron expression for `sentinel daemon` (5 fields, or 6 with seconds last) that "
+            f"fires within the next {HORIZON_YEARS} years; ignored by `dbt-run`. "
+            "Unset: `default_schedule` of sentinel.yml."
         ),
     )
     timezone: str | None = Field(
@@ -102,10 +109,12 @@ class Alert(BaseModel):
     meta: dict[str, Any] = Field(
         default_factory=dict, description="Free-form metadata, kept with the alert."
     )
-    timeout: Duration = Field(
+    timeout: Annotated[float, QUERY_TIMEOUT] = Field(
         default=300.0,
-        gt=0,
-        description="Cancel the query on the warehouse after this long (`300`, `5m`).",
+        description=(
+            "Cancel the query on the warehouse after this long (`300`, `5m`); more than 0, "
+            f"at most {QUERY_TIMEOUT.text}."
+        ),
     )
     key_columns: list[str] = Field(
         default_factory=list,
@@ -134,27 +143,37 @@ class Alert(BaseModel):
         default="!=0",
         description="`failing_rows` mode: the count fires at error (if severity is error).",
     )
-    for_: Duration = Field(
+    for_: Annotated[float, STATE_DURATION] = Field(
         default=0.0,
         alias="for",
-        description="An instance stays pending this long before it fires (`10m`).",
+        description=(
+            "An instance stays pending this long before it fires (`10m`); "
+            f"at most {STATE_DURATION.text}."
+        ),
     )
     for_evaluations: int = Field(
         default=1,
         ge=1,
         description="An instance must be ALERT in this many evaluations in a row to fire.",
     )
-    keep_firing_for: Duration = Field(
-        default=0.0, description="A firing instance that turns OK keeps firing this long."
+    keep_firing_for: Annotated[float, STATE_DURATION] = Field(
+        default=0.0,
+        description=(
+            "A firing instance that turns OK keeps firing this long; "
+            f"at most {STATE_DURATION.text}."
+        ),
     )
     missing_evaluations_to_resolve: int = Field(
         default=2,
         ge=1,
         description="A firing key absent from this many results in a row resolves.",
     )
-    repeat_interval: RepeatInterval = Field(
+    repeat_interval: Annotated[float | None, REPEAT_INTERVAL] = Field(
         default=14400.0,
-        description="Notify again while still firing after this long (`4h`), or `never`.",
+        description=(
+            "Notify again while still firing after this long (`4h`; at most "
+            f"{REPEAT_INTERVAL.text}), or `never`."
+        ),
     )
     send_resolved: bool = Field(default=True, description="Notify when an instance resolves.")
     notify: list[str] = Field(
@@ -189,10 +208,8 @@ class Alert(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _schedule_is_cron(cls, value: str | None) -> str | None:
-        if value is not None and not croniter.is_valid(value):
-            raise ValueError(
-                f"{value!r} is not a valid cron expression; write 5 fields, e.g. '*/15 * * * *'"
-            )
+        if value is not None:
+            check_fires(check_cron(value))
         return value
 
     @field_validator("timezone")
@@ -201,6 +218,15 @@ class Alert(BaseModel):
         if value is not None:
             check_timezone(value)
         return value
+
+    @model_validator(mode="after")
+    def _schedule_fires_in_its_time_zone(self) -> Alert:
+        if self.schedule is not None and self.timezone is not None and self.timezone != "UTC":
+            try:
+                check_fires(self.schedule, self.timezone)
+            except ValueError as exc:
+                raise ValueError(f"field 'schedule': {exc} (got {self.schedule!r})") from None
+        return self
 
     @field_validator("tags")
     @classmethod

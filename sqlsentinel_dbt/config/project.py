@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sqlsentinel_dbt.config.channels import CHANNEL_TYPES, Channel, Route
 from sqlsentinel_dbt.config.files import AlertFile, SentinelFile
@@ -25,6 +25,7 @@ from sqlsentinel_dbt.config.loader import (
     suggest,
     validate_alerts,
 )
+from sqlsentinel_dbt.config.schedule import check_fires
 
 SENTINEL_FILE = "sentinel.yml"
 _CHANNEL = TypeAdapter[Channel](Channel)
@@ -65,6 +66,7 @@ def load_config(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> ProjectC
     routes = _routes(documents, problems)
     settings = _settings(documents, problems)
     problems += _unknown_channels(alerts, routes, list(channels))
+    problems += _schedules_that_never_fire(alerts, settings)
     if problems:
         raise ConfigError(problems)
     return ProjectConfig(alerts, channels, routes, settings)
@@ -109,7 +111,13 @@ def _channel_problem(error: Any, item: Any) -> str:
     if model is None:
         return f"field 'type' must be one of {', '.join(CHANNEL_TYPES)} (got {kind!r})"
     allowed = [f.alias or n for n, f in model.model_fields.items()]
-    return field_problem(error, allowed, skip=1)
+    return field_problem(error, allowed, skip=1, hidden=_secret_fields(model))
+
+
+def _secret_fields(model: type[BaseModel]) -> set[str]:
+    """Settings that may hold a credential: their values are never repeated in errors."""
+    fields = model.model_fields.items()
+    return {f.alias or n for n, f in fields if "SecretStr" in repr(f.annotation)}
 
 
 def _routes(documents: list[tuple[str, dict[str, Any]]], problems: list[str]) -> list[Route]:
@@ -151,6 +159,32 @@ def _unknown_channels(
         for name in route.notify
         if name not in known
     ]
+    return problems
+
+
+def _schedules_that_never_fire(alerts: list[DeclaredAlert], settings: SentinelFile) -> list[str]:
+    """Alerts whose schedule, in the time zone the daemon will use, never fires.
+
+    Each model checked its own schedule in its own zone; left to check here are the
+    pairs that mix an alert's setting with a default of `sentinel.yml`.
+    """
+    problems = []
+    for declared in alerts:
+        alert = declared.alert
+        mixed = (alert.schedule is None) != (alert.timezone is None)
+        if not mixed or (alert.timezone is None and settings.default_timezone == "UTC"):
+            continue
+        schedule = alert.schedule or settings.default_schedule
+        timezone = alert.timezone or settings.default_timezone
+        try:
+            check_fires(schedule, timezone)
+        except ValueError as exc:
+            field = "schedule" if alert.schedule else "timezone"
+            source = "" if alert.schedule else " (the default_schedule)"
+            problems.append(
+                f"{declared.origin}: alert {alert.name!r}: field {field!r}: "
+                f"{schedule!r}{source} {exc}"
+            )
     return problems
 
 

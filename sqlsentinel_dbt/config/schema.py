@@ -34,6 +34,18 @@ def alert_fields_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def settings_fields_markdown() -> str:
+    """The settings of `sentinel.yml` (all but channels and routes), for docs/alerts.md."""
+    from sqlsentinel_dbt.config.files import SentinelFile
+
+    defaults = SentinelFile().model_dump(mode="json")
+    lines = ["| setting | default | description |", "| --- | --- | --- |"]
+    for name, field in SentinelFile.model_fields.items():
+        if name not in ("channels", "routes"):
+            lines.append(f"| `{name}` | `{json.dumps(defaults[name])}` | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
 def channel_fields_markdown() -> str:
     """Every channel type's settings as Markdown tables, for docs/notifications.md."""
     from pydantic_core import PydanticUndefined
