@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from sqlsentinel_dbt.dbt import dbt_build
 from tests.conftest import PG, Project, drop_pg_schemas, make_project
-from tests.daemon_kit import FAST, release_warehouse, running_daemon, wait_until
+from tests.daemon_kit import FAST, RunningDaemon, release_warehouse, running_daemon, wait_until
 from tests.private_postgres import private_postgres
 
 TOKEN = "t0ken-for-the-dashboard-0123456789"
+SLACK_TOKEN = "xoxb-7777-never-shown-anywhere"
 NEW_ALERT = """
 alerts:
   - name: added_while_running
@@ -61,9 +65,8 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         assert daemon.get("/api/alerts/nope/history").status_code == 404
         assert "/api/alerts" in daemon.get("/openapi.json").json()["paths"]
 
-        ran = daemon.post("/api/alerts/orders_present/run")
-        assert ran.status_code == 200, ran.text
-        assert [r["status"] for r in ran.json()["results"]] == ["OK"]
+        ran = run_now(daemon, "orders_present")
+        assert [r["status"] for r in ran["results"]] == ["OK"]
 
         made = daemon.post("/api/silences", json={"matcher": "tag:quality", "minutes": 30})
         assert made.status_code == 201, made.text
@@ -87,12 +90,104 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         )
         assert daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK") >= 3
 
+        keeps_the_last_good_project_when_a_reload_fails(daemon, project)
+
         daemon.process.send_signal(signal.SIGTERM)
         assert daemon.process.wait(timeout=60) == 0
     logs = daemon.json_logs()
     assert any("project reloaded" in entry["message"] for entry in logs)
     assert all({"time", "level", "logger", "message"} <= set(entry) for entry in logs)
     assert "sentinel daemon: stopped" in "\n".join(daemon.logs)
+
+
+def run_now(daemon: RunningDaemon, alert: str) -> dict[str, Any]:
+    """POST .../run; again while a scheduled run of the alert is going (409)."""
+    answers: list[requests.Response] = []
+
+    def answered() -> bool:
+        answers.append(daemon.post(f"/api/alerts/{alert}/run"))
+        return answers[-1].status_code != 409
+
+    wait_until(answered, what=f"a moment between scheduled runs of {alert}")
+    assert answers[-1].status_code == 200, answers[-1].text
+    return answers[-1].json()  # type: ignore[no-any-return]
+
+
+BROKEN_ALERTS = f"""
+alerts:
+  - {{name: feb_30, schedule: "0 0 30 2 *", query: "select 'OK' as status"}}
+  - {{name: forever, for: 99999999999999999999d, query: "select 'OK' as status"}}
+channels:
+  - {{name: leaky, type: slack, token: {SLACK_TOKEN}}}
+"""
+
+
+def keeps_the_last_good_project_when_a_reload_fails(
+    daemon: RunningDaemon, project: Project
+) -> None:
+    """Files that do not load, then a model dbt cannot parse: the daemon goes on with the
+    project it had, /readyz says why (no secret in it), and a fix is picked up."""
+
+    def runs() -> float:
+        return daemon.metric(
+            "sentinel_evaluations_total", alert="added_while_running", status="ALERT"
+        )
+
+    def problem() -> str:
+        answer = daemon.get("/readyz")
+        return str(answer.json().get("problem")) if answer.status_code == 503 else ""
+
+    (project.root / "alerts" / "broken.yml").write_text(BROKEN_ALERTS)
+    wait_until(lambda: "alerts/broken.yml" in problem(), what="/readyz to say why")
+    said = problem()
+    assert "keeps running until they are fixed" in said
+    assert "alert 'feb_30': field 'schedule': never fires" in said
+    assert "alert 'forever': field 'for': must be at most" in said
+    assert SLACK_TOKEN not in said and SLACK_TOKEN not in "\n".join(daemon.logs)
+    assert daemon.metric("sentinel_config_last_reload_successful") == 0
+    before = runs()
+    wait_until(lambda: runs() > before, what="the last good project to keep running")
+    assert run_now(daemon, "orders_present")["results"][0]["status"] == "OK"
+
+    model = project.root / "models" / "region_revenue.sql"
+    good_model = model.read_text()
+    (project.root / "alerts" / "broken.yml").unlink()
+    model.write_text(good_model + "\n{{ not_closed(\n")
+    wait_until(lambda: "region_revenue" in problem(), what="the parse error on /readyz")
+    before = runs()
+    wait_until(lambda: runs() > before, what="runs to go on through a parse error")
+
+    model.write_text(good_model)
+    wait_until(lambda: daemon.get("/readyz").status_code == 200, what="ready once fixed")
+    assert daemon.metric("sentinel_config_last_reload_successful") == 1
+    assert daemon.process.poll() is None
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
+def test_on_duckdb_dbt_and_the_report_use_the_file_while_the_daemon_waits(
+    project: Project, tmp_path: Path
+) -> None:
+    """The daemon opens the DuckDB file for a run or a request and releases it after."""
+    import duckdb
+
+    from tests.conftest import cli
+
+    (project.root / "sentinel.yml").write_text('default_schedule: "0 0 1 1 *"\n')  # yearly: idle
+    with running_daemon(project) as daemon:
+        wait_until(lambda: daemon.get("/readyz").status_code == 200, what="ready")
+        assert run_now(daemon, "orders_present")["results"][0]["status"] == "OK"
+
+        report = cli("report", *project.flags(), "--out", str(tmp_path / "report.html"))
+        assert report.exit_code == 0, report.stderr
+        assert "orders_present" in (tmp_path / "report.html").read_text()
+        # What `dbt run` does to the file: open it for writing, from another process.
+        with duckdb.connect(str(project.root / "warehouse.duckdb")) as connection:
+            connection.execute("create table written_meanwhile as select 1 as x")
+
+        assert run_now(daemon, "orders_present")["results"][0]["status"] == "OK"
+        assert daemon.get("/api/alerts").status_code == 200
+    history = cli("history", "orders_present", *project.flags(), "-o", "json").json()["history"]
+    assert [row["status"] for row in history] == ["OK", "OK"]
 
 
 @pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)

@@ -76,3 +76,40 @@ def test_a_reload_keeps_unchanged_due_times_and_schedules_new_alerts() -> None:
 def test_seconds_schedules_for_fast_cadences() -> None:
     table = Timetable({"fast": Schedule("* * * * * */5")}, T0, grace=300)
     assert table.next_due() == T0 + timedelta(seconds=5)
+
+
+def test_an_alert_whose_schedule_never_fires_is_set_aside_and_the_others_run() -> None:
+    """Validation refuses such schedules; the timetable survives one all the same."""
+    table = Timetable(
+        {
+            "never": Schedule("0 0 30 2 *"),
+            "bad_zone": Schedule("* * * * *", "Mars/Olympus_Mons"),
+            "every_minute": Schedule("* * * * *"),
+        },
+        T0,
+        grace=300,
+    )
+    assert sorted(table.unscheduled) == ["bad_zone", "never"]
+    assert "'0 0 30 2 *' (UTC) has no next time" in table.unscheduled["never"]
+    assert (len(table), table.next_due()) == (1, at(1))
+    assert table.due(at(1)).names == ["every_minute"]
+    # A reload that fixes it schedules it again; one that breaks another sets that aside.
+    table.replace({"never": Schedule("0 0 28 2 *"), "every_minute": Schedule("0 0 31 4 *")}, at(1))
+    assert list(table.unscheduled) == ["every_minute"]
+    assert table.next_due() == datetime(2027, 2, 28, tzinfo=UTC)
+
+
+def test_a_schedule_that_runs_out_runs_its_last_time_then_is_set_aside() -> None:
+    """croniter's seventh field is a year: after its last due time there is no next."""
+    table = Timetable(
+        {"last_time": Schedule("5 10 22 11 * 0 2026"), "every_minute": Schedule("* * * * *")},
+        T0,
+        grace=300,
+    )
+    assert table.unscheduled == {}
+    outcome = table.due(at(5))
+    assert outcome.names == ["every_minute", "last_time"]
+    assert outcome.due_at["last_time"] == at(5)
+    assert "has no next time" in table.unscheduled["last_time"]
+    assert table.due(at(6)).names == ["every_minute"]
+    assert table.next_due() == at(7)

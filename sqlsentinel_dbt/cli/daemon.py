@@ -84,6 +84,7 @@ def serve(
     _check_exposure(host, token)
     with cannot_start_on_error():
         sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
+    sentinel.project.warehouse.release_when_idle()  # `dbt run` may use a DuckDB file meanwhile
     stop_http, bound = serve_in_thread(create_app(Backend(sentinel=sentinel), token), host, port)
     err.print(f"sentinel serve: http://{host}:{bound}/")
     stop = threading.Event()

@@ -125,9 +125,10 @@ def _health_routes(app: FastAPI, backend: Backend, metrics: Metrics | None, guar
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> Response:
         problem = backend.not_ready()
-        if problem:
-            return MaskedJSON({"status": "not ready", "problem": problem}, status_code=503)
-        return MaskedJSON({"status": "ready"})
+        body: dict[str, Any] = {"status": "not ready", "problem": problem} if problem else {}
+        if backend.daemon and backend.daemon.unscheduled:  # they do not run; the others do
+            body["unscheduled_alerts"] = backend.daemon.unscheduled
+        return MaskedJSON({"status": "ready", **body}, status_code=503 if problem else 200)
 
     @app.get("/metrics", include_in_schema=False, dependencies=guarded)
     def prometheus() -> Response:

@@ -59,6 +59,23 @@ class Metrics:
         self.run_failures = Counter(
             "sentinel_run_failures", "Runs that could not complete (warehouse down...).", registry=r
         )
+        self.unscheduled = Gauge(
+            "sentinel_unscheduled_alerts",
+            "1 for an alert whose schedule gives no next run time; it does not run.",
+            ["alert"],
+            registry=r,
+        )
+        self.reload_ok = Gauge(
+            "sentinel_config_last_reload_successful",
+            "0 while changed project files fail to load (the last good ones still run), else 1.",
+            registry=r,
+        )
+        self.reload_ok.set(1)
+        self.scheduler_errors = Counter(
+            "sentinel_scheduler_errors",
+            "Unexpected errors of the scheduling loop, which carries on.",
+            registry=r,
+        )
 
     def observe_results(self, results: Sequence[AlertResult]) -> None:
         """Count one run's results."""

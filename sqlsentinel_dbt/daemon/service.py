@@ -6,6 +6,15 @@ write, one delivery pass) to a small pool, so a slow batch never delays the next
 few seconds it looks for changed project files and re-opens the project (dbt's partial
 parse) between batches, keeping each unchanged alert's next due time. A failing batch,
 warehouse outage included, is logged and counted; the next due batch tries again.
+
+Nothing one alert's configuration does stops the daemon: an alert whose schedule gives
+no next time leaves the timetable (logged, `sentinel_unscheduled_alerts`, `/readyz`),
+an alert that fails to compile is an ERROR result, and an unexpected error of the loop
+itself is logged and counted while the loop goes on. Changed files that do not load
+leave the last good project running, and `problem` (shown by /readyz) says why.
+
+On DuckDB the database file is released whenever no batch or request uses it, so `dbt
+run` and `sentinel report` can open it while the daemon waits for the next due time.
 """
 
 from __future__ import annotations
@@ -18,17 +27,20 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.timetable import Due, Schedule, Timetable
 from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.runtime import Sentinel
 
 logger = logging.getLogger(__name__)
 _WATCHED = {".sql", ".yml", ".yaml", ".csv", ".md", ".py"}
 _NOT_WATCHED = {"target", "logs", "dbt_packages", ".git", ".venv", "node_modules"}
+_AFTER_ERROR = 1.0  # seconds the loop waits after an unexpected error, so it never spins
 
 
 class AlreadyRunning(RuntimeError):
@@ -44,34 +56,53 @@ class Daemon:
         self.args = args
         self.metrics = metrics
         self.reload_every = reload_every
-        self.sentinel = Sentinel.open(args)
+        self.sentinel = _open(args)
+        self.loaded_at = _now()
+        """When the project in use was loaded."""
         self._lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sentinel-batch")
-        self._inflight: set[Future[None]] = set()
+        self._inflight: set[Future[Any]] = set()
         self._fingerprint = project_fingerprint(self.sentinel.project.root)
         self._checked_at = time.monotonic()
         self.problem: str | None = None
-        """Why alerts cannot run right now (a broken reload), or None."""
+        """Why the project files on disk are not the ones running (a failed reload), or None."""
+        self._unavailable = False
+        self._reported: set[str] = set()
         self.timetable = Timetable(self._schedules(), _now(), self._grace())
+        self._report_unscheduled()
+
+    @property
+    def unscheduled(self) -> dict[str, str]:
+        """Alerts that have no next run time, and why."""
+        return dict(self.timetable.unscheduled)
 
     def run(self, stop: threading.Event) -> None:
         """Run due batches until `stop` is set; then finish what is in flight and close."""
         try:
             while not stop.is_set():
-                now = _now()
-                self._start_due(now)
-                if time.monotonic() - self._checked_at >= self.reload_every:
-                    self.reload_if_changed()
-                stop.wait(self._sleep_from(_now()))
+                stepped = self._step()
+                stop.wait(self._sleep_from(_now()) if stepped else _AFTER_ERROR)
         finally:
             self.drain()
             self._pool.shutdown(wait=True)
             self.sentinel.close()
 
+    def _step(self) -> bool:
+        """Start what is due, reload changed files; False after an unexpected error."""
+        try:
+            self._start_due(_now())
+            if time.monotonic() - self._checked_at >= self.reload_every:
+                self.reload_if_changed()
+        except Exception:  # a bug must not end the daemon: the next step tries again
+            self.metrics.scheduler_errors.inc()
+            logger.exception("a scheduling step failed; the daemon carries on")
+            return False
+        return True
+
     def run_now(self, name: str) -> RunReport:
-        """Run one alert immediately (the dashboard's button), in the caller's thread."""
+        """Run one alert immediately (the dashboard's button); waits for its results."""
         with self._lock:
-            if self.problem:
+            if self._unavailable and self.problem:
                 raise RuntimeError(self.problem)
             declared = self._declared().get(name)
             if declared is None:
@@ -79,18 +110,24 @@ class Daemon:
             if name in self.timetable.running:
                 raise AlreadyRunning(name)
             self.timetable.started([name])
-        try:
-            return self._execute([declared])
-        finally:
-            with self._lock:
+            try:  # in the pool, so that a reload waits for it as for any batch
+                future = self._pool.submit(self._execute, [declared])
+            except Exception:
                 self.timetable.finished([name])
+                raise
+            self._inflight.add(future)
+            future.add_done_callback(self._inflight.discard)
+            future.add_done_callback(lambda _: self._finished([name]))
+        return future.result()
 
     def reload_if_changed(self) -> bool:
         """Re-open the project if its files changed; True when it did.
 
-        Opening a project replaces dbt's adapter for the process, so batches in flight
-        finish first. If the new files do not parse, no alert runs until they are fixed,
-        and `problem` (shown by /readyz) says why.
+        The new project is opened before the old one is closed. dbt keeps one adapter
+        per process and opening replaces it, so batches in flight finish first; if the
+        new files do not load, the old project's adapter is put back and its alerts
+        keep running on their schedules, while `problem` (shown by /readyz) says why.
+        The next change of the files tries again.
         """
         self._checked_at = time.monotonic()
         fingerprint = project_fingerprint(self.sentinel.project.root)
@@ -99,17 +136,36 @@ class Daemon:
         self._fingerprint = fingerprint
         self.drain()
         with self._lock:
-            self.sentinel.close()
             try:
-                self.sentinel = Sentinel.open(self.args)
+                fresh = _open(self.args)
             except Exception as exc:
-                self.problem = f"the project does not load: {exc}"
-                logger.error("reload failed; no alert runs until it is fixed: %s", exc)
+                self._keep_last_good(exc)
                 return False
-            self.problem = None
+            stale, self.sentinel = self.sentinel, fresh
+            self._close(stale)
+            self.loaded_at, self.problem, self._unavailable = _now(), None, False
+            self.metrics.reload_ok.set(1)
             self.timetable.replace(self._schedules(), _now())
-        logger.info("project reloaded: %d alerts scheduled", len(self._declared()))
+            self._report_unscheduled()
+        logger.info("project reloaded: %d alerts scheduled", len(self.timetable))
         return True
+
+    def _keep_last_good(self, exc: Exception) -> None:
+        self.metrics.reload_ok.set(0)
+        loaded = f"{self.loaded_at:%Y-%m-%d %H:%M:%S} UTC"
+        try:
+            self.sentinel.project.reinstate()
+        except Exception as failed:  # should not happen; then nothing can run
+            self._unavailable = True
+            self.problem = f"the changed project files do not load ({exc}), and the project "
+            self.problem += f"loaded at {loaded} cannot be restored either: {failed}"
+            logger.exception("reload failed; no alert runs until the files are fixed")
+            return
+        self.problem = (
+            f"the changed project files do not load, so the project as loaded at {loaded} "
+            f"keeps running until they are fixed: {exc}"
+        )
+        logger.error("reload failed; the last good project keeps running: %s", exc)
 
     def drain(self) -> None:
         """Wait until no batch is running."""
@@ -120,23 +176,28 @@ class Daemon:
     def _start_due(self, now: datetime) -> None:
         with self._lock:
             due = self.timetable.due(now)
-            if self.problem:
+            self._report_unscheduled()
+            if self._unavailable:
                 due = Due([], {}, {**due.skipped, **dict.fromkeys(due.names, "unavailable")})
-            self.timetable.started(due.names)
             for name, reason in due.skipped.items():
                 self.metrics.skipped.labels(reason).inc()
                 logger.warning("%s: due run skipped (%s)", name, reason)
             if not due.names:
                 return
-            future = self._pool.submit(self._run_batch, due)
+            self.timetable.started(due.names)
+            try:
+                future = self._pool.submit(self._run_batch, due)
+            except Exception:
+                self.timetable.finished(due.names)
+                raise
             self._inflight.add(future)
             future.add_done_callback(self._inflight.discard)
 
     def _run_batch(self, due: Due) -> None:
-        started = _now()
-        for name in due.names:
-            self.metrics.lag.observe((started - due.due_at[name]).total_seconds())
         try:
+            started = _now()
+            for name in due.names:
+                self.metrics.lag.observe((started - due.due_at[name]).total_seconds())
             declared = self._declared()
             self._execute([declared[n] for n in due.names if n in declared])
             lag = max((started - due.due_at[n]).total_seconds() for n in due.names)
@@ -146,13 +207,17 @@ class Daemon:
             self.metrics.run_failures.inc()
             logger.exception("run of %s failed", ", ".join(due.names))
         finally:
-            with self._lock:
-                self.timetable.finished(due.names)
+            self._finished(due.names)
+
+    def _finished(self, names: list[str]) -> None:
+        with self._lock:
+            self.timetable.finished(names)
 
     def _execute(self, alerts: list[DeclaredAlert]) -> RunReport:
         sentinel = self.sentinel
-        plans = [sentinel.compile(alert) for alert in alerts]
-        report = sentinel.execute(plans)
+        with sentinel.project.warehouse.in_use():  # one opening of a DuckDB file per batch
+            plans = [_compiled(sentinel, alert) for alert in alerts]
+            report = sentinel.execute(plans)
         self.metrics.observe_results(report.results)
         self.metrics.observe_delivery(len(report.notifications_json()), report.delivery)
         return report
@@ -170,6 +235,17 @@ class Daemon:
             for name, d in self._declared().items()
         }
 
+    def _report_unscheduled(self) -> None:
+        """Log each alert that newly has no next run time; keep the gauge in step."""
+        current = self.timetable.unscheduled
+        for name in self._reported - current.keys():
+            self.metrics.unscheduled.remove(name)
+        for name, reason in current.items():
+            if name not in self._reported:
+                logger.error("%s: not scheduled, it does not run: %s", name, reason)
+            self.metrics.unscheduled.labels(name).set(1)
+        self._reported = set(current)
+
     def _grace(self) -> float:
         return float(self.sentinel.config.settings.misfire_grace)
 
@@ -178,6 +254,28 @@ class Daemon:
         next_due = self.timetable.next_due()
         until_due = (next_due - now).total_seconds() if next_due else until_reload
         return max(0.0, min(until_due, until_reload))
+
+    @staticmethod
+    def _close(sentinel: Sentinel) -> None:
+        try:
+            sentinel.close()
+        except Exception:  # its connections may be gone already; the new project is in use
+            logger.warning("closing the replaced project failed", exc_info=True)
+
+
+def _open(args: DbtArgs) -> Sentinel:
+    """Open the project; on DuckDB, release the file whenever it is not in use."""
+    sentinel = Sentinel.open(args)
+    sentinel.project.warehouse.release_when_idle()
+    return sentinel
+
+
+def _compiled(sentinel: Sentinel, declared: DeclaredAlert) -> PlannedAlert:
+    """The alert compiled; whatever goes wrong makes it an ERROR result, not a failed batch."""
+    try:
+        return sentinel.compile(declared)
+    except Exception as exc:
+        return PlannedAlert(declared, compile_error=f"compilation failed: {exc}")
 
 
 def project_fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:

@@ -11,7 +11,7 @@ from sqlsentinel_dbt.dbt.artifacts import LastBuild, read_last_build
 from sqlsentinel_dbt.dbt.compiler import ALLOW_ALL, CompileChecks, CompiledQuery, QueryCompiler
 from sqlsentinel_dbt.dbt.meta import meta_alerts
 from sqlsentinel_dbt.dbt.selector import NodeSelector
-from sqlsentinel_dbt.dbt.session import invocation_id, load_dbt
+from sqlsentinel_dbt.dbt.session import current_flags, invocation_id, load_dbt, reinstate
 from sqlsentinel_dbt.dbt.warehouse import Warehouse
 
 
@@ -20,7 +20,9 @@ class DbtProject:
 
     def __init__(self, config: Any, adapter: Any, manifest: Any) -> None:
         self._config = config
+        self._adapter = adapter
         self._manifest = manifest
+        self._flags = current_flags()
         self.warehouse = Warehouse(adapter)
         self._compiler: QueryCompiler | None = None
         self._selector = NodeSelector(manifest)
@@ -86,6 +88,15 @@ class DbtProject:
     def select_nodes(self, token: str) -> set[str]:
         """The node unique ids a dbt selector token selects."""
         return self._selector.select(token)
+
+    def reinstate(self) -> None:
+        """Make this project dbt's current one again, after opening another one failed.
+
+        dbt has one adapter per process: opening a project replaces the one before it,
+        even when the parse that follows fails. This puts this project's adapter back,
+        so that a daemon keeps running its last good project while the files are broken.
+        """
+        reinstate(self._flags, self._adapter)
 
     def close(self) -> None:
         """Release the warehouse connections."""

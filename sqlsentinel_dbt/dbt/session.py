@@ -40,6 +40,34 @@ def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
     return config, adapter, manifest
 
 
+def current_flags() -> Any:
+    """The flags dbt holds for this process now (set by the last `load_dbt`)."""
+    from dbt.flags import get_flags
+
+    return get_flags()
+
+
+def reinstate(flags: Any, adapter: Any) -> None:
+    """Make `adapter` and `flags` dbt's process-wide ones again.
+
+    dbt keeps one adapter per type for the whole process, and `load_dbt` replaces it
+    before it parses. When that parse fails, the project opened before it can go on
+    only once its own adapter (which still holds its manifest's macros) is the
+    registered one again; the failed project's adapter is dropped.
+    """
+    from dbt.adapters.factory import FACTORY
+    from dbt.flags import set_flags
+
+    with DBT_LOCK:
+        set_flags(flags)
+        with FACTORY.lock:
+            dropped = [a for a in FACTORY.adapters.values() if a is not adapter]
+            FACTORY.adapters.clear()
+            FACTORY.adapters[str(adapter.type())] = adapter
+        for other in dropped:
+            other.cleanup_connections()
+
+
 def _runtime_config(args: DbtArgs) -> Any:
     import dbt.tracking
     from dbt.cli.flags import Flags, args_to_context
@@ -81,12 +109,27 @@ def _parse(config: Any) -> Any:
     return manifest
 
 
+DUCKDB_LOCKED = (
+    "The DuckDB file is in use by another process (a running `sentinel daemon`, "
+    "`sentinel serve`, `dbt` or a DuckDB shell): DuckDB lets one process at a time open a "
+    "file for writing. `sentinel daemon` holds it only while a run is in progress, so try "
+    "again in a moment; otherwise stop the other process, or use a warehouse with a server "
+    "(PostgreSQL, ...) for concurrent use."
+)
+
+
 def dbt_message(exc: BaseException) -> str:
-    """A dbt exception's message without dbt's "Runtime Error" style header."""
+    """A dbt exception's message without dbt's "Runtime Error" style header.
+
+    DuckDB's file-lock error gets a sentence on what to do about it.
+    """
     text = str(exc).strip()
     for prefix in ("Runtime Error", "Compilation Error", "Parsing Error"):
         text = text.removeprefix(prefix).strip()
-    return text or type(exc).__name__
+    text = text or type(exc).__name__
+    if "Could not set lock on file" in text and DUCKDB_LOCKED not in text:
+        text = f"{text}\n{DUCKDB_LOCKED}"
+    return text
 
 
 def invocation_id() -> str:

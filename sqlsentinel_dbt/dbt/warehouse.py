@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,44 @@ class Warehouse:
         self._adapter = adapter
         self._pools: dict[tuple[str, int], ThreadPoolExecutor] = {}
         self._pools_lock = threading.Lock()
+        self._users = 0
+        self._users_lock = threading.Lock()
+        self._release_when_idle = False
+
+    def release_when_idle(self) -> bool:
+        """Let go of a DuckDB database file whenever nothing uses the warehouse.
+
+        DuckDB lets one process open a file for writing at a time, and dbt-duckdb keeps
+        it open for the life of the process. A long-lived process (the daemon, `serve`)
+        calls this so that `dbt run` or `sentinel report` can open the file between its
+        runs; the file is opened again, in a few milliseconds, by the next query. True
+        when it applies (a DuckDB file; not `:memory:` or MotherDuck, nor a server).
+        """
+        self._release_when_idle = self._holds_a_file()
+        return self._release_when_idle
+
+    def _holds_a_file(self) -> bool:
+        if self.adapter_type != "duckdb":
+            return False
+        path = str(getattr(self._adapter.config.credentials, "path", ":memory:"))
+        return path != ":memory:" and not path.startswith("md:")
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Keep the warehouse open while the block runs (a whole run, say).
+
+        Every query and macro call is inside one; when the last one ends and
+        `release_when_idle` applies, the database file is released.
+        """
+        with self._users_lock:
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._users_lock:  # no new user starts while the file is being released
+                self._users -= 1
+                if self._users == 0 and self._release_when_idle:
+                    self._release_connections()
 
     def thread_pool(self, purpose: str, size: int) -> ThreadPoolExecutor:
         """Worker threads for `purpose`, kept for the life of this warehouse.
@@ -108,6 +147,12 @@ class Warehouse:
 
         The query is cancelled on the warehouse after `timeout` seconds.
         """
+        with self.in_use():
+            return self._timed_fetch(sql, limit=limit, timeout=timeout, name=name)
+
+    def _timed_fetch(
+        self, sql: str, *, limit: int | None, timeout: float, name: str
+    ) -> QueryResult:
         connection = self._adapter.acquire_connection(name)
         cancelled = threading.Event()
 
@@ -166,6 +211,10 @@ class Warehouse:
         every writing macro is idempotent (inserts skip rows already there), so history
         and outbox writes survive the fault.
         """
+        with self.in_use():
+            return self._run_macro(macro_name, **kwargs)
+
+    def _run_macro(self, macro_name: str, **kwargs: Any) -> Any:
         for wait in (*RECONNECT_WAITS, None):
             connection = self._adapter.acquire_connection("sentinel:store")
             with DBT_LOCK:
@@ -215,17 +264,31 @@ class Warehouse:
         connections.rollback_if_open()
 
     def close(self) -> None:
-        """Close every connection this run opened, and release the database file.
-
-        dbt-duckdb keeps its database open for the whole process, which would hold
-        DuckDB's file lock against `dbt build` or another `sentinel` until this process
-        exits; it offers `close_all_connections` to let go of it.
-        """
+        """Close every connection this run opened, and release the database file."""
         with self._pools_lock:
             for pool in self._pools.values():
                 pool.shutdown(wait=True)
             self._pools.clear()
+        self._release_connections()
+
+    def _release_connections(self) -> None:
+        """Close every thread's connection; on DuckDB, close the database file too.
+
+        dbt-duckdb keeps its database open for the whole process, which would hold
+        DuckDB's file lock against `dbt build` or another `sentinel` until this process
+        exits; `close_all_connections` lets go of it. The environment it held is closed
+        now, rather than whenever it is collected, unless some other project in this
+        process still has a connection on it.
+        """
         self._adapter.cleanup_connections()
-        release = getattr(type(self._adapter.connections), "close_all_connections", None)
-        if release is not None:
-            release()
+        manager = type(self._adapter.connections)
+        release = getattr(manager, "close_all_connections", None)
+        if release is None:
+            return
+        environment = None
+        with suppress(Exception):  # no environment: nothing is open
+            environment = manager.env()
+        release()
+        unused = getattr(environment, "handle_count", None) == 0
+        if environment is not None and unused and hasattr(environment, "close"):
+            environment.close()
