@@ -290,3 +290,40 @@ def test_durations_parse_as_the_config_model_does(
         assert math.isclose(
             Alert.model_validate({"name": "d", "query": "q", "for": text}).for_, seconds
         )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("for", "99999999999999999999d"),
+        ("keep_firing_for", math.inf),
+        ("timeout", "2d"),
+        ("timeout", 0),
+        ("for", math.nan),
+        ("timeout", 10**400),
+    ],
+)
+def test_durations_out_of_bounds_are_refused_as_the_config_model_refuses_them(
+    jinja: Warehouse, field: str, value: object
+) -> None:
+    from pydantic import ValidationError
+
+    from sqlsentinel_dbt.config.models import QUERY_TIMEOUT, STATE_DURATION
+
+    raw = {"name": "x", "query": "q", field: value}
+    with pytest.raises(ValidationError) as refused:
+        Alert.model_validate(raw)
+    python = refused.value.errors()[0]["msg"].removeprefix("Value error, ")
+    config = jinja.run_macro("_alert_config", raw=raw, node_id=None, path="models/x.yml")
+    [problem] = config["problems"]
+    bound = QUERY_TIMEOUT if field == "timeout" else STATE_DURATION
+    if "at most" in python:  # the same bound, in the same words
+        assert python == f"must be at most {bound.text}"
+        assert problem == f"field '{field}': {python}"
+    elif "more than" in python:
+        assert problem == f"field '{field}': {python}"
+    else:
+        assert (
+            problem
+            == f"field '{field}': expected a duration like 30s, 5m, 4h or a number of seconds"
+        )

@@ -68,13 +68,20 @@
   {{ return(problems) }}
 {% endmacro %}
 
-{#- Durations become seconds (`for_seconds`, ...), counts must be whole numbers >= 1. -#}
+{#- Durations become seconds (`for_seconds`, ...) within the bounds of
+    sqlsentinel_dbt/config/models.py; counts must be whole numbers >= 1. -#}
 {% macro _alert_number_problems(alert) %}
   {%- set problems = [] -%}
-  {%- for field in ('for', 'keep_firing_for', 'timeout') -%}
+  {%- set longest = {'for': [315360000, '3650d'], 'keep_firing_for': [315360000, '3650d'], 'timeout': [86400, '1d']} -%}
+  {%- for field, bound in longest.items() -%}
     {%- set seconds = sqlsentinel._duration_seconds(alert[field]) -%}
     {%- if seconds is none -%}
       {%- do problems.append("field '" ~ field ~ "': expected a duration like 30s, 5m, 4h or a number of seconds") -%}
+    {%- elif seconds > bound[0] -%}
+      {%- do problems.append("field '" ~ field ~ "': must be at most " ~ bound[1]) -%}
+      {%- set seconds = none -%}
+    {%- elif field == 'timeout' and seconds == 0 -%}
+      {%- do problems.append("field 'timeout': must be more than 0") -%}
     {%- endif -%}
     {%- do alert.update({field ~ '_seconds': seconds or 0}) -%}
   {%- endfor -%}

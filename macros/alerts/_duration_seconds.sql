@@ -4,7 +4,8 @@
   {%- if value is boolean -%}
     {{ return(none) }}
   {%- elif value is number -%}
-    {{ return(value if value >= 0 else none) }}
+    {#- NaN is the one number not equal to itself -#}
+    {{ return(value if value == value and value >= 0 else none) }}
   {%- elif value is not string -%}
     {{ return(none) }}
   {%- endif -%}
