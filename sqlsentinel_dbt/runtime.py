@@ -58,7 +58,7 @@ class Sentinel:
         """Parse the dbt project and load its alerts; raises ProjectError or ConfigError."""
         project = DbtProject.open(args, package_root())
         try:
-            config = load_config(project.root, project.meta_alerts())
+            config = load_config(project.root, project.meta_alerts(), alerts_fail_alone=True)
         except Exception:
             project.close()
             raise

@@ -50,20 +50,54 @@ def test_list_shows_declarations_and_dependencies(shop: Project) -> None:
     assert listed["region_revenue_low"]["depends_on"] == ["model.shop.region_revenue"]
 
 
-def test_bad_config_exits_2_and_runs_nothing(tmp_path: Path, shop: Project) -> None:
+def test_one_misdeclared_alert_fails_alone_and_validate_refuses_it(
+    tmp_path: Path, shop: Project
+) -> None:
     root = tmp_path / "bad"
     shutil.copytree(shop.root, root, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
     (root / "alerts" / "oops.yml").write_text(
-        "alerts:\n  - name: oops\n    query: select 1\n    sevrity: warn\n"
+        "alerts:\n"
+        "  - name: oops\n    tags: [oops]\n    query: select 1\n    sevrity: warn\n"
+        "  - name: never_fires\n    tags: [oops]\n    query: select 1\n"
+        "    schedule: '0 0 30 2 *'\n"
+        "  - name: overflows\n    tags: [oops]\n    query: select 1\n"
+        "    for: 99999999999999999999d\n    timeout: 99999999999999999999d\n"
+        "  - name: fine\n    tags: [oops]\n    query: select 'OK' as status\n"
     )
+    flags = ["--project-dir", str(root), "--profiles-dir", str(root)]
+
+    validated = cli("validate", *flags)
+    assert validated.exit_code == 2
+    for said in [
+        "alerts/oops.yml: alert 'oops': unknown field 'sevrity'; did you mean 'severity'?",
+        "alerts/oops.yml: alert 'never_fires': field 'schedule'",
+        "alerts/oops.yml: alert 'overflows': field 'for'",
+        "alerts/oops.yml: alert 'overflows': field 'timeout'",
+    ]:
+        assert said in validated.stderr, validated.stderr
+
+    result = cli("dbt-run", *flags, "-o", "json", "--select", "tag:oops")
+    assert result.exit_code == 1  # errors fail the run, but the run happened
+    by_name = {r["alert"]: r for r in result.json()["results"]}
+    assert by_name["fine"]["status"] == "OK"
+    for name in ("oops", "never_fires", "overflows"):
+        assert by_name[name]["status"] == "ERROR"
+        assert by_name[name]["error"].startswith("config error: alerts/oops.yml: alert")
+    history = cli("history", *flags, "-o", "json", "--limit", "20").json()["history"]
+    assert {"oops", "never_fires", "overflows", "fine"} <= {r["alert_name"] for r in history}
+
+
+def test_a_problem_outside_any_one_alert_exits_2_and_runs_nothing(
+    tmp_path: Path, shop: Project
+) -> None:
+    root = tmp_path / "bad"
+    shutil.copytree(shop.root, root, ignore=shutil.ignore_patterns("target", "*.duckdb*", "logs"))
+    (root / "alerts" / "oops.yml").write_text("alerts:\n  - query: select 1\n")
     flags = ["--project-dir", str(root), "--profiles-dir", str(root)]
     result = cli("dbt-run", *flags, "-o", "json")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert (
-        "alerts/oops.yml: alert 'oops': unknown field 'sevrity'; did you mean 'severity'?"
-        in result.stderr
-    )
+    assert "alerts/oops.yml: alert #1: field 'name' is required" in result.stderr
 
 
 def test_missing_project_exits_2() -> None:

@@ -18,7 +18,8 @@ def validate(
 ) -> None:
     """Check alert files and meta and compile every enabled alert; run nothing.
 
-    Exit 2 on bad configuration, 1 if any alert fails to compile.
+    Exit 2 on bad configuration (one alert's included: runs would report it as that
+    alert's ERROR), 1 if any alert fails to compile.
     """
     from sqlsentinel_dbt.runtime import Sentinel
 
@@ -26,12 +27,18 @@ def validate(
         sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
     with sentinel:
         plans = sentinel.plan()
-    broken = [p for p in plans if p.compile_error]
+    misdeclared = sentinel.config.alert_problems
+    for problem in misdeclared:  # each names its file, alert and field
+        err.print(problem, markup=False, style="red")
+    broken = [p for p in plans if p.compile_error and not p.declared.problems]
     for plan in broken:
         err.print(f"[bold red]{plan.name}[/] ({plan.declared.origin}): ", end="")
         err.print(plan.compile_error, markup=False)
     out.print(
         f"{len(sentinel.alerts)} alerts, {len(plans)} enabled, "
-        f"{len(plans) - len(broken)} compiled, {len(broken)} failed to compile"
+        f"{sum(not p.compile_error for p in plans)} compiled, {len(broken)} failed to compile"
+        + (f", {len(misdeclared)} configuration problems" if misdeclared else "")
     )
+    if misdeclared:
+        raise typer.Exit(ExitCode.CANNOT_START)
     raise typer.Exit(ExitCode.FAILED if broken else ExitCode.OK)

@@ -1,11 +1,14 @@
 """Find alert declarations (YAML files and dbt node meta) and validate them into `Alert`s.
 
 Every problem is collected before anything is raised, so a user fixes a file in one pass.
+A problem in one named alert stays with that alert (`DeclaredAlert.problems`): runs report
+it as that alert's ERROR and run the others; `sentinel validate` fails on it.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.config.models import NAME_PATTERN, Alert
 
 ALERT_DIR = "alerts"
 ALERT_FIELDS = sorted(field.alias or name for name, field in Alert.model_fields.items())
@@ -32,6 +35,9 @@ class DeclaredAlert:
     """Project-relative file that declares it."""
     node_id: str | None = None
     """The dbt node whose meta declares it; the alert then depends on that node."""
+    problems: tuple[str, ...] = ()
+    """What is wrong with its declaration. Such an alert never runs: it fails alone, with
+    these problems as its error, and `alert` keeps only the fields that were valid."""
 
     @property
     def name(self) -> str:
@@ -67,18 +73,24 @@ def validate_alerts(
     documents: Sequence[tuple[str, dict[str, Any]]],
     meta: Sequence[MetaAlerts],
     problems: list[str],
+    *,
+    alerts_fail_alone: bool = False,
 ) -> list[DeclaredAlert]:
-    """The alerts of read alert files and of node meta; problems are appended, not raised."""
+    """The alerts of read alert files and of node meta; problems are appended, not raised.
+
+    With `alerts_fail_alone`, an alert with a valid name whose other fields are wrong is
+    returned with its `problems` instead, so that it can fail alone when it runs.
+    """
     declared: list[DeclaredAlert] = []
     for relative, document in documents:
         items = document.get("alerts") or []
         if not isinstance(items, list):
             problems.append(f"{relative}: `alerts` must be a list of alerts")
             continue
-        declared += _validate_items(items, relative, None, problems)
+        declared += _validate_items(items, relative, None, problems, alerts_fail_alone)
     for block in meta:
         items = _meta_items(block, problems)
-        declared += _validate_items(items, block.path, block.node_id, problems)
+        declared += _validate_items(items, block.path, block.node_id, problems, alerts_fail_alone)
     problems += _duplicate_names(declared)
     return declared
 
@@ -129,7 +141,7 @@ def _meta_items(block: MetaAlerts, problems: list[str]) -> list[Any]:
 
 
 def _validate_items(
-    items: Iterable[Any], path: str, node_id: str | None, problems: list[str]
+    items: Iterable[Any], path: str, node_id: str | None, problems: list[str], fail_alone: bool
 ) -> list[DeclaredAlert]:
     where = f"{path} (meta of {node_id})" if node_id else path
     valid: list[DeclaredAlert] = []
@@ -141,10 +153,29 @@ def _validate_items(
         try:
             valid.append(DeclaredAlert(Alert.model_validate(item), path, node_id))
         except ValidationError as exc:
-            problems += [
-                f"{where}: {label}: {field_problem(e, ALERT_FIELDS)}" for e in exc.errors()
-            ]
+            found = [f"{where}: {label}: {field_problem(e, ALERT_FIELDS)}" for e in exc.errors()]
+            if fail_alone and _has_valid_name(item):
+                alert = _valid_fields(item, exc)
+                valid.append(DeclaredAlert(alert, path, node_id, tuple(found)))
+            else:  # with no name to report it under, the project cannot run
+                problems += found
     return valid
+
+
+def _has_valid_name(item: dict[str, Any]) -> bool:
+    name = item.get("name")
+    return isinstance(name, str) and len(name) <= 200 and bool(re.fullmatch(NAME_PATTERN, name))
+
+
+def _valid_fields(item: dict[str, Any], exc: ValidationError) -> Alert:
+    """The alert with its wrong fields left out, so it can be named, selected and reported."""
+    wrong = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+    kept = {k: v for k, v in item.items() if k not in wrong}
+    kept.setdefault("query", "select 1")  # never run: the alert fails on its problems
+    try:
+        return Alert.model_validate(kept)
+    except ValidationError:  # a rule across fields: keep the name alone
+        return Alert.model_construct(name=item["name"], query="select 1")
 
 
 def _alert_label(item: Any, index: int) -> str:

@@ -8,7 +8,7 @@ problem in any of them is collected before one `ConfigError` is raised.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,20 @@ class ProjectConfig:
     routes: list[Route] = field(default_factory=list)
     settings: SentinelFile = field(default_factory=SentinelFile)
 
+    @property
+    def alert_problems(self) -> list[str]:
+        """Problems of single alerts: each fails alone in a run; `validate` refuses them."""
+        return [problem for declared in self.alerts for problem in declared.problems]
 
-def load_config(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> ProjectConfig:
+
+def load_config(
+    project_root: Path, meta: Sequence[MetaAlerts] = (), *, alerts_fail_alone: bool = False
+) -> ProjectConfig:
     """Read and validate the project's alert files, node meta and `sentinel.yml`.
 
     Raises `ConfigError` listing every problem, each naming its file, item and field.
+    With `alerts_fail_alone`, a problem of one named alert is not raised: that alert keeps
+    it (`DeclaredAlert.problems`), to fail alone when it runs.
     """
     from sqlsentinel_dbt.errors import ConfigError
 
@@ -61,12 +70,20 @@ def load_config(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> ProjectC
         documents.append(
             (SENTINEL_FILE, read_document(settings_path, SENTINEL_FILE, allowed, problems))
         )
-    alerts = validate_alerts([d for d in documents if d[0] != SENTINEL_FILE], meta, problems)
+    alert_documents = [d for d in documents if d[0] != SENTINEL_FILE]
+    alerts = validate_alerts(alert_documents, meta, problems, alerts_fail_alone=alerts_fail_alone)
     channels = _channels(documents, problems)
     routes = _routes(documents, problems)
     settings = _settings(documents, problems)
-    problems += _unknown_channels(alerts, routes, list(channels))
-    problems += _schedules_that_never_fire(alerts, settings)
+    late = [_project_problems(d, channels, settings) for d in alerts]
+    if alerts_fail_alone:
+        alerts = [
+            replace(d, problems=(*d.problems, *found)) if found else d
+            for d, found in zip(alerts, late, strict=True)
+        ]
+    else:
+        problems += [problem for found in late for problem in found]
+    problems += _unknown_route_channels(routes, list(channels))
     if problems:
         raise ConfigError(problems)
     return ProjectConfig(alerts, channels, routes, settings)
@@ -144,48 +161,50 @@ def _settings(documents: list[tuple[str, dict[str, Any]]], problems: list[str]) 
         return SentinelFile()
 
 
-def _unknown_channels(
-    alerts: list[DeclaredAlert], routes: list[Route], known: list[str]
+def _project_problems(
+    declared: DeclaredAlert, channels: dict[str, Channel], settings: SentinelFile
 ) -> list[str]:
-    problems = [
-        f"{a.origin}: alert {a.name!r}: notify names unknown channel {name!r}{suggest(name, known)}"
-        for a in alerts
-        for name in a.alert.notify
+    """Problems of one alert that only the whole project shows."""
+    known = list(channels)
+    found = [
+        f"{declared.origin}: alert {declared.name!r}: notify names unknown channel "
+        f"{name!r}{suggest(name, known)}"
+        for name in declared.alert.notify
         if name not in known
     ]
-    problems += [
+    return found + _schedule_that_never_fires(declared, settings)
+
+
+def _unknown_route_channels(routes: list[Route], known: list[str]) -> list[str]:
+    return [
         f"route #{i + 1}: notify names unknown channel {name!r}{suggest(name, known)}"
         for i, route in enumerate(routes)
         for name in route.notify
         if name not in known
     ]
-    return problems
 
 
-def _schedules_that_never_fire(alerts: list[DeclaredAlert], settings: SentinelFile) -> list[str]:
-    """Alerts whose schedule, in the time zone the daemon will use, never fires.
+def _schedule_that_never_fires(declared: DeclaredAlert, settings: SentinelFile) -> list[str]:
+    """The problem, if the alert's schedule never fires in the time zone the daemon uses.
 
     Each model checked its own schedule in its own zone; left to check here are the
     pairs that mix an alert's setting with a default of `sentinel.yml`.
     """
-    problems = []
-    for declared in alerts:
-        alert = declared.alert
-        mixed = (alert.schedule is None) != (alert.timezone is None)
-        if not mixed or (alert.timezone is None and settings.default_timezone == "UTC"):
-            continue
-        schedule = alert.schedule or settings.default_schedule
-        timezone = alert.timezone or settings.default_timezone
-        try:
-            check_fires(schedule, timezone)
-        except ValueError as exc:
-            field = "schedule" if alert.schedule else "timezone"
-            source = "" if alert.schedule else " (the default_schedule)"
-            problems.append(
-                f"{declared.origin}: alert {alert.name!r}: field {field!r}: "
-                f"{schedule!r}{source} {exc}"
-            )
-    return problems
+    alert = declared.alert
+    mixed = (alert.schedule is None) != (alert.timezone is None)
+    if not mixed or (alert.timezone is None and settings.default_timezone == "UTC"):
+        return []
+    schedule = alert.schedule or settings.default_schedule
+    timezone = alert.timezone or settings.default_timezone
+    try:
+        check_fires(schedule, timezone)
+    except ValueError as exc:
+        field = "schedule" if alert.schedule else "timezone"
+        source = "" if alert.schedule else " (the default_schedule)"
+        return [
+            f"{declared.origin}: alert {alert.name!r}: field {field!r}: {schedule!r}{source} {exc}"
+        ]
+    return []
 
 
 def _label(kind: str, item: Any, index: int) -> str:

@@ -44,6 +44,8 @@ def compile_alert(
     compiled SQL (for `sentinel compile` and selection by the nodes it reads) but has a
     `compile_error`, so it is never sent.
     """
+    if declared.problems:
+        return PlannedAlert(declared, compile_error="config error: " + "; ".join(declared.problems))
     policy = policy or QueryPolicy(project.warehouse.adapter_type)
     try:
         compiled = project.compile(declared.alert.query, policy.compile_checks())
