@@ -236,3 +236,18 @@ def test_query_policy_settings_in_the_alerts_doc_are_valid() -> None:
     block = section.split("```yaml\n")[1].split("```")[0]
     settings = SentinelFile.model_validate(yaml.safe_load(block))
     assert settings.allow_secret_env_vars == ["REPORTING_API_KEY", "PUBLIC_*_TOKEN"]
+
+
+def test_the_webhook_body_in_the_docs_is_what_is_sent() -> None:
+    import json
+    from datetime import datetime
+
+    from sqlsentinel_dbt.notify.message import Notification
+    from sqlsentinel_dbt.notify.render.webhook import webhook_body
+
+    page = (DOCS / "notifications.md").read_text().split("## Webhook payload", 1)[1]
+    [block] = re.findall(r"```json\n(.*?)```", page, re.S)
+    shown = json.loads(block)
+    notifications = [Notification.from_payload(n) for n in shown["notifications"]]
+    sent = webhook_body(notifications, datetime.fromisoformat(shown["sent_at"]))
+    assert json.loads(sent) == shown

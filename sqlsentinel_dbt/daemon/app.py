@@ -32,6 +32,7 @@ from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.history import HistoryStore
+from sqlsentinel_dbt.store.timestamps import iso_timestamp, json_default
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -45,7 +46,7 @@ class MaskedJSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         """Serialize, then redact."""
-        text = json.dumps(content, ensure_ascii=False, default=str, separators=(",", ":"))
+        text = json.dumps(content, ensure_ascii=False, default=json_default, separators=(",", ":"))
         return redact(text).encode("utf-8")
 
 
@@ -181,13 +182,13 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
     @app.get("/api/notifications", dependencies=guarded)
     def notifications(limit: int = 50) -> list[dict[str, Any]]:
         """The newest outbox rows."""
-        return backend.sentinel.notifications_log(min(max(limit, 1), 500))
+        return [_dated(row) for row in backend.sentinel.notifications_log(min(max(limit, 1), 500))]
 
     @app.get("/api/silences", dependencies=guarded)
     def silences() -> list[dict[str, Any]]:
         """Active silences, and those that ended in the last week."""
         now = datetime.now(UTC)
-        return [asdict(s) | {"active": s.active(now)} for s in backend.sentinel.silences()]
+        return [_dated(asdict(s) | {"active": s.active(now)}) for s in backend.sentinel.silences()]
 
     @app.post("/api/silences", status_code=201, dependencies=guarded)
     def create_silence(new: NewSilence) -> dict[str, Any]:
@@ -197,7 +198,7 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
             made = backend.sentinel.silence(new.matcher, new.key, ends, new.reason, new.created_by)
         except ConfigError as exc:
             raise HTTPException(422, "; ".join(exc.problems)) from None
-        return asdict(made)
+        return _dated(asdict(made))
 
     @app.delete("/api/silences/{silence_id}", dependencies=guarded)
     def expire_silence(silence_id: str, ended_by: str = "dashboard") -> dict[str, Any]:
@@ -205,6 +206,11 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
         if not backend.sentinel.unsilence(silence_id, ended_by):
             raise HTTPException(404, f"no silence {silence_id!r} in force")
         return {"ended": silence_id}
+
+
+def _dated(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with its datetimes as ISO 8601 text (FastAPI's own encoder would write `Z`)."""
+    return {k: iso_timestamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
 
 
 def _known(sentinel: Sentinel, name: str) -> None:
