@@ -7,6 +7,7 @@ import signal
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from sqlsentinel_dbt.dbt import dbt_build
 from tests.conftest import PG, Project, drop_pg_schemas, make_project
@@ -61,7 +62,15 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         assert daemon.get("/api/alerts/nope/history").status_code == 404
         assert "/api/alerts" in daemon.get("/openapi.json").json()["paths"]
 
-        ran = daemon.post("/api/alerts/orders_present/run")
+        # 409 while its scheduled run (every 2 s) is going: no two runs of one alert overlap.
+        answers: list[requests.Response] = []
+
+        def run_now() -> bool:
+            answers.append(daemon.post("/api/alerts/orders_present/run"))
+            return answers[-1].status_code != 409
+
+        wait_until(run_now, what="a run now between scheduled runs")
+        ran = answers[-1]
         assert ran.status_code == 200, ran.text
         assert [r["status"] for r in ran.json()["results"]] == ["OK"]
 
@@ -102,12 +111,18 @@ def test_not_on_localhost_it_needs_a_token_and_checks_it(project: Project) -> No
     refused = cli("daemon", *project.flags(), "--host", "0.0.0.0", "--port", "0")
     assert refused.exit_code == 2 and "without a token" in refused.stderr
 
-    with running_daemon(project, "--host", "127.0.0.2", "--token", TOKEN, token=TOKEN) as daemon:
+    exposed = ("--host", "127.0.0.2", "--token", TOKEN, "--allowed-host", "sentinel.example.test")
+    with running_daemon(project, *exposed, token=TOKEN) as daemon:
         wait_until(lambda: daemon.get("/readyz").status_code == 200, what="ready")
+        named = {"Host": "sentinel.example.test:8765"}
+        assert daemon.get("/api/alerts", headers=named).status_code == 200
+        assert daemon.get("/api/alerts", headers={"Host": "evil.example"}).status_code == 400
         daemon.token = None
         assert daemon.get("/api/alerts").status_code == 401
         assert daemon.get("/metrics").status_code == 401
         assert daemon.get("/").status_code == 401
+        assert daemon.get("/openapi.json").status_code == 401
+        assert daemon.get("/docs").status_code == 404
         assert daemon.get("/healthz").status_code == 200  # probes need no token
         daemon.token = "wrong-" + TOKEN
         assert daemon.get("/api/alerts").status_code == 401

@@ -19,8 +19,9 @@ from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.history import HistoryStore
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
+_HERE = Path(__file__).parent
 _TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader([_HERE / "templates", _HERE / "static"]),
     autoescape=select_autoescape(["html"]),
 )
 _TEMPLATES.filters["timestamp"] = lambda value: "" if value is None else iso_timestamp(value)
