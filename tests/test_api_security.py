@@ -397,7 +397,14 @@ def test_every_response_carries_the_security_headers(served: Served) -> None:
         requests.post(served.url + "/api/silences", json={}, headers=own, timeout=30),
         requests.post(served.url + "/api/silences", json="x" * MAX_BODY, timeout=30),
     ]
-    assert {r.status_code for r in responses} >= {200, 400, 401, 404, 413, 415, 422}
+    # A handler that fails unexpectedly (here: a backend with no project) answers 500.
+    broken = create_app(Backend(sentinel=object()), None)  # type: ignore[arg-type]
+    stop, port = serve_in_thread(broken, "127.0.0.1", 0)
+    try:
+        responses.append(requests.get(f"http://127.0.0.1:{port}/api/alerts", timeout=30))
+    finally:
+        stop()
+    assert {r.status_code for r in responses} >= {200, 400, 401, 404, 413, 415, 422, 500}
     for response in responses:
         headers = response.headers
         assert headers["Content-Security-Policy"] == CSP, response.url

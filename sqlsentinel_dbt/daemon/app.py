@@ -28,6 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp
 
 from sqlsentinel_dbt.daemon.charts import history_chart
 from sqlsentinel_dbt.daemon.guards import BodyLimit, SameOriginWrites, SecurityHeaders
@@ -64,6 +65,14 @@ class MaskedJSON(JSONResponse):
         """Serialize, then redact."""
         text = json.dumps(content, ensure_ascii=False, default=json_default, separators=(",", ":"))
         return redact(text).encode("utf-8")
+
+
+class SentinelAPI(FastAPI):
+    """FastAPI with the browser security headers outermost: on its 500 answers too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack (its error handler outermost), inside `SecurityHeaders`."""
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 class NewSilence(BaseModel):
@@ -128,7 +137,7 @@ def create_app(
 
     `allowed_hosts`: the `Host` names requests may carry (see `hosts.allowed_hosts`).
     """
-    app = FastAPI(
+    app = SentinelAPI(
         title="sqlsentinel",
         summary="SQL alerts for dbt projects: state, history, silences.",
         default_response_class=MaskedJSON,
@@ -137,11 +146,10 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    # Added innermost first: headers go on every answer, the host check comes first.
+    # Added innermost first: the host check comes first (SentinelAPI adds the headers).
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOriginWrites)
     app.add_middleware(HostCheck, allowed=list(allowed_hosts))
-    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     def authorized(request: Request) -> None:
