@@ -36,6 +36,7 @@ from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
 from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
 from sqlsentinel_dbt.store.silences import SilenceStore
+from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
 
 
 class Sentinel:
@@ -247,7 +248,7 @@ class Sentinel:
             raise ConfigError([f"{matcher!r} matches no alert{suggest(matcher, names)}"])
         now = datetime.now(UTC)
         if ends_at <= now:
-            raise ConfigError([f"the silence would end in the past ({ends_at:%Y-%m-%d %H:%M} UTC)"])
+            raise ConfigError([f"the silence would end in the past ({iso_timestamp(ends_at)})"])
         store = SilenceStore(self.project.warehouse)
         return store.add(matcher, key, now, ends_at, reason, created_by)
 
@@ -260,8 +261,9 @@ class Sentinel:
         return SilenceStore(self.project.warehouse).recent(datetime.now(UTC), days)
 
     def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest history rows, of one alert or all."""
-        return HistoryStore(self.project.warehouse).read(alert, limit)
+        """The newest history rows, of one alert or all; timestamps as aware UTC datetimes."""
+        rows = HistoryStore(self.project.warehouse).read(alert, limit)
+        return [_aware(row, ("started_at", "state_since")) for row in rows]
 
     def notifications_log(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest outbox rows, newest first, without their payloads."""
@@ -277,7 +279,10 @@ class Sentinel:
             "sent_at",
         )
         rows = Outbox(self.project.warehouse).read(limit)
-        return [{column: row.get(column) for column in shown} for row in rows]
+        return [
+            _aware({column: row.get(column) for column in shown}, ("created_at", "sent_at"))
+            for row in rows
+        ]
 
     def close(self) -> None:
         """Release the warehouse connections."""
@@ -286,3 +291,8 @@ class Sentinel:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(row: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    """`row` with its timestamp `columns` as aware UTC datetimes (drivers differ)."""
+    return row | {c: as_utc(row[c]) for c in columns if row.get(c) is not None}

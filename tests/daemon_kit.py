@@ -35,13 +35,16 @@ class RunningDaemon:
     logs: list[str] = field(default_factory=list)
     token: str | None = None
 
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return requests.get(self.url + path, headers=self._auth(), timeout=30, **kwargs)
+    def get(self, path: str, headers: dict[str, str] | None = None) -> requests.Response:
+        return requests.get(self.url + path, headers=self._auth() | (headers or {}), timeout=30)
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
+        """POST as JSON (`{}` when no body is given): the API takes changes only as JSON."""
+        kwargs.setdefault("json", {})
         return requests.post(self.url + path, headers=self._auth(), timeout=60, **kwargs)
 
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("json", {})
         return requests.delete(self.url + path, headers=self._auth(), timeout=30, **kwargs)
 
     def metric(self, name: str, **labels: str) -> float:

@@ -197,12 +197,18 @@ def test_not_on_localhost_it_needs_a_token_and_checks_it(project: Project) -> No
     refused = cli("daemon", *project.flags(), "--host", "0.0.0.0", "--port", "0")
     assert refused.exit_code == 2 and "without a token" in refused.stderr
 
-    with running_daemon(project, "--host", "127.0.0.2", "--token", TOKEN, token=TOKEN) as daemon:
+    exposed = ("--host", "127.0.0.2", "--token", TOKEN, "--allowed-host", "sentinel.example.test")
+    with running_daemon(project, *exposed, token=TOKEN) as daemon:
         wait_until(lambda: daemon.get("/readyz").status_code == 200, what="ready")
+        named = {"Host": "sentinel.example.test:8765"}
+        assert daemon.get("/api/alerts", headers=named).status_code == 200
+        assert daemon.get("/api/alerts", headers={"Host": "evil.example"}).status_code == 400
         daemon.token = None
         assert daemon.get("/api/alerts").status_code == 401
         assert daemon.get("/metrics").status_code == 401
         assert daemon.get("/").status_code == 401
+        assert daemon.get("/openapi.json").status_code == 401
+        assert daemon.get("/docs").status_code == 404
         assert daemon.get("/healthz").status_code == 200  # probes need no token
         daemon.token = "wrong-" + TOKEN
         assert daemon.get("/api/alerts").status_code == 401

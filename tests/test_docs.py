@@ -242,3 +242,38 @@ def test_query_policy_settings_in_the_alerts_doc_are_valid() -> None:
     block = section.split("```yaml\n")[1].split("```")[0]
     settings = SentinelFile.model_validate(yaml.safe_load(block))
     assert settings.allow_secret_env_vars == ["REPORTING_API_KEY", "PUBLIC_*_TOKEN"]
+
+
+def test_the_webhook_body_in_the_docs_is_what_is_sent() -> None:
+    import json
+    from datetime import datetime
+
+    from sqlsentinel_dbt.notify.message import Notification
+    from sqlsentinel_dbt.notify.render.webhook import webhook_body
+
+    page = (DOCS / "notifications.md").read_text().split("## Webhook payload", 1)[1]
+    [block] = re.findall(r"```json\n(.*?)```", page, re.S)
+    shown = json.loads(block)
+    notifications = [Notification.from_payload(n) for n in shown["notifications"]]
+    sent = webhook_body(notifications, datetime.fromisoformat(shown["sent_at"]))
+    assert json.loads(sent) == shown
+
+
+def test_sentinel_commands_in_the_daemon_doc_use_real_options() -> None:
+    from typer.testing import CliRunner
+
+    from sqlsentinel_dbt.cli import app
+
+    doc = (DOCS / "daemon.md").read_text()
+    lines = [
+        line
+        for block in re.findall(r"```bash\n(.*?)```", doc, re.S)
+        for line in block.splitlines()
+        if line.startswith("sentinel ")
+    ]
+    assert any("--allowed-host" in line for line in lines)
+    for line in lines:
+        command = line.split()[1]
+        help_text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+        for flag in re.findall(r"(--[a-z-]+)", line):
+            assert flag in help_text, (command, flag)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from sqlsentinel_dbt.notify.senders.webhook import signature
@@ -10,6 +13,7 @@ from tests.notify_kit import SECRET, delivered, fire, notify, project, receiver,
 from tests.receivers import Receiver
 
 __all__ = ["project", "receiver"]  # fixtures, imported to be found by name
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")  # docs/daemon.md: one format
 
 
 def test_firing_then_dedup_then_resolved(
@@ -137,3 +141,30 @@ def test_undeliverable_for_a_day_is_dead_lettered_and_reported_elsewhere(
     [body] = notice.json()["notifications"]
     assert body["kind"] == "undelivered" and "HTTP 503" in body["description"]
     assert [r["status"] for r in rows if r["kind"] == "firing"] == ["dead"]
+
+
+def test_every_timestamp_that_leaves_is_iso_8601_with_an_offset(
+    project: Project, sentinel_schema: str, receiver: Receiver, tmp_path: Path
+) -> None:
+    flags = [*project.flags(), "--vars", f"{{sqlsentinel_schema: {sentinel_schema}}}"]
+    fire(project, sentinel_schema)
+    [request] = receiver.requests
+    body = request.json()
+    stamps = [body["sent_at"], *(n["created_at"] for n in body["notifications"])]
+
+    history = cli("history", "-o", "json", *flags).json()["history"]
+    stamps += [row[c] for row in history for c in ("started_at", "state_since") if row[c]]
+    made = cli("silence", "busy_regions", "--for", "1h", "--reason", "r", *flags)
+    assert ISO.search(made.stdout), made.stdout
+    listed = cli("silences", "-o", "json", *flags).json()["silences"]
+    stamps += [s[c] for s in listed for c in ("starts_at", "ends_at", "created_at")]
+    assert len(stamps) > 5 and [s for s in stamps if not ISO.fullmatch(s)] == []
+
+    table = cli("history", *flags).stdout + cli("silences", *flags).stdout
+    assert ISO.search(table) and "UTC" not in table
+    report = tmp_path / "report.html"
+    assert cli("report", *flags, "--out", str(report)).exit_code == 0
+    page = report.read_text()
+    assert re.search(rf"Generated {ISO.pattern}\.", page)
+    cells = re.findall(r"<td>(\d{4}-\d\d-\d\d[^<]*)</td>", page)
+    assert cells and [c for c in cells if not ISO.fullmatch(c)] == []

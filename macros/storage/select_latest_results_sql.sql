@@ -1,14 +1,14 @@
 {#- SQL reading the newest evaluation of every instance of every alert, for overviews (the
     dashboard, `sentinel report`): one row per alert and key with its status, state,
-    values and when it ran. -#}
+    values, when it ran and in which run. -#}
 {% macro select_latest_results_sql() %}
   {%- set relation = sqlsentinel.history_relation() -%}
   {%- set sql -%}
     select alert_name, alert_key, status, state, state_since, severity, actual_value,
-           threshold, error, started_at
+           threshold, error, started_at, run_id
     from (
       select alert_name, alert_key, status, state, state_since, severity, actual_value,
-             threshold, error, started_at,
+             threshold, error, started_at, run_id,
              row_number() over (
                partition by alert_name, alert_key order by started_at desc
              ) as sentinel_recency

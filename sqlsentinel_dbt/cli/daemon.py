@@ -18,6 +18,19 @@ Host = Annotated[str, typer.Option(help="Address to listen on; not localhost nee
 Port = Annotated[
     int, typer.Option(help="Port of /healthz, /readyz, /metrics, /api/, the dashboard.")
 ]
+AllowedHosts = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allowed-host",
+        envvar="SENTINEL_ALLOWED_HOSTS",
+        help=(
+            "A host name (or IP) requests may be addressed to, besides localhost and the "
+            "--host address; repeat it, `*.example.com` for subdomains, `*` for any. "
+            "SENTINEL_ALLOWED_HOSTS takes several, space-separated."
+        ),
+        show_default=False,
+    ),
+]
 Token = Annotated[
     str | None,
     typer.Option(
@@ -38,6 +51,7 @@ def daemon(
     host: Host = "127.0.0.1",
     port: Port = 8765,
     token: Token = None,
+    allowed_host: AllowedHosts = None,
 ) -> None:
     """Run each alert on its cron `schedule`, serve health, metrics and the dashboard.
 
@@ -48,15 +62,20 @@ def daemon(
     from sqlsentinel_dbt.daemon.service import Daemon
 
     _check_exposure(host, token)
+    hosts = _allowed(host, allowed_host)
     metrics = Metrics()
     with cannot_start_on_error():
         service = Daemon(
             o.dbt_args(project_dir, profiles_dir, profile, target, vars, threads), metrics
         )
     stop_http, bound = serve_in_thread(
-        create_app(Backend(daemon=service), token, metrics), host, port
+        create_app(Backend(daemon=service), token, metrics, hosts), host, port
     )
-    err.print(f"sentinel daemon: {len(service.timetable)} alerts scheduled; http://{host}:{bound}/")
+    err.print(
+        f"sentinel daemon: {len(service.timetable)} alerts scheduled; {_url(host, bound)}",
+        markup=False,
+    )
+    _say_hosts(hosts)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -76,17 +95,21 @@ def serve(
     host: Host = "127.0.0.1",
     port: Port = 8765,
     token: Token = None,
+    allowed_host: AllowedHosts = None,
 ) -> None:
     """Serve the dashboard and API over the history alone: nothing is scheduled or run."""
     from sqlsentinel_dbt.daemon.app import Backend, create_app, serve_in_thread
     from sqlsentinel_dbt.runtime import Sentinel
 
     _check_exposure(host, token)
+    hosts = _allowed(host, allowed_host)
     with cannot_start_on_error():
         sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
     sentinel.project.warehouse.release_when_idle()  # `dbt run` may use a DuckDB file meanwhile
-    stop_http, bound = serve_in_thread(create_app(Backend(sentinel=sentinel), token), host, port)
-    err.print(f"sentinel serve: http://{host}:{bound}/")
+    app = create_app(Backend(sentinel=sentinel), token, allowed_hosts=hosts)
+    stop_http, bound = serve_in_thread(app, host, port)
+    err.print(f"sentinel serve: {_url(host, bound)}", markup=False)
+    _say_hosts(hosts)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -109,3 +132,25 @@ def _check_exposure(host: str, token: str | None) -> None:
         raise typer.Exit(ExitCode.CANNOT_START)
     if token:
         register_secrets([token])  # never in a log line or a response
+
+
+def _allowed(host: str, extra: list[str] | None) -> list[str]:
+    """The Host names to answer (see daemon/hosts.py); exit 2 on a malformed one."""
+    from sqlsentinel_dbt.daemon.hosts import allowed_hosts
+
+    try:
+        return allowed_hosts(host, extra or [])
+    except ValueError as exc:
+        err.print(f"Invalid --allowed-host: {exc}.", markup=False)
+        raise typer.Exit(ExitCode.CANNOT_START) from None
+
+
+def _say_hosts(hosts: list[str]) -> None:
+    names = ", ".join(hosts)
+    err.print(
+        f"answering requests addressed to {names} (add names with --allowed-host)", markup=False
+    )
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from rich.table import Table
 from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import err, opened, out
 from sqlsentinel_dbt.cli.render import print_json
+from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 _SHOWN = (
     "started_at",
@@ -50,5 +52,11 @@ def history(
     for column in _SHOWN:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row[c]) for c in _SHOWN))
+        table.add_row(*(_cell(row.get(c)) for c in _SHOWN))
     out.print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return iso_timestamp(value) if isinstance(value, datetime) else str(value)

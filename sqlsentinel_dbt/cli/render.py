@@ -13,6 +13,7 @@ from rich.table import Table
 
 from sqlsentinel_dbt.cli.console import err, out
 from sqlsentinel_dbt.engine.result import AlertResult, Status
+from sqlsentinel_dbt.store.timestamps import json_default
 
 if TYPE_CHECKING:
     from sqlsentinel_dbt.notify.dispatch import DeliveryReport
@@ -29,7 +30,8 @@ _STYLE = {
 
 def print_json(document: Any) -> None:
     """One JSON document on stdout, nothing else."""
-    sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+    text = json.dumps(document, indent=2, default=json_default, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

@@ -14,6 +14,7 @@ from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import err, opened, out
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_json
+from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 CreatedBy = Annotated[str | None, typer.Option("--by", help="Who does it (default: the OS user).")]
 
@@ -39,8 +40,7 @@ def silence(
         made = sentinel.silence(matcher, key, ends_at, reason, by or _user())
     instance = f" (key {made.alert_key})" if made.alert_key is not None else ""
     out.print(
-        f"silence {made.silence_id}: {made.matcher}{instance} until "
-        f"{made.ends_at:%Y-%m-%d %H:%M} UTC",
+        f"silence {made.silence_id}: {made.matcher}{instance} until {iso_timestamp(made.ends_at)}",
         markup=False,
     )
 
@@ -80,14 +80,14 @@ def silences(
         print_json({"silences": [asdict(s) | {"active": s.active(now)} for s in found]})
         return
     table = Table(title="silences", title_justify="left")
-    for column in ("Id", "Matcher", "Key", "Until (UTC)", "Active", "By", "Reason"):
+    for column in ("Id", "Matcher", "Key", "Until", "Active", "By", "Reason"):
         table.add_column(column)
     for s in found:
         table.add_row(
             s.silence_id,
             s.matcher,
             s.alert_key or "",
-            f"{s.ends_at:%Y-%m-%d %H:%M}",
+            iso_timestamp(s.ends_at),
             "yes" if s.active(now) else "no",
             s.created_by,
             s.reason,

@@ -1,9 +1,12 @@
 """The HTTP side: health, metrics, the JSON API under /api/ and the dashboard that uses it.
 
 Served by `sentinel daemon` (with scheduling and "run now") and `sentinel serve` (the
-history alone). When a token is set, every route but /healthz and /readyz needs it, as
-`Authorization: Bearer <token>` (or `?token=` for the dashboard page in a browser).
-Responses pass through the secret redactor, and the page writes values as text only.
+history alone). When a token is set, every route but /healthz, /readyz and the page's own
+script and stylesheet under /static/ needs it, as `Authorization: Bearer <token>` (or
+`?token=` for the dashboard page in a browser). Whatever the token, every request must
+name an allowed `Host` (hosts.py), changes must be same-origin JSON, bodies are capped and
+every response carries the browser security headers (guards.py). Responses pass through
+the secret redactor, and the page writes values as text only.
 """
 
 from __future__ import annotations
@@ -12,19 +15,24 @@ import hmac
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp
 
 from sqlsentinel_dbt.daemon.charts import history_chart
+from sqlsentinel_dbt.daemon.guards import BodyLimit, SameOriginWrites, SecurityHeaders
+from sqlsentinel_dbt.daemon.hosts import LOCAL_NAMES, HostCheck
 from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.overview import alert_overview, history_points
 from sqlsentinel_dbt.daemon.service import AlreadyRunning, Daemon
@@ -32,12 +40,22 @@ from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.history import HistoryStore
+from sqlsentinel_dbt.store.timestamps import iso_timestamp, json_default
 
+_HERE = Path(__file__).parent
 _TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(_HERE / "templates"),
     autoescape=select_autoescape(["html"]),
 )
 _READY_FOR = 5.0  # seconds a warehouse check stays valid for /readyz
+# Bounds of what a client may ask for or store (422 beyond them).
+MAX_HISTORY = 5000
+MAX_NOTIFICATIONS = 500
+MAX_DAYS = 90
+_NAME = 200  # alert names, matchers, silence ids
+_KEY = 1000
+_REASON = 1000
+_WHO = 200
 
 
 class MaskedJSON(JSONResponse):
@@ -45,18 +63,36 @@ class MaskedJSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         """Serialize, then redact."""
-        text = json.dumps(content, ensure_ascii=False, default=str, separators=(",", ":"))
+        text = json.dumps(content, ensure_ascii=False, default=json_default, separators=(",", ":"))
         return redact(text).encode("utf-8")
+
+
+class SentinelAPI(FastAPI):
+    """FastAPI with the browser security headers outermost: on its 500 answers too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack (its error handler outermost), inside `SecurityHeaders`."""
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 class NewSilence(BaseModel):
     """A silence to create from the dashboard."""
 
-    matcher: str = Field(description="An alert name, a glob, or `tag:X`.")
-    key: str | None = Field(default=None, description="Only this instance of the alert.")
+    model_config = ConfigDict(extra="forbid")
+
+    matcher: str = Field(
+        min_length=1, max_length=_NAME, description="An alert name, a glob, or `tag:X`."
+    )
+    key: str | None = Field(
+        default=None, max_length=_KEY, description="Only this instance of the alert."
+    )
     minutes: int = Field(default=60, gt=0, le=60 * 24 * 30, description="How long it lasts.")
-    reason: str = Field(default="", description="Why, for the people who read it later.")
-    created_by: str = Field(default="dashboard", description="Who asked for it.")
+    reason: str = Field(
+        default="", max_length=_REASON, description="Why, for the people who read it later."
+    )
+    created_by: str = Field(
+        default="dashboard", min_length=1, max_length=_WHO, description="Who asked for it."
+    )
 
 
 class Backend:
@@ -91,13 +127,30 @@ class Backend:
             return problem
 
 
-def create_app(backend: Backend, token: str | None, metrics: Metrics | None = None) -> FastAPI:
-    """The FastAPI application; `token` None means no authentication (localhost only)."""
-    app = FastAPI(
+def create_app(
+    backend: Backend,
+    token: str | None,
+    metrics: Metrics | None = None,
+    allowed_hosts: Sequence[str] = LOCAL_NAMES,
+) -> FastAPI:
+    """The FastAPI application; `token` None means no authentication (localhost only).
+
+    `allowed_hosts`: the `Host` names requests may carry (see `hosts.allowed_hosts`).
+    """
+    app = SentinelAPI(
         title="sqlsentinel",
         summary="SQL alerts for dbt projects: state, history, silences.",
         default_response_class=MaskedJSON,
+        # No /docs or /redoc: they load their scripts from a CDN. /openapi.json is below.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
+    # Added innermost first: the host check comes first (SentinelAPI adds the headers).
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SameOriginWrites)
+    app.add_middleware(HostCheck, allowed=list(allowed_hosts))
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 
     def authorized(request: Request) -> None:
         if token is None:
@@ -108,6 +161,11 @@ def create_app(backend: Backend, token: str | None, metrics: Metrics | None = No
             raise HTTPException(401, "a valid bearer token is required")
 
     guarded = [Depends(authorized)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guarded)
+    def openapi() -> dict[str, Any]:
+        return app.openapi()
+
     _health_routes(app, backend, metrics, guarded)
     _alert_routes(app, backend, guarded)
     _silence_routes(app, backend, guarded)
@@ -115,6 +173,8 @@ def create_app(backend: Backend, token: str | None, metrics: Metrics | None = No
 
 
 Guard = list[Any]
+AlertName = Annotated[str, PathParam(max_length=_NAME)]
+HistoryLimit = Annotated[int, Query(ge=1, le=MAX_HISTORY)]
 
 
 def _health_routes(app: FastAPI, backend: Backend, metrics: Metrics | None, guarded: Guard) -> None:
@@ -154,19 +214,19 @@ def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
         return alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
 
     @app.get("/api/alerts/{name}/history", dependencies=guarded)
-    def alert_history(name: str, limit: int = 200) -> list[dict[str, Any]]:
+    def alert_history(name: AlertName, limit: HistoryLimit = 200) -> list[dict[str, Any]]:
         """The alert's newest evaluations (every instance), oldest first."""
         _known(backend.sentinel, name)
-        return history_points(backend.sentinel.history(name, min(max(limit, 1), 5000)))
+        return history_points(backend.sentinel.history(name, limit))
 
     @app.get("/api/alerts/{name}/chart.svg", dependencies=guarded)
-    def alert_chart(name: str, limit: int = 200) -> Response:
+    def alert_chart(name: AlertName, limit: HistoryLimit = 200) -> Response:
         """`actual_value` against `threshold` over time, as SVG."""
         points = alert_history(name, limit)
         return Response(redact(history_chart(points, name)), media_type="image/svg+xml")
 
     @app.post("/api/alerts/{name}/run", dependencies=guarded)
-    def run_now(name: str) -> dict[str, Any]:
+    def run_now(name: AlertName) -> dict[str, Any]:
         """Run the alert now (daemon only); its results, as `dbt-run --output json`."""
         if backend.daemon is None:
             raise HTTPException(405, "`sentinel serve` only reads history; run the daemon")
@@ -180,15 +240,20 @@ def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
 
 def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
     @app.get("/api/notifications", dependencies=guarded)
-    def notifications(limit: int = 50) -> list[dict[str, Any]]:
+    def notifications(
+        limit: Annotated[int, Query(ge=1, le=MAX_NOTIFICATIONS)] = 50,
+    ) -> list[dict[str, Any]]:
         """The newest outbox rows."""
-        return backend.sentinel.notifications_log(min(max(limit, 1), 500))
+        return [_dated(row) for row in backend.sentinel.notifications_log(limit)]
 
     @app.get("/api/silences", dependencies=guarded)
-    def silences() -> list[dict[str, Any]]:
-        """Active silences, and those that ended in the last week."""
+    def silences(
+        days: Annotated[int, Query(ge=0, le=MAX_DAYS)] = 7,
+    ) -> list[dict[str, Any]]:
+        """Active silences, and those that ended in the last `days` (a week by default)."""
         now = datetime.now(UTC)
-        return [asdict(s) | {"active": s.active(now)} for s in backend.sentinel.silences()]
+        listed = backend.sentinel.silences(days)
+        return [_dated(asdict(s) | {"active": s.active(now)}) for s in listed]
 
     @app.post("/api/silences", status_code=201, dependencies=guarded)
     def create_silence(new: NewSilence) -> dict[str, Any]:
@@ -198,14 +263,22 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
             made = backend.sentinel.silence(new.matcher, new.key, ends, new.reason, new.created_by)
         except ConfigError as exc:
             raise HTTPException(422, "; ".join(exc.problems)) from None
-        return asdict(made)
+        return _dated(asdict(made))
 
     @app.delete("/api/silences/{silence_id}", dependencies=guarded)
-    def expire_silence(silence_id: str, ended_by: str = "dashboard") -> dict[str, Any]:
+    def expire_silence(
+        silence_id: Annotated[str, PathParam(max_length=_NAME)],
+        ended_by: Annotated[str, Query(min_length=1, max_length=_WHO)] = "dashboard",
+    ) -> dict[str, Any]:
         """End a silence now."""
         if not backend.sentinel.unsilence(silence_id, ended_by):
             raise HTTPException(404, f"no silence {silence_id!r} in force")
         return {"ended": silence_id}
+
+
+def _dated(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with its datetimes as ISO 8601 text (FastAPI's own encoder would write `Z`)."""
+    return {k: iso_timestamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
 
 
 def _known(sentinel: Sentinel, name: str) -> None:

@@ -1,6 +1,10 @@
 """What the dashboard, its API and `sentinel report` show: each alert with its state.
 
 Built from the declared alerts and the newest history row of each of their instances.
+An alert shows the worst of its instances: its `state` is the worst instance state, its
+`last_status` the worst status its newest run recorded (ALERT if any instance fired).
+An ERROR (or SKIPPED) row counts only while it is the newest run: an alert that failed
+once and has run cleanly since is no longer in error.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Alert
-from sqlsentinel_dbt.store.timestamps import as_utc
+from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
 
 # Worst first: what an alert shows when its instances differ.
 _RANK = ["firing", "recovering", "pending", "error", "ok", "never run"]
+_STATUS_RANK = ["ALERT", "ERROR", "MISSING", "SKIPPED", "OK"]
+_WHOLE_RUN = ("ERROR", "SKIPPED")  # statuses recorded once for the alert, not per instance
 
 
 def alert_overview(
@@ -32,10 +38,15 @@ def alert_overview(
 
 def _entry(alert: Alert, rows: list[dict[str, Any]], default_schedule: str) -> dict[str, Any]:
     newest = max(rows, key=lambda r: as_utc(r["started_at"]), default=None)
-    states = [_instance_state(row) for row in rows] or ["never run"]
+    last_run = [r for r in rows if newest and _same_run(r, newest)]
+    in_last_run = {id(r) for r in last_run}
+    current = [r for r in rows if r["status"] not in _WHOLE_RUN or id(r) in in_last_run]
+    instances = [r for r in current if r["status"] not in _WHOLE_RUN]
+    states = [_instance_state(row) for row in current] or ["never run"]
     firing = sorted(
-        str(r["alert_key"] or "") for r in rows if r["state"] in ("firing", "recovering")
+        str(r["alert_key"] or "") for r in current if r["state"] in ("firing", "recovering")
     )
+    errors = [str(r["error"]) for r in last_run if r["error"]]
     return {
         "name": alert.name,
         "description": alert.description,
@@ -46,11 +57,21 @@ def _entry(alert: Alert, rows: list[dict[str, Any]], default_schedule: str) -> d
         "schedule": alert.schedule or default_schedule,
         "state": min(states, key=_RANK.index),
         "firing_keys": firing,
-        "instances": len(rows),
+        "instances": len(instances) or len(current),
         "last_evaluated": _text(newest["started_at"]) if newest else None,
-        "last_status": newest["status"] if newest else None,
-        "last_error": newest["error"] if newest else None,
+        "last_status": min((r["status"] for r in last_run), key=_status_rank, default=None),
+        "last_error": errors[0] if errors else None,
     }
+
+
+def _same_run(row: dict[str, Any], newest: dict[str, Any]) -> bool:
+    if row.get("run_id") is not None and newest.get("run_id") is not None:
+        return bool(row["run_id"] == newest["run_id"])
+    return row is newest
+
+
+def _status_rank(status: str) -> int:
+    return _STATUS_RANK.index(status) if status in _STATUS_RANK else len(_STATUS_RANK)
 
 
 def _instance_state(row: dict[str, Any]) -> str:
@@ -61,7 +82,8 @@ def _instance_state(row: dict[str, Any]) -> str:
 
 def history_points(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """History rows as JSON-ready points, oldest first (for charts and the API)."""
-    points = [
+    ordered = sorted(rows, key=lambda r: as_utc(r["started_at"]))
+    return [
         {
             "started_at": _text(row["started_at"]),
             "key": row["alert_key"],
@@ -71,14 +93,14 @@ def history_points(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "threshold": _number(row["threshold"]),
             "error": row["error"],
         }
-        for row in rows
+        for row in ordered
     ]
-    return sorted(points, key=lambda p: p["started_at"] or "")
 
 
 def _text(value: Any) -> str | None:
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
+    """A timestamp column's value as shown (drivers give datetimes, some give text)."""
+    if isinstance(value, datetime | str):
+        return iso_timestamp(value)
     if isinstance(value, date):
         return value.isoformat()
     return None if value is None else str(value)

@@ -17,11 +17,14 @@ from sqlsentinel_dbt.daemon.overview import alert_overview, history_points
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.history import HistoryStore
+from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
+_HERE = Path(__file__).parent
 _TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader([_HERE / "templates", _HERE / "static"]),
     autoescape=select_autoescape(["html"]),
 )
+_TEMPLATES.filters["timestamp"] = lambda value: "" if value is None else iso_timestamp(value)
 
 
 def render_report(sentinel: Sentinel, history_limit: int = 200) -> str:
@@ -42,7 +45,7 @@ def render_report(sentinel: Sentinel, history_limit: int = 200) -> str:
     page = _TEMPLATES.get_template("report.html").render(
         project=sentinel.project.name,
         target=sentinel.project.target_name,
-        generated_at=now.strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=iso_timestamp(now),
         alerts=overview,
         charts=charts,
         silences=[s for s in sentinel.silences() if s.active(now)],

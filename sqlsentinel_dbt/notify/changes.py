@@ -21,7 +21,7 @@ from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
 from sqlsentinel_dbt.notify.routing import channels_for
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import OutboxRow
-from sqlsentinel_dbt.store.timestamps import to_sql_text
+from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 ERROR_KEY = "error"
 IsSilenced = Callable[[str, Key], bool]
@@ -125,7 +125,7 @@ def _row(
         alert=alert.name,
         kind=kind,
         severity=_severity(firing, alert.severity.value),
-        created_at=to_sql_text(run.now),
+        created_at=iso_timestamp(run.now),
         run_id=run.run_id,
         description=alert.description,
         owner=alert.owner,

@@ -24,6 +24,7 @@ from sqlsentinel_dbt.notify.message import Kind, Notification
 from sqlsentinel_dbt.notify.retry import SendResult, send_with_retry
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.store.outbox import Claimed, Outbox
+from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -142,7 +143,7 @@ def send_test(channel: Channel, budget: float) -> SendResult:
         alert="sentinel_test",
         kind=Kind.TEST,
         severity="warn",
-        created_at=now.isoformat(),
+        created_at=iso_timestamp(now),
         run_id="test",
         description=f"A test message from sqlsentinel to channel {channel.name!r}.",
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 VERSION = "1"
 
@@ -16,7 +17,10 @@ def webhook_body(notifications: Sequence[Notification], sent_at: datetime) -> by
     document = {
         "version": VERSION,
         "sender": "sqlsentinel",
-        "sent_at": sent_at.isoformat(),
-        "notifications": [n.to_payload() for n in notifications],
+        "sent_at": iso_timestamp(sent_at),
+        # Rows queued by older versions hold another format: one format on the wire.
+        "notifications": [
+            n.to_payload() | {"created_at": iso_timestamp(n.created_at)} for n in notifications
+        ],
     }
     return json.dumps(document, ensure_ascii=False, default=str).encode()
