@@ -113,10 +113,12 @@ def run_now(daemon: RunningDaemon, alert: str) -> dict[str, Any]:
     return answers[-1].json()  # type: ignore[no-any-return]
 
 
-BROKEN_ALERTS = f"""
+MISDECLARED_ALERTS = """
 alerts:
-  - {{name: feb_30, schedule: "0 0 30 2 *", query: "select 'OK' as status"}}
-  - {{name: forever, for: 99999999999999999999d, query: "select 'OK' as status"}}
+  - {name: feb_30, schedule: "0 0 30 2 *", query: "select 'OK' as status"}
+  - {name: forever, for: 99999999999999999999d, query: "select 'OK' as status"}
+"""
+BROKEN_CHANNEL = f"""
 channels:
   - {{name: leaky, type: slack, token: {SLACK_TOKEN}}}
 """
@@ -125,8 +127,9 @@ channels:
 def keeps_the_last_good_project_when_a_reload_fails(
     daemon: RunningDaemon, project: Project
 ) -> None:
-    """Files that do not load, then a model dbt cannot parse: the daemon goes on with the
-    project it had, /readyz says why (no secret in it), and a fix is picked up."""
+    """Misdeclared alerts fail alone; files that do not load, then a model dbt cannot
+    parse: the daemon goes on with the project it had, /readyz says why (no secret in
+    it), and a fix is picked up."""
 
     def runs() -> float:
         return daemon.metric(
@@ -137,12 +140,20 @@ def keeps_the_last_good_project_when_a_reload_fails(
         answer = daemon.get("/readyz")
         return str(answer.json().get("problem")) if answer.status_code == 503 else ""
 
-    (project.root / "alerts" / "broken.yml").write_text(BROKEN_ALERTS)
+    (project.root / "alerts" / "misdeclared.yml").write_text(MISDECLARED_ALERTS)
+    for name in ("feb_30", "forever"):  # each is an ERROR of its own; the rest runs on
+        wait_until(
+            lambda name=name: daemon.metric("sentinel_errors_total", alert=name) >= 1,
+            what=f"{name} to fail alone",
+        )
+    assert daemon.get("/readyz").status_code == 200
+    (project.root / "alerts" / "misdeclared.yml").unlink()
+
+    (project.root / "alerts" / "broken.yml").write_text(BROKEN_CHANNEL)
     wait_until(lambda: "alerts/broken.yml" in problem(), what="/readyz to say why")
     said = problem()
     assert "keeps running until they are fixed" in said
-    assert "alert 'feb_30': field 'schedule': never fires" in said
-    assert "alert 'forever': field 'for': must be at most" in said
+    assert "channel 'leaky': a `token` needs a `channel`" in said
     assert SLACK_TOKEN not in said and SLACK_TOKEN not in "\n".join(daemon.logs)
     assert daemon.metric("sentinel_config_last_reload_successful") == 0
     before = runs()
