@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert, suggest
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
-from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, read_alert_tests
+from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
 from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts, select_planned
@@ -136,7 +136,7 @@ class Sentinel:
         Their outcome is read from `target_dir`'s run_results.json and manifest.json; the
         history rows carry that build's invocation id.
         """
-        artifacts = read_alert_tests(target_dir)
+        artifacts = self.project.alert_tests(target_dir)
         plans = select_planned(self.project, plans_from_tests(artifacts.tests), select, exclude)
         now, prior = self._start(plans, dry_run)
         evaluated = results_from_tests(artifacts.tests, plans)
