@@ -18,6 +18,7 @@ from sqlsentinel_dbt.cli.notify import notify
 from sqlsentinel_dbt.cli.report import report
 from sqlsentinel_dbt.cli.run import dbt_run
 from sqlsentinel_dbt.cli.schema import schema
+from sqlsentinel_dbt.cli.select_args import DbtSelectCommand
 from sqlsentinel_dbt.cli.silences import silence, silences, unsilence
 from sqlsentinel_dbt.cli.test_channel import test_channel
 from sqlsentinel_dbt.cli.validate import validate
@@ -52,9 +53,9 @@ def _main(
     configure_logging(log_level, log_format)
 
 
-app.command("dbt-run")(dbt_run)
+app.command("dbt-run", cls=DbtSelectCommand)(dbt_run)
 app.command("validate")(validate)
-app.command("list")(list_alerts)
+app.command("list", cls=DbtSelectCommand)(list_alerts)
 app.command("compile")(compile_alert)
 app.command("history")(history)
 app.command("schema")(schema)

@@ -16,7 +16,13 @@ from rich.logging import RichHandler
 
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.dbt import DbtArgs
-from sqlsentinel_dbt.errors import ConfigError, ProjectError, SentinelError, WarehouseError
+from sqlsentinel_dbt.errors import (
+    ConfigError,
+    ProjectError,
+    SelectionError,
+    SentinelError,
+    WarehouseError,
+)
 from sqlsentinel_dbt.redact import RedactingFilter, redact
 
 if TYPE_CHECKING:
@@ -64,6 +70,13 @@ def cannot_start_on_error() -> Iterator[None]:
         err.print(f"[bold red]Invalid alert configuration[/] ({len(exc.problems)} problem(s)):")
         for problem in exc.problems:
             err.print(f"  - {redact(problem)}", markup=False)
+        raise typer.Exit(ExitCode.CANNOT_START) from exc
+    except SelectionError as exc:
+        err.print("[bold red]Selection error[/] (nothing was run):")
+        for problem in exc.problems:
+            err.print(f"  - {redact(problem)}", markup=False)
+        if exc.allowable:
+            err.print("Add --allow-empty-selection to allow a selection that matches nothing.")
         raise typer.Exit(ExitCode.CANNOT_START) from exc
     except (ProjectError, WarehouseError, SentinelError) as exc:
         label = {ProjectError: "dbt project error", WarehouseError: "Warehouse error"}.get(

@@ -36,6 +36,7 @@ def dbt_run(
     threads: o.Threads = None,
     select: o.Select = None,
     exclude: o.Exclude = None,
+    allow_empty: o.AllowEmpty = False,
     output: o.Output = o.OutputFormat.TEXT,
     fail_on: Annotated[
         FailOn,
@@ -95,10 +96,15 @@ def dbt_run(
     with sentinel, cannot_start_on_error():
         if from_artifacts is not None:
             report = sentinel.record_tests(
-                from_artifacts, select or [], exclude or [], dry_run=dry_run, send=not no_notify
+                from_artifacts,
+                select or [],
+                exclude or [],
+                dry_run=dry_run,
+                send=not no_notify,
+                allow_empty=allow_empty,
             )
         else:
-            plans = sentinel.plan(select or [], exclude or [])
+            plans = sentinel.plan(select or [], exclude or [], allow_empty=allow_empty)
             with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
                 report = sentinel.execute(
                     plans,
