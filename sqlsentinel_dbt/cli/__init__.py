@@ -41,8 +41,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     log_level: Annotated[
-        str, typer.Option(help="debug, info, warning or error; logs go to stderr.")
-    ] = "warning",
+        str | None,
+        typer.Option(
+            help=(
+                "debug, info, warning (default) or error; logs go to stderr. dbt's "
+                "deprecation warnings show once each, and none with --output json unless "
+                "this is given."
+            )
+        ),
+    ] = None,
     log_format: Annotated[
         str, typer.Option(help="text, or json (one object per line, for log collectors).")
     ] = "text",

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
-from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.dbt import DEPRECATIONS_LOGGER, DbtArgs, forget_shown_deprecations
 from sqlsentinel_dbt.errors import (
     ConfigError,
     ProjectError,
@@ -33,8 +33,19 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def configure_logging(level: str, log_format: str = "text") -> None:
-    """Send all logs, dbt's included, to stderr at `level`: Rich text, or JSON lines."""
+_level_given = False
+
+
+def configure_logging(level: str | None, log_format: str = "text") -> None:
+    """Send all logs, dbt's included, to stderr at `level`: Rich text, or JSON lines.
+
+    `level` None is warning, and lets `--output json` silence dbt's deprecation warnings.
+    """
+    global _level_given
+    _level_given = level is not None
+    logging.getLogger(DEPRECATIONS_LOGGER).setLevel(logging.NOTSET)
+    forget_shown_deprecations()  # a new command (in-process callers run several)
+    level = level or "warning"
     handler: logging.Handler
     if log_format == "json":
         handler = logging.StreamHandler(sys.stderr)
@@ -59,6 +70,12 @@ class JsonLines(logging.Formatter):
             },
             ensure_ascii=False,
         )
+
+
+def quiet_for_json_output() -> None:
+    """With `--output json` and no `--log-level`, show no dbt deprecation warnings."""
+    if not _level_given:
+        logging.getLogger(DEPRECATIONS_LOGGER).setLevel(logging.CRITICAL + 1)
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sqlsentinel_dbt.cli.console import quiet_for_json_output
 from sqlsentinel_dbt.dbt import DbtArgs
 
 _DBT = "dbt flags"
@@ -86,8 +87,20 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+def _quiet_for_json(value: OutputFormat) -> OutputFormat:
+    if value is OutputFormat.JSON:
+        quiet_for_json_output()
+    return value
+
+
 Output = Annotated[
-    OutputFormat, typer.Option("--output", "-o", help="text (a table) or json (on stdout).")
+    OutputFormat,
+    typer.Option(
+        "--output",
+        "-o",
+        help="text (a table) or json (on stdout; then no dbt deprecation warnings on stderr).",
+        callback=_quiet_for_json,
+    ),
 ]
 
 

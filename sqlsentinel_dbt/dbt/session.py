@@ -78,11 +78,11 @@ def _runtime_config(args: DbtArgs) -> Any:
 
     # Build the flags through dbt's own click parser so --vars, profiles-dir lookup and
     # DBT_* environment variables behave exactly as they do for `dbt compile`.
+    route_dbt_events_to_logging()  # first: building the flags fires deprecations already
     flags = Flags(args_to_context(["compile", *args.to_cli()]))
     set_flags(flags)
     set_invocation_context(dict(os.environ))
     reset_invocation_id()
-    route_dbt_events_to_logging()
     dbt.tracking.disable_tracking()
     return RuntimeConfig.from_args(flags)
 
