@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlsentinel_dbt.dbt.args import DbtArgs
 from sqlsentinel_dbt.dbt.logging_bridge import route_dbt_events_to_logging
-from sqlsentinel_dbt.dbt.package import inject_package_macros
+from sqlsentinel_dbt.dbt.package import inject_package_macros, skip_uninstalled_package_entry
 from sqlsentinel_dbt.errors import ProjectError
 
 # dbt keeps global state (flags, adapters, invocation context) and is not safe for parallel
@@ -104,6 +104,7 @@ def _register_adapter(config: Any) -> Any:
 def _parse(config: Any) -> Any:
     from dbt.parser.manifest import ManifestLoader
 
+    skip_uninstalled_package_entry(config)
     manifest = ManifestLoader.get_full_manifest(config)
     config.load_dependencies()
     return manifest
