@@ -119,12 +119,23 @@ def dbt_run(
         print_results(report.results + report.missing, report.summary(), dry_run)
         print_notifications(report)
     else:
-        err.print("No alerts selected.")
+        err.print(_nothing_ran(bool(select or exclude), from_artifacts is not None))
     gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)
     write_gate_outputs(
         report, gate, junit_path, sentinel.project.name, json=output is o.OutputFormat.JSON
     )
     raise typer.Exit(ExitCode.FAILED if report.failed(gate) else ExitCode.OK)
+
+
+def _nothing_ran(selected: bool, from_artifacts: bool) -> str:
+    if selected:  # an empty selection is an error unless --allow-empty-selection
+        return "No alerts selected (--allow-empty-selection): nothing ran."
+    if from_artifacts:
+        return "The dbt command ran no sqlsentinel.alert tests: nothing recorded."
+    return (
+        "No enabled alerts in this project yet: nothing ran. Declare them in alerts/*.yml "
+        "or in a node's meta (`sentinel init` writes commented examples)."
+    )
 
 
 def write_gate_outputs(
