@@ -17,7 +17,7 @@ def sentinel_command() -> str:
     """The shell words that run this `sentinel` from the current directory.
 
     `sentinel` when that is this install on PATH; else a path to its script (relative
-    when under the current directory); else `python -m sqlsentinel_dbt` with this Python.
+    when under the current directory); else `python -m sqlsentinel_dbt.cli` with this Python.
     """
     script = Path(sys.executable).parent / "sentinel"
     on_path = shutil.which("sentinel")
@@ -28,4 +28,4 @@ def sentinel_command() -> str:
         if relative.startswith(".."):
             return shlex.quote(str(script))
         return shlex.quote(relative if os.sep in relative else f".{os.sep}{relative}")
-    return f"{shlex.quote(sys.executable)} -m sqlsentinel_dbt"
+    return f"{shlex.quote(sys.executable)} -m sqlsentinel_dbt.cli"
