@@ -33,3 +33,16 @@ class Refused(CompileError):
     A statement that writes, run by the alert's Jinja while it compiles, or an
     environment variable that holds a secret. The alert alone fails; nothing is sent.
     """
+
+
+class SelectionError(SentinelError):
+    """A `--select`/`--exclude` term dbt refuses, or one that matches no alert.
+
+    A usage error, not an empty run. `allowable`: the problems are only terms that match
+    nothing, which --allow-empty-selection allows.
+    """
+
+    def __init__(self, problems: list[str], *, allowable: bool = False) -> None:
+        self.problems = problems
+        self.allowable = allowable
+        super().__init__("; ".join(problems))

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert, suggest
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
-from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, read_alert_tests
+from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
 from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts, select_planned
@@ -74,9 +74,21 @@ class Sentinel:
     ) -> None:
         self.close()
 
-    def plan(self, select: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[PlannedAlert]:
-        """Compile the enabled alerts and keep the selected ones."""
-        return plan_alerts(self.project, self.alerts, self.query_policy, select, exclude)
+    def plan(
+        self,
+        select: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        *,
+        allow_empty: bool = False,
+    ) -> list[PlannedAlert]:
+        """Compile the enabled alerts and keep the selected ones.
+
+        Raises SelectionError when a --select or --exclude term matches no alert (a typo
+        would otherwise run nothing and pass), unless `allow_empty`.
+        """
+        return plan_alerts(
+            self.project, self.alerts, self.query_policy, select, exclude, allow_empty=allow_empty
+        )
 
     def compile(self, declared: DeclaredAlert) -> PlannedAlert:
         """Compile one alert under the project's query policy; a problem is kept, not raised."""
@@ -88,10 +100,12 @@ class Sentinel:
         exclude: Sequence[str] = (),
         *,
         dry_run: bool = False,
+        allow_empty: bool = False,
         on_results: OnResults | None = None,
     ) -> RunReport:
         """Plan and execute in one call."""
-        return self.execute(self.plan(select, exclude), dry_run=dry_run, on_results=on_results)
+        plans = self.plan(select, exclude, allow_empty=allow_empty)
+        return self.execute(plans, dry_run=dry_run, on_results=on_results)
 
     def execute(
         self,
@@ -130,14 +144,16 @@ class Sentinel:
         *,
         dry_run: bool = False,
         send: bool = True,
+        allow_empty: bool = False,
     ) -> RunReport:
         """Record the `sqlsentinel.alert` data tests the last dbt build ran, without running them.
 
         Their outcome is read from `target_dir`'s run_results.json and manifest.json; the
-        history rows carry that build's invocation id.
+        history rows carry that build's invocation id. Selection is checked as by `plan`.
         """
-        artifacts = read_alert_tests(target_dir)
-        plans = select_planned(self.project, plans_from_tests(artifacts.tests), select, exclude)
+        artifacts = self.project.alert_tests(target_dir)
+        tests = plans_from_tests(artifacts.tests)
+        plans = select_planned(self.project, tests, select, exclude, allow_empty=allow_empty)
         now, prior = self._start(plans, dry_run)
         evaluated = results_from_tests(artifacts.tests, plans)
         invocation_id = artifacts.invocation_id or self.project.invocation_id

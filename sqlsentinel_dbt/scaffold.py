@@ -1,12 +1,17 @@
 """`sentinel init`: add sqlsentinel's starting files to an existing dbt project.
 
-Nothing the user has is overwritten: a file that exists is kept as it is, and the package
-entry is appended to packages.yml only when the result still parses to the same list plus
-the new entry; otherwise the lines to add are handed back for the user to paste.
+Nothing the user has is overwritten: a file that exists is kept as it is. Nothing init
+writes names a path on this machine, so the project works the same on every machine and
+in CI, and every sentinel command works right after it (the CLI brings the dbt package's
+macros itself, so packages.yml is left alone). Only when asked (`--package-git`) is the
+package entry, a git URL, appended to packages.yml, and then only when the result still
+parses to the same list plus the new entry; otherwise the lines to add are handed back
+for the user to paste.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +20,13 @@ from typing import Any
 import yaml
 
 from sqlsentinel_dbt.errors import ProjectError
-from sqlsentinel_dbt.resources import package_root, project_template
+from sqlsentinel_dbt.install_source import GitSource
+from sqlsentinel_dbt.resources import project_template
 
 PACKAGES_FILE = "packages.yml"
+WORKFLOW = ".github/workflows/sentinel.yml"
+# The workflow's lines that say where pip installs sqlsentinel-dbt from.
+_WORKFLOW_SOURCE = re.compile(r"^(?P<lead>\s*SQLSENTINEL_(?P<what>GIT|REVISION): ).*$", re.M)
 
 
 @dataclass
@@ -26,37 +35,54 @@ class InitReport:
 
     created: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    packages: str = ""
-    """`added`, `present`, or `manual` (then `lines` must be added by hand)."""
+    packages: str = "untouched"
+    """`untouched`, `added`, `present`, or `manual` (then `lines` must be added by hand)."""
     lines: str = ""
+    workflow_source: GitSource | None = None
+    """Where the created workflow installs sqlsentinel-dbt from; None: still the example."""
 
 
-def package_entry(git: str | None = None, revision: str | None = None) -> str:
-    """The packages.yml list item: a git URL and revision, else this install's own copy."""
-    if git:
-        return (
-            f"  - git: {yaml.safe_dump(git).splitlines()[0]}\n    revision: {revision or 'main'}\n"
-        )
-    return f"  - local: {yaml.safe_dump(str(package_root())).splitlines()[0]}\n"
+def package_entry(git: str, revision: str | None = None) -> str:
+    """The packages.yml list item for the dbt package at a git URL and revision."""
+    quoted = yaml.safe_dump(git).splitlines()[0]
+    return f"  - git: {quoted}\n    revision: {revision or 'main'}\n"
 
 
-def init_project(project_dir: Path, entry: str) -> InitReport:
-    """Copy the template's missing files into `project_dir` and add the package entry."""
+def init_project(
+    project_dir: Path, entry: str | None = None, source: GitSource | None = None
+) -> InitReport:
+    """Copy the template's missing files into `project_dir`.
+
+    `entry`: a packages.yml item to add (None leaves packages.yml alone). `source`: where
+    the CI workflow, if created, installs sqlsentinel-dbt from (None keeps the example).
+    """
     if not (project_dir / "dbt_project.yml").is_file():
         raise ProjectError(f"{project_dir} has no dbt_project.yml; run init in a dbt project")
     report = InitReport()
     template = project_template()
-    for source in sorted(p for p in template.rglob("*") if p.is_file()):
-        relative = source.relative_to(template)
+    for path in sorted(p for p in template.rglob("*") if p.is_file()):
+        relative = path.relative_to(template).as_posix()
         target = project_dir / relative
         if target.exists():
-            report.kept.append(relative.as_posix())
+            report.kept.append(relative)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        report.created.append(relative.as_posix())
-    report.packages, report.lines = _add_package(project_dir / PACKAGES_FILE, entry)
+        shutil.copyfile(path, target)
+        report.created.append(relative)
+        if relative == WORKFLOW and source is not None:
+            target.write_text(with_source(target.read_text(encoding="utf-8"), source))
+            report.workflow_source = source
+    if entry is not None:
+        report.packages, report.lines = _add_package(project_dir / PACKAGES_FILE, entry)
     return report
+
+
+def with_source(workflow: str, source: GitSource) -> str:
+    """The workflow text installing sqlsentinel-dbt from `source`."""
+    values = {"GIT": source.url, "REVISION": source.revision}
+    return _WORKFLOW_SOURCE.sub(
+        lambda m: m["lead"] + yaml.safe_dump(values[m["what"]]).splitlines()[0], workflow
+    )
 
 
 def _add_package(path: Path, entry: str) -> tuple[str, str]:

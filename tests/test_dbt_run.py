@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from typer.testing import CliRunner
 
+from sqlsentinel_dbt.cli import app
 from tests.conftest import Project, cli
 
 
@@ -213,3 +215,48 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "duration_ms",
     }
     assert "Registered adapter" in result.stderr
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # parsing, not the warehouse
+def test_select_takes_every_form_dbt_takes(shop: Project, sentinel_schema: str) -> None:
+    def selected(command: str, *flags: str) -> list[str]:
+        if command == "list":
+            result = cli("list", *shop.flags(), "-o", "json", *flags)
+            assert result.exit_code == 0, result.stderr
+            return sorted(a["name"] for a in result.json()["alerts"])
+        _, document = run_json(shop, sentinel_schema, "--dry-run", *flags)
+        return sorted({r["alert"] for r in document["results"]})
+
+    union = ["env_limit", "orders_present", "region_revenue_low"]
+    for command in ("list", "dbt-run"):
+        assert (
+            selected(command, "--select", "orders_present", "env_limit", "region_revenue") == union
+        )
+    assert selected("list", "-s", "orders_present", "-s", "env_limit region_revenue") == union
+    assert selected("list", "--select=orders_present", "env_limit", "-s", "region_revenue") == union
+    chosen = ["--select", "tag:finance", "orders_present", "--exclude", "region_revenue", "cheap_*"]
+    assert selected("list", *chosen) == ["orders_present", "revenue_below_target"]
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
+def test_a_term_that_selects_nothing_is_a_usage_error_unless_allowed(
+    shop: Project, sentinel_schema: str
+) -> None:
+    for command in ("list", "dbt-run"):
+        result = cli(command, *shop.flags(), "--select", "tag:finance", "tag:finanse")
+        assert result.exit_code == 2, (command, result.stdout)
+        assert "--select 'tag:finanse' matches no alert (did you mean 'tag:finance'?)" in (
+            result.stderr
+        )
+        assert "--allow-empty-selection" in result.stderr
+    excluded = cli("dbt-run", *shop.flags(), "--exclude", "orders_presnet", "--dry-run")
+    assert excluded.exit_code == 2 and "--exclude 'orders_presnet'" in excluded.stderr
+
+    code, document = run_json(
+        shop, sentinel_schema, "-s", "nothing_here", "--allow-empty-selection"
+    )
+    assert (code, document["results"]) == (0, [])
+    refused = cli("list", *shop.flags(), "--select", "no_such_method:x", "--allow-empty-selection")
+    assert refused.exit_code == 2 and "'no_such_method:x' is not a selector" in refused.stderr
+    help_text = CliRunner().invoke(app, ["dbt-run", "--help"], env={"COLUMNS": "200"}).output
+    assert "--allow-empty-selection" in help_text and "matches no alert is an error" in help_text

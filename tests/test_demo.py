@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import sys
 from pathlib import Path
 
 from tests.conftest import cli
@@ -26,3 +30,18 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     listed = cli("list", *flags, "-o", "json").json()["alerts"]
     assert len(listed) == 13
     assert sum("meta of" in a["declared_in"] for a in listed) == 3
+
+
+def test_the_demo_hints_work_as_printed(tmp_path: Path) -> None:
+    """The README runs `.venv/bin/sentinel demo`, with no virtualenv activated: each hint
+    names a `sentinel` that runs from where the demo ran, and works."""
+    result = cli("demo", "--dir", str(tmp_path / "my demo"))  # a space in the path too
+    hints = result.stdout.split("Try:\n", 1)[1].splitlines()
+    assert len(hints) == 4
+    script = Path(sys.executable).parent / "sentinel"
+    for hint in hints:
+        program, *args = shlex.split(hint)
+        found = shutil.which(program) if os.sep not in program else program
+        assert found and Path(found).resolve() == script.resolve(), hint
+        ran = cli(*args)
+        assert ran.exit_code in (0, 1), (hint, ran.stderr)

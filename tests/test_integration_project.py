@@ -296,6 +296,11 @@ def played_once(
     return Played(**raw)
 
 
+def first_verdict(output: str) -> str:
+    """The first line run_alerts printed: what fired or errored, when anything did."""
+    return next(line for line in output.splitlines() if line.startswith("sqlsentinel: "))
+
+
 def ok(step: Step, code: int = 0) -> str:
     assert step.code == code, step.output[-6000:] + step.errors[-3000:]
     return step.output
@@ -349,7 +354,13 @@ class IntegrationChecks:
         assert "region_revenue_low[south]" in first and "pending" in first
         second = ok(scenario.steps["op2"], code=1)
         assert "contract_broken_once" in second and "no `status` column" in second
-        assert "1 alert(s) failed the run (fail_on: never): contract_broken_once" in second
+        verdict = first_verdict(second)  # what fired, then what errored, then the outcome
+        assert verdict.startswith("sqlsentinel: ") and " alerts fired: " in verdict
+        assert "region_revenue_low (error)" in verdict and "negative_amounts (warn)" in verdict
+        assert verdict.endswith(
+            "; 1 alert errored: contract_broken_once; the run fails (fail_on: never)"
+        )
+        assert first_verdict(first).endswith("; the run passes (fail_on: never)")
         ok(scenario.steps["op3"])
 
     def test_run_alerts_writes_the_same_history_as_the_cli(self, scenario: Played) -> None:
@@ -388,7 +399,14 @@ class IntegrationChecks:
         output = ok(scenario.steps["documented"], code=1)
         assert "region_revenue_low[south]" in output
         assert "negative_amounts" not in output  # not tagged finance
-        assert "failed the run (fail_on: error): region_revenue_low" in output
+        # What a person reads first, and dbt's error line, say which alert fired at which
+        # severity; dbt does not call it a compilation error of the macro.
+        verdict = first_verdict(output)
+        assert verdict.startswith("sqlsentinel: 1 alert fired: region_revenue_low (error)")
+        assert verdict.endswith("; the run fails (fail_on: error)")
+        error = output[output.index("Encountered an error while running operation") :]
+        assert error.splitlines()[1].strip() == verdict
+        assert "Compilation Error" not in output and "> in macro" not in output
 
     def test_full_refresh_keeps_the_history_and_its_latest_states_are_the_expected_ones(
         self, scenario: Played

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sqlsentinel_dbt.notify.senders.webhook import signature
-from tests.conftest import Project, cli
+from tests.conftest import Project, cli, run_args
 from tests.notify_kit import SECRET, delivered, fire, notify, project, receiver, run
 from tests.receivers import Receiver
 
@@ -168,3 +168,22 @@ def test_every_timestamp_that_leaves_is_iso_8601_with_an_offset(
     assert re.search(rf"Generated {ISO.pattern}\.", page)
     cells = re.findall(r"<td>(\d{4}-\d\d-\d\d[^<]*)</td>", page)
     assert cells and [c for c in cells if not ISO.fullmatch(c)] == []
+
+
+def test_text_output_says_notify_only_for_what_it_sent(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    def text(*flags: str) -> str:
+        args = run_args(project, sentinel_schema, "busy_regions", orders_limit=2)
+        result = cli(*[a for a in args if a not in ("-o", "json")], *flags)
+        assert result.exit_code in (0, 1), result.stderr
+        return result.stdout
+
+    assert "notify" not in text()  # pending: nothing decided
+    dry = text("--dry-run")
+    assert "would notify hook: " in dry and "\nnotify hook" not in dry
+    queued = text("--no-notify")
+    assert "queued, not sent: hook: " in queued and "1 notification(s) queued" in queued
+    assert "notify hook" not in queued.replace("would notify", "") and receiver.requests == []
+    sent = text()  # the next run delivers what is queued
+    assert "notifications: 1 sent, 0 failed" in sent and len(receiver.requests) == 1

@@ -22,6 +22,7 @@ from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState
 from sqlsentinel_dbt.engine.runner import run_one
 from sqlsentinel_dbt.engine.state import Key, track
+from sqlsentinel_dbt.errors import WarehouseError
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.conftest import Project
 from tests.test_state_machine import CASES, START, results_of
@@ -327,3 +328,30 @@ def test_durations_out_of_bounds_are_refused_as_the_config_model_refuses_them(
             problem
             == f"field '{field}': expected a duration like 30s, 5m, 4h or a number of seconds"
         )
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
+def test_run_alerts_refuses_a_selection_term_that_matches_nothing(jinja: Warehouse) -> None:
+    alerts = [
+        {"name": "revenue_drop", "tags": ["finance"], "node_id": "model.shop.region_revenue"},
+        {"name": "orders_nulls", "tags": [], "node_id": "model.shop.stg_orders"},
+    ]
+
+    def problems(select: object, exclude: object = None) -> list[str]:
+        found = jinja.run_macro(
+            "_selection_problems", alerts=alerts, select=select, exclude=exclude
+        )
+        return list(found)
+
+    assert problems("tag:finance stg_orders") == problems(None) == []
+    assert problems("tag:finance tag:finanse") == ["select 'tag:finanse' matches no alert"]
+    assert problems(["revenue_drop"], "orders_nuls") == ["exclude 'orders_nuls' matches no alert"]
+    assert problems("tag:finance", "region_revenue") == [
+        "exclude removes every alert the selection picks"
+    ]
+    with pytest.raises(WarehouseError, match="select 'tag:finanse' matches no alert"):
+        jinja.run_macro("run_alerts", select="tag:finance tag:finanse", dry_run=True)
+    allowed = jinja.run_macro(
+        "run_alerts", select="tag:finanse", dry_run=True, allow_empty_selection=True
+    )
+    assert list(allowed) == []

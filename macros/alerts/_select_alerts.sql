@@ -10,6 +10,23 @@
   {{ return(alerts | selectattr('name', 'in', chosen) | rejectattr('name', 'in', dropped) | list) }}
 {% endmacro %}
 
+{#- What is wrong with a selection, as `sentinel dbt-run` says it: each term that matches
+    no alert (a typo would otherwise run nothing and pass), or an exclude that removes every
+    alert selected. Empty when all is well. -#}
+{% macro _selection_problems(alerts, select=none, exclude=none) %}
+  {%- set problems = [] -%}
+  {%- for flag, raw in [('select', select), ('exclude', exclude)] -%}
+    {%- for token in sqlsentinel._tokens(raw) if not sqlsentinel._matching_alerts(alerts, token) -%}
+      {%- do problems.append(flag ~ " '" ~ token ~ "' matches no alert") -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- set asked = sqlsentinel._tokens(select) or sqlsentinel._tokens(exclude) -%}
+  {%- if not problems and alerts and asked and not sqlsentinel._select_alerts(alerts, select, exclude) -%}
+    {%- do problems.append('exclude removes every alert the selection picks') -%}
+  {%- endif -%}
+  {{ return(problems) }}
+{% endmacro %}
+
 {% macro _tokens(raw) %}
   {%- set items = [] if raw is none else ([raw] if raw is string else raw) -%}
   {{ return((items | join(' ')).split()) }}

@@ -5,8 +5,10 @@
     `sentinel dbt-run`, results appended to the history table, changes queued in the outbox
     for `sentinel notify` to route and deliver. Prints a summary, and fails (so the job's
     own notifications fire) when an alert errors or fires at or above `fail_on` (`warn`,
-    `error` or `never`). `dry_run: true` evaluates and prints without writing. -#}
-{% macro run_alerts(select=none, exclude=none, fail_on='error', dry_run=false) %}
+    `error` or `never`). `dry_run: true` evaluates and prints without writing. A `select` or
+    `exclude` term that matches no alert fails it before anything runs, unless
+    `allow_empty_selection: true`. -#}
+{% macro run_alerts(select=none, exclude=none, fail_on='error', dry_run=false, allow_empty_selection=false) %}
   {%- if not execute -%}
     {{ return('') }}
   {%- endif -%}
@@ -15,7 +17,13 @@
   {%- endif -%}
   {%- set declared = sqlsentinel._named_alerts(sqlsentinel._meta_alerts()) -%}
   {%- set enabled = declared.alerts | selectattr('alert.enabled', 'ne', false) | list -%}
-  {%- set chosen_alerts = sqlsentinel._select_alerts(enabled | map(attribute='alert') | list, select, exclude) -%}
+  {%- set candidates = enabled | map(attribute='alert') | list -%}
+  {%- set wrong = [] if allow_empty_selection else sqlsentinel._selection_problems(candidates, select, exclude) -%}
+  {%- if wrong -%}
+    {%- do exceptions.raise_compiler_error('sqlsentinel.run_alerts: ' ~ wrong | join('; ')
+        ~ '; nothing was run (allow_empty_selection: true allows a selection of none)') -%}
+  {%- endif -%}
+  {%- set chosen_alerts = sqlsentinel._select_alerts(candidates, select, exclude) -%}
   {%- set chosen = enabled | selectattr('alert.name', 'in', chosen_alerts | map(attribute='name') | list) | list -%}
   {%- set now = sqlsentinel._utc_now() -%}
   {%- set run = {
@@ -39,7 +47,7 @@
     {%- endif -%}
     {%- do outcome.extend(changed) -%}
   {%- endfor -%}
-  {%- do sqlsentinel._print_summary(run, outcome, declared.problems, dry_run) -%}
+  {%- do sqlsentinel._print_summary(run, outcome, declared.problems, dry_run, fail_on) -%}
   {%- do sqlsentinel._fail_run(outcome, declared.problems, fail_on) -%}
   {{ return(outcome) }}
 {% endmacro %}

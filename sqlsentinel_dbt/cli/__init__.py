@@ -18,6 +18,7 @@ from sqlsentinel_dbt.cli.notify import notify
 from sqlsentinel_dbt.cli.report import report
 from sqlsentinel_dbt.cli.run import dbt_run
 from sqlsentinel_dbt.cli.schema import schema
+from sqlsentinel_dbt.cli.select_args import DbtSelectCommand
 from sqlsentinel_dbt.cli.silences import silence, silences, unsilence
 from sqlsentinel_dbt.cli.test_channel import test_channel
 from sqlsentinel_dbt.cli.validate import validate
@@ -40,8 +41,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     log_level: Annotated[
-        str, typer.Option(help="debug, info, warning or error; logs go to stderr.")
-    ] = "warning",
+        str | None,
+        typer.Option(
+            help=(
+                "debug, info, warning (default) or error; logs go to stderr. dbt's "
+                "deprecation warnings show once each, and none with --output json unless "
+                "this is given."
+            )
+        ),
+    ] = None,
     log_format: Annotated[
         str, typer.Option(help="text, or json (one object per line, for log collectors).")
     ] = "text",
@@ -52,9 +60,9 @@ def _main(
     configure_logging(log_level, log_format)
 
 
-app.command("dbt-run")(dbt_run)
+app.command("dbt-run", cls=DbtSelectCommand)(dbt_run)
 app.command("validate")(validate)
-app.command("list")(list_alerts)
+app.command("list", cls=DbtSelectCommand)(list_alerts)
 app.command("compile")(compile_alert)
 app.command("history")(history)
 app.command("schema")(schema)

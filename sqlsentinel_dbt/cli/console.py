@@ -15,8 +15,14 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
-from sqlsentinel_dbt.dbt import DbtArgs
-from sqlsentinel_dbt.errors import ConfigError, ProjectError, SentinelError, WarehouseError
+from sqlsentinel_dbt.dbt import DEPRECATIONS_LOGGER, DbtArgs, forget_shown_deprecations
+from sqlsentinel_dbt.errors import (
+    ConfigError,
+    ProjectError,
+    SelectionError,
+    SentinelError,
+    WarehouseError,
+)
 from sqlsentinel_dbt.redact import RedactingFilter, redact
 
 if TYPE_CHECKING:
@@ -27,8 +33,19 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def configure_logging(level: str, log_format: str = "text") -> None:
-    """Send all logs, dbt's included, to stderr at `level`: Rich text, or JSON lines."""
+_level_given = False
+
+
+def configure_logging(level: str | None, log_format: str = "text") -> None:
+    """Send all logs, dbt's included, to stderr at `level`: Rich text, or JSON lines.
+
+    `level` None is warning, and lets `--output json` silence dbt's deprecation warnings.
+    """
+    global _level_given
+    _level_given = level is not None
+    logging.getLogger(DEPRECATIONS_LOGGER).setLevel(logging.NOTSET)
+    forget_shown_deprecations()  # a new command (in-process callers run several)
+    level = level or "warning"
     handler: logging.Handler
     if log_format == "json":
         handler = logging.StreamHandler(sys.stderr)
@@ -55,6 +72,12 @@ class JsonLines(logging.Formatter):
         )
 
 
+def quiet_for_json_output() -> None:
+    """With `--output json` and no `--log-level`, show no dbt deprecation warnings."""
+    if not _level_given:
+        logging.getLogger(DEPRECATIONS_LOGGER).setLevel(logging.CRITICAL + 1)
+
+
 @contextmanager
 def cannot_start_on_error() -> Iterator[None]:
     """Turn config, project and warehouse errors into a clear message and exit code 2."""
@@ -64,6 +87,13 @@ def cannot_start_on_error() -> Iterator[None]:
         err.print(f"[bold red]Invalid alert configuration[/] ({len(exc.problems)} problem(s)):")
         for problem in exc.problems:
             err.print(f"  - {redact(problem)}", markup=False)
+        raise typer.Exit(ExitCode.CANNOT_START) from exc
+    except SelectionError as exc:
+        err.print("[bold red]Selection error[/] (nothing was run):")
+        for problem in exc.problems:
+            err.print(f"  - {redact(problem)}", markup=False)
+        if exc.allowable:
+            err.print("Add --allow-empty-selection to allow a selection that matches nothing.")
         raise typer.Exit(ExitCode.CANNOT_START) from exc
     except (ProjectError, WarehouseError, SentinelError) as exc:
         label = {ProjectError: "dbt project error", WarehouseError: "Warehouse error"}.get(

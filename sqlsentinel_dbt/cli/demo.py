@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
+from sqlsentinel_dbt.cli.invocation import sentinel_command
 from sqlsentinel_dbt.cli.render import print_results
 
 
@@ -25,7 +27,9 @@ def demo(
         with err.status("Building the demo project with dbt, then running its alerts..."):
             report = run_demo(args)
     print_results(report.results, report.summary(), report.dry_run)
-    flags = f"--project-dir {args.project_dir} --profiles-dir {args.profiles_dir}"
+    places = (str(args.project_dir), str(args.profiles_dir))
+    flags = "--project-dir {} --profiles-dir {}".format(*map(shlex.quote, places))
+    sentinel = sentinel_command()  # the README runs .venv/bin/sentinel: not on PATH
     out.print(f"\nThe demo project is in [bold]{args.project_dir}[/]. Try:")
     for command in (
         "list",
@@ -33,4 +37,4 @@ def demo(
         "compile daily_revenue_drop",
         "dbt-run --select tag:finance",
     ):
-        out.print(f"  sentinel {command} {flags}", markup=False)
+        out.print(f"  {sentinel} {command} {flags}", markup=False, soft_wrap=True)  # one line

@@ -19,6 +19,7 @@ def list_alerts(
     vars: o.Vars = None,
     select: o.Select = None,
     exclude: o.Exclude = None,
+    allow_empty: o.AllowEmpty = False,
     output: o.Output = o.OutputFormat.TEXT,
 ) -> None:
     """List the enabled alerts that --select/--exclude pick, with the dbt nodes they read."""
@@ -26,8 +27,8 @@ def list_alerts(
 
     with cannot_start_on_error():
         sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel:
-        plans = sentinel.plan(select or [], exclude or [])
+    with sentinel, cannot_start_on_error():
+        plans = sentinel.plan(select or [], exclude or [], allow_empty=allow_empty)
     rows: list[dict[str, Any]] = [
         {
             "name": p.name,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sqlsentinel_dbt.cli.console import quiet_for_json_output
 from sqlsentinel_dbt.dbt import DbtArgs
 
 _DBT = "dbt flags"
@@ -43,15 +44,40 @@ Threads = Annotated[
         rich_help_panel=_DBT,
     ),
 ]
+_SELECTION = "selection"
 Select = Annotated[
     list[str] | None,
     typer.Option(
         "--select",
         "-s",
-        help="Alert names, tag:X, or dbt node selectors (orders, +orders, tag:finance).",
+        help=(
+            "Alert names or globs, tag:X, or dbt node selectors (orders, +orders, "
+            'tag:finance), as dbt takes them: --select a b, -s a -s b and "a b" are a '
+            "union, a,b an intersection. A term that matches no alert is an error (exit 2); "
+            "add --allow-empty-selection to allow one on purpose."
+        ),
+        rich_help_panel=_SELECTION,
     ),
 ]
-Exclude = Annotated[list[str] | None, typer.Option("--exclude", help="Same syntax as --select.")]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help="Same syntax as --select; a term that matches no alert is an error too.",
+        rich_help_panel=_SELECTION,
+    ),
+]
+AllowEmpty = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty-selection",
+        help=(
+            "Allow --select/--exclude terms that match no alert, and a selection of none "
+            "(then nothing runs and the exit code is 0)."
+        ),
+        rich_help_panel=_SELECTION,
+    ),
+]
 
 
 class OutputFormat(StrEnum):
@@ -61,8 +87,20 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+def _quiet_for_json(value: OutputFormat) -> OutputFormat:
+    if value is OutputFormat.JSON:
+        quiet_for_json_output()
+    return value
+
+
 Output = Annotated[
-    OutputFormat, typer.Option("--output", "-o", help="text (a table) or json (on stdout).")
+    OutputFormat,
+    typer.Option(
+        "--output",
+        "-o",
+        help="text (a table) or json (on stdout; then no dbt deprecation warnings on stderr).",
+        callback=_quiet_for_json,
+    ),
 ]
 
 

@@ -119,15 +119,29 @@ def print_results(results: Sequence[AlertResult], summary: dict[str, int], dry_r
 
 
 def print_notifications(report: RunReport) -> None:
-    """One line per notification decided, then what delivery did."""
-    verb = "would notify" if report.dry_run else "notify"
+    """One line per notification decided, saying what became of it, then what delivery did.
+
+    Only a run that delivered says `notify`: a dry run would have, `--no-notify` only
+    queued them (for `sentinel notify`), and a silenced one is never sent.
+    """
+    if report.dry_run:
+        verb = "would notify"
+    elif report.delivery is None:
+        verb = "queued, not sent:"
+    else:
+        verb = "notify"
+    queued = 0
     for row in report.notifications:
-        if row.status in ("queued", "suppressed"):
-            n = row.notification
-            note = " [dim](silenced)[/]" if row.status == "suppressed" else ""
-            out.print(f"{verb} [bold]{n.channel}[/]: {n.title}{note}", highlight=False)
+        n = row.notification
+        if row.status == "suppressed":
+            out.print(f"silenced, not sent: [bold]{n.channel}[/]: {n.title}", highlight=False)
+        elif row.status == "queued":
+            queued += 1
+            out.print(f"{verb} [bold]{n.channel}[/]: {n.title}", highlight=False)
     if report.delivery is not None:
         print_delivery(report.delivery)
+    elif queued and not report.dry_run:
+        out.print(f"{queued} notification(s) queued; `sentinel notify` sends them")
 
 
 def print_delivery(delivery: DeliveryReport) -> None:

@@ -36,6 +36,7 @@ def dbt_run(
     threads: o.Threads = None,
     select: o.Select = None,
     exclude: o.Exclude = None,
+    allow_empty: o.AllowEmpty = False,
     output: o.Output = o.OutputFormat.TEXT,
     fail_on: Annotated[
         FailOn,
@@ -95,10 +96,15 @@ def dbt_run(
     with sentinel, cannot_start_on_error():
         if from_artifacts is not None:
             report = sentinel.record_tests(
-                from_artifacts, select or [], exclude or [], dry_run=dry_run, send=not no_notify
+                from_artifacts,
+                select or [],
+                exclude or [],
+                dry_run=dry_run,
+                send=not no_notify,
+                allow_empty=allow_empty,
             )
         else:
-            plans = sentinel.plan(select or [], exclude or [])
+            plans = sentinel.plan(select or [], exclude or [], allow_empty=allow_empty)
             with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
                 report = sentinel.execute(
                     plans,
@@ -113,12 +119,23 @@ def dbt_run(
         print_results(report.results + report.missing, report.summary(), dry_run)
         print_notifications(report)
     else:
-        err.print("No alerts selected.")
+        err.print(_nothing_ran(bool(select or exclude), from_artifacts is not None))
     gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)
     write_gate_outputs(
         report, gate, junit_path, sentinel.project.name, json=output is o.OutputFormat.JSON
     )
     raise typer.Exit(ExitCode.FAILED if report.failed(gate) else ExitCode.OK)
+
+
+def _nothing_ran(selected: bool, from_artifacts: bool) -> str:
+    if selected:  # an empty selection is an error unless --allow-empty-selection
+        return "No alerts selected (--allow-empty-selection): nothing ran."
+    if from_artifacts:
+        return "The dbt command ran no sqlsentinel.alert tests: nothing recorded."
+    return (
+        "No enabled alerts in this project yet: nothing ran. Declare them in alerts/*.yml "
+        "or in a node's meta (`sentinel init` writes commented examples)."
+    )
 
 
 def write_gate_outputs(

@@ -8,10 +8,12 @@ from sqlsentinel_dbt.dbt.args import DbtArgs
 from sqlsentinel_dbt.dbt.artifacts import AlertTestRun, LastBuild, TestArtifacts, read_alert_tests
 from sqlsentinel_dbt.dbt.commands import dbt_build
 from sqlsentinel_dbt.dbt.compiler import CompileChecks, CompiledQuery
+from sqlsentinel_dbt.dbt.logging_bridge import DEPRECATIONS_LOGGER, forget_shown_deprecations
 from sqlsentinel_dbt.dbt.project import DbtProject
 from sqlsentinel_dbt.dbt.warehouse import QueryError, QueryResult, QueryTimeout, Warehouse
 
 __all__ = [
+    "DEPRECATIONS_LOGGER",
     "AlertTestRun",
     "CompileChecks",
     "CompiledQuery",
@@ -24,5 +26,6 @@ __all__ = [
     "TestArtifacts",
     "Warehouse",
     "dbt_build",
+    "forget_shown_deprecations",
     "read_alert_tests",
 ]

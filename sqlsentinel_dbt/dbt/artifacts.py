@@ -23,6 +23,19 @@ _BUILT = ("model.", "seed.", "snapshot.")
 
 
 @dataclass(frozen=True)
+class BuildFlags:
+    """The flags the dbt command ran with that say where it ran (its `args` in run_results).
+
+    dbt records `profile` and `target` only when given (flag or DBT_PROFILE/DBT_TARGET);
+    None means the project's profile and that profile's default target.
+    """
+
+    profile: str | None = None
+    target: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class LastBuild:
     """The last dbt command's outcome per node."""
 
@@ -30,6 +43,8 @@ class LastBuild:
     generated_at: str | None = None
     stale: dict[str, str] = field(default_factory=dict)
     """unique_id -> why it is stale, for models, seeds and snapshots that were not built."""
+    flags: BuildFlags | None = None
+    """Where it ran; None when run_results.json does not say (no `args`)."""
 
 
 def read_last_build(target_dir: Path) -> LastBuild | None:
@@ -48,7 +63,26 @@ def read_last_build(target_dir: Path) -> LastBuild | None:
         if unique_id.startswith(_BUILT) and status in _STALE:
             message = (result.get("message") or "").strip().splitlines()
             stale[unique_id] = f"{status}" + (f": {message[0][:200]}" if message else "")
-    return LastBuild(metadata.get("invocation_id"), metadata.get("generated_at"), stale)
+    return LastBuild(
+        metadata.get("invocation_id"), metadata.get("generated_at"), stale, build_flags(document)
+    )
+
+
+def build_flags(run_results: dict[str, Any]) -> BuildFlags | None:
+    """The profile, target and vars a run_results.json document's command ran with."""
+    args = run_results.get("args")
+    if not isinstance(args, dict):
+        return None
+    variables = args.get("vars")
+    return BuildFlags(
+        profile=_text(args.get("profile")),
+        target=_text(args.get("target")),
+        vars=variables if isinstance(variables, dict) else {},
+    )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 MANIFEST = "manifest.json"
@@ -80,6 +114,8 @@ class TestArtifacts:
 
     invocation_id: str | None
     tests: list[AlertTestRun]
+    flags: BuildFlags | None = None
+    """Where that command ran; None when run_results.json does not say."""
 
 
 def read_alert_tests(target_dir: Path) -> TestArtifacts:
@@ -97,7 +133,7 @@ def read_alert_tests(target_dir: Path) -> TestArtifacts:
         if metadata.get("namespace") == "sqlsentinel" and metadata.get("name") == "alert":
             tests.append(_alert_test(node, metadata, result))
     invocation = (run_results.get("metadata") or {}).get("invocation_id")
-    return TestArtifacts(invocation, tests)
+    return TestArtifacts(invocation, tests, build_flags(run_results))
 
 
 def _alert_test(

@@ -8,10 +8,58 @@ are untouched: this happens after the manifest is loaded, in memory only.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 PACKAGE_NAME = "sqlsentinel"
+# The fields of a packages.yml entry that say where it comes from, in dbt's entry types.
+_SOURCE_FIELDS = ("local", "git", "tarball", "package", "private", "name")
+logger = logging.getLogger(__name__)
+
+
+def skip_uninstalled_package_entry(config: Any) -> bool:
+    """Drop packages.yml's sqlsentinel entry when `dbt deps` has not installed it.
+
+    dbt refuses to parse a project whose packages.yml lists more packages than
+    dbt_packages/ holds. The CLI brings the package's macros itself, so an entry for it
+    that is not installed (no `dbt deps` yet, or a `local:` path from another machine)
+    must not stop a sentinel command; other missing packages still do. In memory only.
+    Returns True when an entry was dropped.
+    """
+    packages: Any = getattr(config, "packages", None)
+    specs = list(getattr(packages, "packages", None) or [])
+    root = Path(config.project_root)
+    if (
+        not specs
+        or (root / config.packages_install_path / PACKAGE_NAME / "dbt_project.yml").is_file()
+    ):
+        return False
+    kept = [spec for spec in specs if not _is_sqlsentinel(spec, root)]
+    if len(kept) == len(specs):
+        return False
+    packages.packages = kept
+    logger.debug(
+        "packages.yml lists the sqlsentinel package, which `dbt deps` has not installed; "
+        "sentinel uses the copy it brings (dbt itself needs `dbt deps`)"
+    )
+    return True
+
+
+def _is_sqlsentinel(spec: Any, root: Path) -> bool:
+    local = getattr(spec, "local", None)
+    if local:
+        project = root / str(local) / "dbt_project.yml"  # an absolute `local` stays absolute
+        try:
+            name = (yaml.safe_load(project.read_text(encoding="utf-8")) or {}).get("name")
+        except (OSError, yaml.YAMLError, AttributeError):
+            name = None  # not there (e.g. another machine's path): judge by the path
+        if name is not None:
+            return bool(name == PACKAGE_NAME)
+    sources = [str(getattr(spec, f, None) or "") for f in _SOURCE_FIELDS]
+    return any(PACKAGE_NAME in source.lower() for source in sources)
 
 
 def inject_package_macros(config: Any, manifest: Any, package_root: Path) -> bool:

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlsentinel_dbt.config.loader import MetaAlerts
 from sqlsentinel_dbt.dbt.args import DbtArgs
-from sqlsentinel_dbt.dbt.artifacts import LastBuild, read_last_build
+from sqlsentinel_dbt.dbt.artifacts import (
+    LastBuild,
+    TestArtifacts,
+    read_alert_tests,
+    read_last_build,
+)
+from sqlsentinel_dbt.dbt.build_target import foreign_build
 from sqlsentinel_dbt.dbt.compiler import ALLOW_ALL, CompileChecks, CompiledQuery, QueryCompiler
 from sqlsentinel_dbt.dbt.meta import meta_alerts
 from sqlsentinel_dbt.dbt.selector import NodeSelector
-from sqlsentinel_dbt.dbt.session import current_flags, invocation_id, load_dbt, reinstate
+from sqlsentinel_dbt.dbt.session import (
+    DBT_LOCK,
+    current_flags,
+    invocation_id,
+    load_dbt,
+    reinstate,
+)
 from sqlsentinel_dbt.dbt.warehouse import Warehouse
+from sqlsentinel_dbt.errors import ProjectError
+
+logger = logging.getLogger(__name__)
 
 
 class DbtProject:
@@ -68,8 +84,42 @@ class DbtProject:
         return self.root / str(self._config.target_path)
 
     def last_build(self) -> LastBuild | None:
-        """The outcome of the last dbt command in this project, from run_results.json."""
-        return read_last_build(self.target_dir)
+        """The last dbt command's outcome, from run_results.json, if it ran on this target.
+
+        One target/ directory is often shared by several targets: a build that failed on
+        dev says nothing about prod's tables. A run_results.json not known to come from
+        this profile and target is not used (and the debug log says why).
+        """
+        build = read_last_build(self.target_dir)
+        if build is None:
+            logger.debug("no readable %s/run_results.json: every alert runs", self.target_dir)
+            return None
+        with DBT_LOCK:
+            reason = foreign_build(build.flags, self._config)
+        if reason is not None:
+            logger.debug(
+                "not using %s/run_results.json (%s): every alert runs", self.target_dir, reason
+            )
+            return None
+        return build
+
+    def alert_tests(self, target_dir: Path) -> TestArtifacts:
+        """The `sqlsentinel.alert` tests a dbt command recorded in `target_dir`.
+
+        Raises ProjectError when the files are missing, or when that command ran on
+        another profile or target: its outcome would be recorded as this target's.
+        """
+        artifacts = read_alert_tests(target_dir)
+        if artifacts.flags is None:
+            return artifacts  # an artifact that does not say where it ran: taken as given
+        with DBT_LOCK:
+            reason = foreign_build(artifacts.flags, self._config)
+        if reason is not None:
+            raise ProjectError(
+                f"{target_dir}/run_results.json is not this target's: {reason}. Run "
+                "sentinel with the build's --profile/--target, or rebuild on this target."
+            )
+        return artifacts
 
     def meta_alerts(self) -> list[MetaAlerts]:
         """Raw alert lists from node meta."""

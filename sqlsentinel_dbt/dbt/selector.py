@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlsentinel_dbt.dbt.session import DBT_LOCK
+from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
+from sqlsentinel_dbt.errors import SelectionError
 
 
 class NodeSelector:
@@ -15,12 +16,22 @@ class NodeSelector:
         self._selector: Any = None
 
     def select(self, token: str) -> set[str]:
-        """Unique ids selected by `token`; empty when it names no node (e.g. an alert name)."""
+        """Unique ids selected by `token`; empty when it names no node (e.g. an alert name).
+
+        Raises SelectionError when dbt refuses the selector (an unknown method, `state:`
+        without `--state`, ...).
+        """
         from dbt.graph.cli import parse_union
+        from dbt_common.exceptions import DbtBaseException
 
         with DBT_LOCK:
-            spec = parse_union([token], False)
-            return set(self._dbt_selector().get_selected(spec))
+            try:
+                spec = parse_union([token], False)
+                return set(self._dbt_selector().get_selected(spec))
+            except DbtBaseException as exc:
+                raise SelectionError(
+                    [f"{token!r} is not a selector dbt accepts: {dbt_message(exc)}"]
+                ) from exc
 
     def _dbt_selector(self) -> Any:
         if self._selector is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlsentinel_dbt.dbt.args import DbtArgs
 from sqlsentinel_dbt.dbt.logging_bridge import route_dbt_events_to_logging
-from sqlsentinel_dbt.dbt.package import inject_package_macros
+from sqlsentinel_dbt.dbt.package import inject_package_macros, skip_uninstalled_package_entry
 from sqlsentinel_dbt.errors import ProjectError
 
 # dbt keeps global state (flags, adapters, invocation context) and is not safe for parallel
@@ -78,11 +78,11 @@ def _runtime_config(args: DbtArgs) -> Any:
 
     # Build the flags through dbt's own click parser so --vars, profiles-dir lookup and
     # DBT_* environment variables behave exactly as they do for `dbt compile`.
+    route_dbt_events_to_logging()  # first: building the flags fires deprecations already
     flags = Flags(args_to_context(["compile", *args.to_cli()]))
     set_flags(flags)
     set_invocation_context(dict(os.environ))
     reset_invocation_id()
-    route_dbt_events_to_logging()
     dbt.tracking.disable_tracking()
     return RuntimeConfig.from_args(flags)
 
@@ -104,6 +104,7 @@ def _register_adapter(config: Any) -> Any:
 def _parse(config: Any) -> Any:
     from dbt.parser.manifest import ManifestLoader
 
+    skip_uninstalled_package_entry(config)
     manifest = ManifestLoader.get_full_manifest(config)
     config.load_dependencies()
     return manifest

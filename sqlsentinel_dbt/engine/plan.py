@@ -9,7 +9,7 @@ from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.dbt import CompiledQuery, DbtProject
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
 from sqlsentinel_dbt.engine.read_only import WriteRefused
-from sqlsentinel_dbt.engine.selection import Selectable, select
+from sqlsentinel_dbt.engine.selection import Selectable, Selection, check_selection
 from sqlsentinel_dbt.errors import CompileError, Refused
 
 
@@ -66,10 +66,18 @@ def plan_alerts(
     policy: QueryPolicy,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    *,
+    allow_empty: bool = False,
 ) -> list[PlannedAlert]:
-    """Compile the enabled alerts and return the selected ones, in declaration order."""
+    """Compile the enabled alerts and return the selected ones, in declaration order.
+
+    Raises SelectionError when a term matches no alert, unless `allow_empty`.
+    """
     planned = [compile_alert(project, a, policy) for a in alerts if a.alert.enabled]
-    return select_planned(project, planned, include, exclude)
+    disabled = [a.name for a in alerts if not a.alert.enabled]
+    return select_planned(
+        project, planned, include, exclude, allow_empty=allow_empty, disabled=disabled
+    )
 
 
 def select_planned(
@@ -77,10 +85,19 @@ def select_planned(
     planned: Sequence[PlannedAlert],
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    *,
+    allow_empty: bool = False,
+    disabled: Sequence[str] = (),
 ) -> list[PlannedAlert]:
-    """The planned alerts `include` selects and `exclude` does not, in their order."""
+    """The planned alerts `include` selects and `exclude` does not, in their order.
+
+    Raises SelectionError when a term matches no alert, unless `allow_empty`.
+    """
     selectable = [
         Selectable(p.name, frozenset(p.declared.alert.tags), p.depends_on) for p in planned
     ]
-    chosen = set(select(selectable, include, exclude, project.select_nodes))
-    return [p for p in planned if p.name in chosen]
+    selection = Selection(selectable, project.select_nodes)
+    chosen = selection.chosen(include, exclude)
+    if not allow_empty:
+        check_selection(selection, include, exclude, chosen, disabled)
+    return [p for p in planned if p.name in set(chosen)]
