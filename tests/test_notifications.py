@@ -221,6 +221,9 @@ def test_unreadable_outbox_rows_are_marked_failed_and_the_others_delivered(
     plant_outbox_rows(
         project, sentinel_schema, {k: overrides for k, (overrides, _) in BAD_OUTBOX_ROWS.items()}
     )
+    # A change run_alerts queued, to be decided by `notify`, that names no run.
+    pending = {"kind": "'pending'", "status": "'undecided'", "run_id": "null"}
+    plant_outbox_rows(project, sentinel_schema, {"bad_pending": pending})
     report = notify(project, sentinel_schema)
     assert (report["sent"], report["failed"]) == (1, len(BAD_OUTBOX_ROWS)), report
     assert [n["alert"] for n in receiver.notifications()] == ["busy_regions"]
@@ -234,7 +237,9 @@ def test_unreadable_outbox_rows_are_marked_failed_and_the_others_delivered(
         assert row["status"] == "failed", row
         assert reason in row["last_error"], row
         assert any(notification_id in e and reason in e for e in report["errors"]), report
-    assert "sending" not in {row["status"] for row in rows}
+    assert by_id["bad_pending"]["status"] == "failed"
+    assert "`run_id` is NULL" in by_id["bad_pending"]["last_error"]
+    assert {row["status"] for row in rows} == {"sent", "failed"}  # none left sending
 
 
 def test_an_unreadable_notification_log_entry_does_not_stop_the_run(

@@ -8,6 +8,18 @@ PostgreSQL; the rows are planted with plain SQL beside sqlsentinel.
 
 from __future__ import annotations
 
+import logging
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sqlsentinel_dbt.engine.result import State
+from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.store import rows
 from tests.conftest import CliResult, Project, cli, run_args
 from tests.warehouse_sql import execute, query
 
@@ -107,3 +119,134 @@ def test_an_unreadable_silence_is_skipped_and_the_others_still_hold(
     assert "sentinel_silences: silence 'no_matcher' cannot be read (`matcher` is NULL)" in warning
     assert "silence 'no_start' cannot be read (`starts_at` is NULL)" in warning
 
+
+def test_a_recorded_run_reads_back_without_its_unreadable_rows(
+    shop: Project, sentinel_schema: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What `sentinel notify` reads to decide the changes `run_alerts` recorded.
+    from sqlsentinel_dbt.runtime import Sentinel
+    from sqlsentinel_dbt.store.history import HistoryStore
+
+    run(shop, sentinel_schema)
+    [run_id] = {
+        r["run_id"]
+        for r in query(shop, f"select run_id from {sentinel_schema}.sentinel_alert_history")
+    }
+    for key, column, value in (
+        ("k_status", "status", "'MAYBE'"),
+        ("k_context", "context", "'{not json'"),
+        ("k_list", "context", "'[1, 2]'"),
+        ("k_name", "alert_name", "'busy_regions'"),
+    ):
+        plant_history_row(
+            shop, sentinel_schema, run_id=f"'{run_id}'", alert_key=f"'{key}'", **{column: value}
+        )
+    args = replace(shop.args, vars=f"{{sqlsentinel_schema: {sentinel_schema}}}")
+    store_logger = logging.getLogger("sqlsentinel_dbt.store")
+    store_logger.addHandler(caplog.handler)  # the CLI runs above reset the root's handlers
+    try:
+        with Sentinel.open(args) as sentinel, caplog.at_level(logging.WARNING, store_logger.name):
+            recorded = HistoryStore(sentinel.project.warehouse).run_results(run_id, "busy_regions")
+    finally:
+        store_logger.removeHandler(caplog.handler)
+    assert recorded is not None
+    record, results = recorded
+    assert record.run_id == run_id and record.project_name
+    assert {r.key for r in results} >= {"eu", "k_name"}
+    assert not {r.key for r in results} & {"k_status", "k_context", "k_list"}
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "`status` is 'MAYBE'" in warned and "`context` is not valid JSON" in warned
+    assert "`context` is JSON but not an object" in warned
+
+
+# --- each value, as the warehouse may hand it back ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "value", "expected"),
+    [
+        (
+            lambda v: rows.timestamp(v, "t"),
+            "2026-03-01 12:00:00",
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+        ),
+        (
+            lambda v: rows.timestamp(v, "t"),
+            "2026-03-01T13:00:00+01:00",
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+        ),
+        (lambda v: rows.timestamp(v, "t"), date(2026, 3, 1), datetime(2026, 3, 1, tzinfo=UTC)),
+        (lambda v: rows.count(v, "c"), Decimal("3"), 3),
+        (lambda v: rows.count(v, "c"), None, 0),
+        (lambda v: rows.number_value(v, "n"), Decimal("2.5"), 2.5),
+        (lambda v: rows.number_value(v, "n"), float("nan"), None),
+        (lambda v: rows.json_keys(v, "k"), '["eu", null]', frozenset({"eu", None})),
+        (lambda v: rows.json_object(v, "o"), "", {}),
+    ],
+)
+def test_values_that_read(read: Any, value: Any, expected: Any) -> None:
+    assert read(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "value", "reason"),
+    [
+        (
+            lambda v: rows.timestamp(v, "t"),
+            "01/03/2026 12:00",
+            "`t` is '01/03/2026 12:00', not a timestamp",
+        ),
+        (lambda v: rows.timestamp(v, "t"), "yesterday", "not a timestamp"),
+        (lambda v: rows.timestamp(v, "t"), 1700000000, "not a timestamp"),
+        (lambda v: rows.timestamp(v, "t"), None, "`t` is NULL"),
+        (lambda v: rows.count(v, "c"), "lots", "must be a number"),
+        (lambda v: rows.count(v, "c"), 2.5, "not a count"),
+        (lambda v: rows.count(v, "c"), True, "must be a number"),
+        (lambda v: rows.number_value(v, "n"), "12 apples", "must be a number"),
+        (lambda v: rows.json_keys(v, "k"), '{"eu": 1}', "not a JSON list of keys"),
+        (lambda v: rows.json_keys(v, "k"), "[1, 2]", "not a JSON list of keys"),
+        (lambda v: rows.json_object(v, "o"), "{oops", "not valid JSON"),
+        (lambda v: rows.member(State, v, "state"), "FIRING!", "not one of ok, pending"),
+        (lambda v: rows.text(v, "x"), None, "`x` is NULL"),
+    ],
+)
+def test_values_that_do_not_read_say_why(read: Any, value: Any, reason: str) -> None:
+    with pytest.raises(rows.Unreadable, match=re.escape(reason)):
+        read(value)
+
+
+GOOD_PAYLOAD = {
+    "notification_id": "n1",
+    "channel": "hook",
+    "group_key": "a",
+    "alert": "a",
+    "kind": "firing",
+    "severity": "error",
+    "created_at": "2026-03-01 12:00:00.000000",
+    "run_id": "r1",
+    "firing": [{"key": "eu", "severity": "error", "actual_value": 3, "context": {"x": 1}}],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"kind": "escalation"}, "unknown kind 'escalation'"),
+        ({"kind": None}, "unknown kind None"),
+        ({"alert": None}, "`alert` must be text"),
+        ({"firing": "eu"}, "`firing` must be a list"),
+        ({"firing": [{"key": "eu", "severity": "error", "context": [1]}]}, "object `context`"),
+        ({"firing": [{"key": "eu", "severity": "error", "actual_value": "x"}]}, "must be a number"),
+        ({"firing": ["eu"]}, "must be an object"),
+    ],
+)
+def test_a_payload_that_does_not_read_says_why(change: dict[str, Any], reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        Notification.from_payload({**GOOD_PAYLOAD, **change})
+
+
+def test_a_payload_reads_with_keys_it_does_not_know_and_numbers_json_cannot_carry() -> None:
+    firing = [{"key": "eu", "severity": "error", "actual_value": float("inf"), "note": 1}]
+    read = Notification.from_payload({**GOOD_PAYLOAD, "firing": firing, "from_v9": True})
+    assert read.firing[0].actual_value is None and read.alert == "a"
+    assert Notification.from_payload(read.to_payload()) == read

@@ -21,6 +21,7 @@ from sqlsentinel_dbt.store import rows
 from sqlsentinel_dbt.store.timestamps import to_sql_text
 
 TABLE = "sentinel_notifications"
+_NEVER = timedelta(days=100 * 365)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ class Outbox:
                 )
             except Exception as problem:
                 unreadable.append((str(row["notification_id"]), problem))
-        self._fail_unreadable(unreadable, claimer, now)
+        # Failed for good: retried, it would be claimed as a notification to send.
+        self._fail_unreadable(unreadable, claimer, now, retry_at=now + _NEVER)
         return sorted(pending, key=lambda p: (p.created_at, p.notification_id))
 
     def forget(self, ids: Sequence[str], claimer: str) -> None:
@@ -175,14 +177,24 @@ class Outbox:
         return held, unreadable
 
     def _fail_unreadable(
-        self, unreadable: Sequence[tuple[str, Exception]], claimer: str, now: datetime
+        self,
+        unreadable: Sequence[tuple[str, Exception]],
+        claimer: str,
+        now: datetime,
+        retry_at: datetime | None = None,
     ) -> list[str]:
-        """Mark claimed rows that cannot be read `failed`, with the reason; one line each."""
+        """Mark claimed rows that cannot be read `failed`, with the reason; one line each.
+
+        A notification is retried as any failed one (a newer version may read it) until
+        it is dead-lettered by age.
+        """
         lines = []
         for notification_id, problem in unreadable:
             reason = f"unreadable row: {rows.describe(problem)}"
             rows.skipped(TABLE, f"row {notification_id!r}", problem, "it is marked failed")
-            self.settle([notification_id], claimer, now, sent=False, error=reason)
+            self.settle(
+                [notification_id], claimer, now, sent=False, error=reason, retry_at=retry_at
+            )
             lines.append(f"{notification_id}: {reason}")
         return lines
 
