@@ -132,6 +132,11 @@ HUGE = 20_000_000  # characters: the 20 MB message of issue 12
         pytest.param(
             {"message_template": ("x" * 99 + "\n") * (HUGE // 100)}, TEMPLATED, id="template-text"
         ),
+        pytest.param(  # still writing when its work budget ends: shown as far as it fits
+            {"message_template": "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}"},
+            TEMPLATED,
+            id="template-loop",
+        ),
         pytest.param(
             {"firing": [Instance("eu", "error", 1, 0, {"blob": "y" * HUGE})]},
             ALL,

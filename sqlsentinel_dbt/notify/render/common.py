@@ -109,7 +109,7 @@ def message_body(
             room = max(0, limit - len(note) - len(separator))
             return clean(shorten(default(within(notification, room)), room)) + separator + note
         if rendered.text.strip():
-            return shorten(rendered.text, limit, rendered.cut)
+            return shorten(rendered.text, limit, rendered.cut, rendered.more)
     return clean(shorten(default(within(notification, limit)), limit))
 
 

@@ -36,9 +36,9 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def mark(cut: int) -> str:
-    """The visible note that `cut` characters were left out."""
-    return f"… (truncated, {cut:,} characters cut)"
+def mark(cut: int, more: bool = False) -> str:
+    """The visible note that `cut` (or `more` than `cut`) characters were left out."""
+    return f"… (truncated, {'more than ' if more else ''}{cut:,} characters cut)"
 
 
 def clean(text: str) -> str:
@@ -46,28 +46,28 @@ def clean(text: str) -> str:
     return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", text))
 
 
-def cut(text: str, limit: int, hidden: int = 0) -> str:
+def cut(text: str, limit: int, hidden: int = 0, more: bool = False) -> str:
     """`text` within `limit` characters, ending in the mark if anything was cut.
 
-    `hidden` counts characters after `text` that were already left out.
+    `hidden` counts characters after `text` that were already left out (`more`: at least).
     """
     total = len(text) + hidden
     if total <= limit:
         return text
-    keep = max(0, min(len(text), limit - len(mark(total))))
-    return text[:keep] + mark(total - keep)
+    keep = max(0, min(len(text), limit - len(mark(total, more))))
+    return text[:keep] + mark(total - keep, more)
 
 
-def cut_html(html: str, limit: int, hidden: int = 0) -> str:
+def cut_html(html: str, limit: int, hidden: int = 0, more: bool = False) -> str:
     """`cut` for HTML: never inside a tag or an entity (the mark needs no escaping)."""
     total = len(html) + hidden
     if total <= limit:
         return html
-    kept = html[: max(0, min(len(html), limit - len(mark(total))))]
+    kept = html[: max(0, min(len(html), limit - len(mark(total, more))))]
     for opener, closer in (("<", ">"), ("&", ";")):
         if kept.rfind(opener) > kept.rfind(closer):
             kept = kept[: kept.rfind(opener)]
-    return kept + mark(total - len(kept))
+    return kept + mark(total - len(kept), more)
 
 
 def fit(text: str, limit: int, size: Callable[[str], int]) -> str:

@@ -55,6 +55,10 @@ class TemplateProblem(Exception):
     """A message template that cannot be used; `str()` is the reason, on one line."""
 
 
+class OutOfWork(TemplateProblem):
+    """The render went past its work budget or its time."""
+
+
 def weight(value: Any) -> int:
     """How big a value is: characters of text, items of a collection (0 for anything else)."""
     if isinstance(value, str | bytes | list | tuple | dict | set | frozenset):
@@ -250,9 +254,7 @@ class WorkBudget:
     def _trace(self, frame: types.FrameType, event: str, arg: Any) -> Any:
         self.used += 1
         if self.used > self.limit:
-            raise TemplateProblem(
-                f"the template does too much work (stopped after {self.limit:,} steps)"
-            )
+            raise OutOfWork(f"the template does too much work (stopped after {self.limit:,} steps)")
         if time.monotonic() > self._deadline:
-            raise TemplateProblem(f"the template ran for over {self._seconds:g} seconds")
+            raise OutOfWork(f"the template ran for over {self._seconds:g} seconds")
         return self._trace

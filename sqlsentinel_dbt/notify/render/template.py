@@ -18,7 +18,12 @@ from jinja2 import TemplateSyntaxError, meta
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
 from sqlsentinel_dbt.notify.render.limits import clean
-from sqlsentinel_dbt.notify.render.sandbox import BoundedEnvironment, TemplateProblem, WorkBudget
+from sqlsentinel_dbt.notify.render.sandbox import (
+    BoundedEnvironment,
+    OutOfWork,
+    TemplateProblem,
+    WorkBudget,
+)
 from sqlsentinel_dbt.redact import redact
 
 Escape = Callable[[str], str]
@@ -36,6 +41,8 @@ class Rendered:
     text: str
     cut: int = 0
     """Characters of output after `text`, left out."""
+    more: bool = False
+    """Rendering stopped before the end: more than `cut` characters were left out."""
 
 
 def template_vars(notification: Notification) -> dict[str, Any]:
@@ -56,34 +63,71 @@ def template_vars(notification: Notification) -> dict[str, Any]:
 
 def render(source: str, variables: Mapping[str, Any], escape: Escape, limit: int) -> Rendered:
     """The first `limit` characters `source` renders to; raises TemplateProblem."""
-    if not _is_template(source):  # plain text, as Jinja would give it
-        text = source.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n")
-        return Rendered(clean(text[:limit]), max(0, len(text) - limit))
+    if not _is_template(source):
+        return _plain(source, limit)
     if len(source) > SOURCE_LIMIT:
         raise TemplateProblem(_too_long(source))
+
+    output = _Output(limit)
+    try:
+        _stream(source, variables, escape, output)
+    except OutOfWork:
+        if not output.full:
+            raise
+        # A template still writing once the medium is full (a loop writing 100 MB) has
+        # shown all it can: what it would have written next would be cut anyway.
+        return output.rendered(more=True)
+    return output.rendered()
+
+
+def _stream(source: str, variables: Mapping[str, Any], escape: Escape, output: _Output) -> None:
+    """Render `source` into `output`; any failure raised as a TemplateProblem."""
 
     def finalize(value: Any) -> str:
         if value is None:
             return ""
         return escape(value if isinstance(value, str) else str(value))
 
-    parts: list[str] = []
-    kept = total = 0
     try:
         with WorkBudget():
             template = BoundedEnvironment(finalize).from_string(source)
             for chunk in template.generate(dict(variables)):
-                total += len(chunk)
-                if kept < limit:
-                    parts.append(chunk[: limit - kept])
-                    kept += len(parts[-1])
+                output.add(chunk)
     except TemplateProblem:
         raise
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"syntax error on line {exc.lineno}: {exc.message}") from exc
     except Exception as exc:  # any failure of the template is its own, never the run's
         raise TemplateProblem(reason(exc)) from exc
-    return Rendered(clean("".join(parts)), total - kept)
+
+
+class _Output:
+    """A template's output as it streams: the first `limit` characters kept, all counted."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.kept = self.total = 0
+
+    @property
+    def full(self) -> bool:
+        """More was written than the medium takes."""
+        return self.total > self.limit
+
+    def add(self, chunk: str) -> None:
+        self.total += len(chunk)
+        if self.kept < self.limit:
+            self.parts.append(chunk[: self.limit - self.kept])
+            self.kept += len(self.parts[-1])
+
+    def rendered(self, more: bool = False) -> Rendered:
+        return Rendered(clean("".join(self.parts)), self.total - self.kept, more)
+
+
+def _plain(source: str, limit: int) -> Rendered:
+    """Text without Jinja syntax, as Jinja would render it (at any length, quickly)."""
+    text = source.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n")
+    return Rendered(clean(text[:limit]), max(0, len(text) - limit))
 
 
 def _is_template(source: str) -> bool:
