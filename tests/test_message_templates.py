@@ -195,6 +195,22 @@ def test_output_a_medium_cannot_carry_is_cleaned_not_refused(receivers: Media) -
         assert "\x00" not in text and "\ud800" not in text, medium
 
 
+def test_markup_that_would_break_an_html_email_is_balanced(receivers: Media) -> None:
+    template = (
+        "<table><tr><td><b>{{ alert }}</b> is late</div></body></html>"
+        "<style>* { display: none }</style><script>x()</script><a href='javascript:x()'>y</a>"
+        "<!-- the rest"
+    )
+    send(receivers, "email", [notification(message_template=template), notification(alert="next")])
+    [received] = receivers.received("email")
+    html = received.texts[1]
+    assert "<table><tr><td><b>orders_late</b> is late" in html
+    assert "</td></tr></table>" in html  # closed, so what follows is laid out as usual
+    assert "<style>" not in html and "<script>" not in html and "javascript:" not in html
+    assert "next" in html and "Sent by sqlsentinel." in html  # nothing after it swallowed
+    assert html.count("</body>") == 1
+
+
 # --- end to end: a real run on DuckDB and PostgreSQL ---------------------------------------
 
 BAD = {

@@ -1,7 +1,9 @@
 """Email: a subject, and HTML and plain-text parts from the package's Jinja2 templates.
 
 Each notification's body (its alert's `message`, or the default) is composed here and cut
-to its share of the part's limit; the templates only lay the parts out.
+to its share of the part's limit; the templates only lay the parts out. In HTML, what a
+`message` template writes is rewritten as balanced HTML of formatting tags only, so it
+cannot break the rest of the email.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlsentinel_dbt.notify.render.common import (
     message_body,
     plain,
 )
+from sqlsentinel_dbt.notify.render.html_fragment import balanced
 from sqlsentinel_dbt.notify.render.limits import EMAIL_PART, clean, cut
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -53,10 +56,10 @@ def email_message(notifications: Sequence[Notification]) -> Email:
     html = _HTML.get_template("email.html.j2").render(
         notifications=notifications,
         heads=heads,
-        bodies=[
-            message_body(n, escape_html, _default_html, share, html=True)
+        bodies=[  # inserted as markup: values escaped, the template's own tags balanced
+            balanced(message_body(n, escape_html, _default_html, share, html=True))
             for n in notifications
-        ],  # inserted as markup: every value in them is escaped already
+        ],
     )
     return Email(subject, clean(text), clean(html))
 
