@@ -14,14 +14,13 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
 from sqlsentinel_dbt.notify.dead_letters import report_dead
 from sqlsentinel_dbt.notify.message import Kind, Notification
-from sqlsentinel_dbt.notify.retry import SendResult, send_isolated, send_with_retry
+from sqlsentinel_dbt.notify.retry import SendResult, send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import Claimed, Outbox
@@ -155,4 +154,5 @@ def send_test(channel: Channel, budget: float) -> SendResult:
         run_id="test",
         description=f"A test message from sqlsentinel to channel {channel.name!r}.",
     )
-    return send_with_retry(partial(sender.send, [notification]), budget)
+    [(_, result)] = send_isolated(sender.send, [notification], budget)
+    return result
