@@ -234,6 +234,7 @@ GOOD_PAYLOAD = {
         ({"kind": "escalation"}, "unknown kind 'escalation'"),
         ({"kind": None}, "unknown kind None"),
         ({"alert": None}, "`alert` must be text"),
+        ({"created_at": "yesterday"}, "`created_at` is 'yesterday', not a timestamp"),
         ({"firing": "eu"}, "`firing` must be a list"),
         ({"firing": [{"key": "eu", "severity": "error", "context": [1]}]}, "object `context`"),
         ({"firing": [{"key": "eu", "severity": "error", "actual_value": "x"}]}, "must be a number"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -114,6 +115,10 @@ def payload_notification(payload: Any) -> Notification:
     data: dict[str, Any] = {"kind": kind}
     for name in _TEXT:
         data[name] = _text(payload, name)
+    try:  # every sender shows it as an ISO 8601 timestamp
+        datetime.fromisoformat(data["created_at"])
+    except ValueError:
+        raise ValueError(f"`created_at` is {data['created_at']!r}, not a timestamp") from None
     for name in _OPTIONAL_TEXT:
         data[name] = None if payload.get(name) is None else _text(payload, name)
     for name in _DEFAULT_TEXT:
