@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import Template, TemplateSyntaxError, meta
 
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
@@ -82,16 +83,9 @@ def render(source: str, variables: Mapping[str, Any], escape: Escape, limit: int
 
 def _stream(source: str, variables: Mapping[str, Any], escape: Escape, output: _Output) -> None:
     """Render `source` into `output`; any failure raised as a TemplateProblem."""
-
-    def finalize(value: Any) -> str:
-        if value is None:
-            return ""
-        return escape(value if isinstance(value, str) else str(value))
-
     try:
         with WorkBudget():
-            template = BoundedEnvironment(finalize).from_string(source)
-            for chunk in template.generate(dict(variables)):
+            for chunk in _compiled(source, escape).generate(dict(variables)):
                 output.add(chunk)
     except TemplateProblem:
         raise
@@ -99,6 +93,24 @@ def _stream(source: str, variables: Mapping[str, Any], escape: Escape, output: _
         raise TemplateProblem(f"syntax error on line {exc.lineno}: {exc.message}") from exc
     except Exception as exc:  # any failure of the template is its own, never the run's
         raise TemplateProblem(reason(exc)) from exc
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str, escape: Escape) -> Template:
+    """`source` compiled for a medium, once per process (a failure is not cached)."""
+    return _environment(escape).from_string(source)
+
+
+@lru_cache(maxsize=16)
+def _environment(escape: Escape) -> BoundedEnvironment:
+    """The sandbox for one medium: its `finalize` escapes every `{{ value }}`."""
+
+    def finalize(value: Any) -> str:
+        if value is None:
+            return ""
+        return escape(value if isinstance(value, str) else str(value))
+
+    return BoundedEnvironment(finalize)
 
 
 class _Output:
