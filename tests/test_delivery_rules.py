@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -188,3 +189,26 @@ def test_retry_after_as_http_date() -> None:
 def test_redactor_masks_every_secret_and_ignores_short_ones() -> None:
     redact = Redactor(["https://hooks.example/T0/B1/xyz", "abc"])
     assert redact("POST https://hooks.example/T0/B1/xyz failed: abc") == "POST *** failed: abc"
+
+
+def test_a_sender_that_raises_fails_only_the_notification_it_raises_on() -> None:
+    from sqlsentinel_dbt.notify.retry import send_isolated
+    from tests.test_senders import notification
+
+    message = [notification(notification_id=i, alert=i) for i in ("first", "bad", "last")]
+    seen: list[list[str]] = []
+
+    def send(notifications: Any) -> SendResult:
+        seen.append([n.alert for n in notifications])
+        if any(n.alert == "bad" for n in notifications):
+            raise ValueError("cannot render this one")
+        return SendResult(True)
+
+    results = send_isolated(send, message, budget=5)
+    assert [([n.alert for n in sent], r.ok, r.retryable) for sent, r in results] == [
+        (["first"], True, False),
+        (["bad"], False, False),  # final: it would raise again
+        (["last"], True, False),
+    ]
+    assert results[1][1].reason == "could not send: ValueError: cannot render this one"
+    assert seen[0] == ["first", "bad", "last"]  # the whole message was tried first

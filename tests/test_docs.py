@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from sqlsentinel_dbt.config.schema import alert_fields_markdown
@@ -277,3 +279,43 @@ def test_sentinel_commands_in_the_daemon_doc_use_real_options() -> None:
         help_text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
         for flag in re.findall(r"(--[a-z-]+)", line):
             assert flag in help_text, (command, flag)
+
+
+def test_the_message_template_example_renders(tmp_path: Path) -> None:
+    from sqlsentinel_dbt.config.project import load_config
+    from sqlsentinel_dbt.notify.message import Kind, Notification
+    from sqlsentinel_dbt.notify.render.slack import slack_message
+    from sqlsentinel_dbt.notify.render.template import alert_problems, samples
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# alerts/orders.yml: a message template\n(.*?)```", page, re.S)
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "alerts" / "orders.yml").write_text(block)
+    [declared] = load_config(tmp_path).alerts
+    assert alert_problems(declared.alert) == []
+    assert declared.alert.message is not None
+    base = Notification("n", "c", "g", declared.name, Kind.FIRING, "error", "t", "r")
+    firing = samples(replace(base, message_template=declared.alert.message))[0]
+    text = json.dumps(slack_message([firing]))
+    assert "*orders_late* (error): 2 region(s) late" in text and "- key_1: 3.0 of 2.0" in text
+
+
+def test_message_template_bounds_and_caps_in_docs_match_the_code() -> None:
+    from sqlsentinel_dbt.notify.render import limits, sandbox, template
+
+    page = (DOCS / "notifications.md").read_text().split("## Message templates", 1)[1]
+    documented = {int(n.replace(",", "")) for n in re.findall(r"\b\d{1,3}(?:,\d{3})+\b", page)}
+    for value in (
+        sandbox.WORK_LIMIT,
+        sandbox.VALUE_LIMIT,
+        sandbox.WIDTH_LIMIT,
+        template.SOURCE_LIMIT,
+        limits.SLACK_SECTION,
+        limits.TEAMS_BYTES,
+        limits.EMAIL_PART,
+        limits.PAGERDUTY_BYTES,
+        limits.PAGERDUTY_SUMMARY,
+        limits.WEBHOOK_BYTES,
+    ):
+        assert value in documented, value
+    assert f"{sandbox.TIME_LIMIT:g} seconds" in page

@@ -11,6 +11,7 @@ from sqlsentinel_dbt.notify.senders.webhook import signature
 from tests.conftest import Project, cli, run_args
 from tests.notify_kit import SECRET, delivered, fire, notify, project, receiver, run
 from tests.receivers import Receiver
+from tests.warehouse_sql import execute, query
 
 __all__ = ["project", "receiver"]  # fixtures, imported to be found by name
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")  # docs/daemon.md: one format
@@ -187,3 +188,105 @@ def test_text_output_says_notify_only_for_what_it_sent(
     assert "notify hook" not in queued.replace("would notify", "") and receiver.requests == []
     sent = text()  # the next run delivers what is queued
     assert "notifications: 1 sent, 0 failed" in sent and len(receiver.requests) == 1
+
+
+# --- outbox rows this version cannot read -------------------------------------------------
+
+OUTBOX_COLUMNS = (
+    "notification_id, run_id, created_at, updated_at, channel, group_key, alert_name, kind, "
+    "status, firing_keys, silenced_keys, resolved_keys, payload, attempts, next_attempt_at, "
+    "last_error, sent_at, claimed_by, claimed_until"
+)
+# Each planted as a copy of a real queued row with one thing wrong: (SQL overrides, reason).
+BAD_OUTBOX_ROWS = {
+    "bad_kind": ({"kind": "'escalation'"}, "`kind` is 'escalation', not one of firing"),
+    "bad_payload_kind": (
+        {"payload": """replace(payload, '"kind": "firing"', '"kind": "page"')""", "kind": "'page'"},
+        "`kind` is 'page', not one of",
+    ),  # and below, a payload whose kind is not the row's
+    "bad_kind_differs": (
+        {"payload": """replace(payload, '"kind": "firing"', '"kind": "page"')"""},
+        "unknown kind 'page'",
+    ),
+    "bad_json": ({"payload": "'{\"kind\": \"firing\", '"}, "`payload` is not valid JSON"),
+    "bad_no_payload": ({"payload": "null"}, "`payload` is NULL"),
+    "bad_number": (
+        {"payload": """replace(payload, '"actual_value": 3.0', '"actual_value": "lots"')"""},
+        "value must be a number",
+    ),
+    "bad_attempts": ({"attempts": "-2"}, "`attempts` is -2, not a count"),
+}
+
+
+def plant_outbox_rows(
+    project: Project, schema: str, rows: dict[str, dict[str, str]], status: str = "queued"
+) -> None:
+    """Copies of the one row in `status`, one per id in `rows`, with its SQL overrides."""
+    for notification_id, overrides in rows.items():
+        values = {c.strip(): c.strip() for c in OUTBOX_COLUMNS.split(",")}
+        values |= {"notification_id": f"'{notification_id}'", **overrides}
+        execute(
+            project,
+            f"insert into {schema}.sentinel_notifications ({OUTBOX_COLUMNS}) "
+            f"select {', '.join(values.values())} from {schema}.sentinel_notifications "
+            f"where status = '{status}' and notification_id not like 'bad_%'",
+        )
+
+
+def test_unreadable_outbox_rows_are_marked_failed_and_the_others_delivered(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    fire(project, sentinel_schema, "--no-notify")  # one real notification, queued
+    plant_outbox_rows(
+        project, sentinel_schema, {k: overrides for k, (overrides, _) in BAD_OUTBOX_ROWS.items()}
+    )
+    # A change run_alerts queued, to be decided by `notify`, that names no run.
+    pending = {"kind": "'pending'", "status": "'undecided'", "run_id": "null"}
+    plant_outbox_rows(project, sentinel_schema, {"bad_pending": pending})
+    report = notify(project, sentinel_schema)
+    assert (report["sent"], report["failed"]) == (1, len(BAD_OUTBOX_ROWS)), report
+    assert [n["alert"] for n in receiver.notifications()] == ["busy_regions"]
+    rows = query(
+        project,
+        f"select notification_id, status, last_error from {sentinel_schema}.sentinel_notifications",
+    )
+    by_id = {row["notification_id"]: row for row in rows}
+    for notification_id, (_, reason) in BAD_OUTBOX_ROWS.items():
+        row = by_id[notification_id]
+        assert row["status"] == "failed", row
+        assert reason in row["last_error"], row
+        assert any(notification_id in e and reason in e for e in report["errors"]), report
+    assert by_id["bad_pending"]["status"] == "failed"
+    assert "`run_id` is NULL" in by_id["bad_pending"]["last_error"]
+    assert {row["status"] for row in rows} == {"sent", "failed"}  # none left sending
+
+
+def test_an_unreadable_notification_log_entry_does_not_stop_the_run(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    assert fire(project, sentinel_schema)["delivery"] == delivered(1)
+    later = "created_at + interval '1 millisecond'"
+    plant = {"firing_keys": "'[\"eu\", '", "created_at": later}  # newer, and malformed
+    plant_outbox_rows(project, sentinel_schema, {"bad_log": plant}, status="sent")
+    result = cli(*run_args(project, sentinel_schema, "busy_regions", orders_limit=2))
+    assert result.exit_code == 1, result.stderr  # eu fires: as any firing run
+    warning = " ".join(result.stderr.split())
+    assert "sentinel_notifications: row 'bad_log' (group 'busy_regions', channel 'hook')" in warning
+    assert "`firing_keys` is not valid JSON" in warning
+    assert "the group starts from no prior notification" in warning
+    # Decided as a new group: the very change first announced, whose id is in the outbox
+    # already, so it is not queued twice.
+    assert result.json()["delivery"] == delivered(0)
+    assert len(receiver.requests) == 1
+
+
+def test_a_log_entry_without_created_at_hides_no_later_entry(
+    project: Project, sentinel_schema: str, receiver: Receiver
+) -> None:
+    # PostgreSQL sorts NULLs first in a descending order: an entry without created_at
+    # saying nothing fires would be the last word for ever, and eu re-announced each run.
+    assert fire(project, sentinel_schema)["delivery"] == delivered(1)
+    plant = {"firing_keys": "'[]'", "created_at": "null"}
+    plant_outbox_rows(project, sentinel_schema, {"bad_null": plant}, status="sent")
+    again = run(project, sentinel_schema, orders_limit=2)
+    assert (again["notifications"], again["delivery"]["sent"]) == ([], 0)

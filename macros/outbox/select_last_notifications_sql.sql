@@ -1,5 +1,6 @@
 {#- SQL reading the notification log: the newest row that is not dead per group and channel,
-    for the named alerts (changes run_alerts queued, not yet decided, are not in the log). -#}
+    for the named alerts (changes run_alerts queued, not yet decided, are not in the log).
+    A row with no created_at sorts last, so it cannot stand as the newest for ever. -#}
 {% macro select_last_notifications_sql(alert_names) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
@@ -8,7 +9,9 @@
     from (
       select group_key, channel, notification_id, firing_keys, silenced_keys, created_at,
              row_number() over (
-               partition by group_key, channel order by created_at desc, notification_id
+               partition by group_key, channel
+               order by case when created_at is null then 1 else 0 end, created_at desc,
+                        notification_id
              ) as sentinel_recency
       from {{ relation }}
       where status <> 'dead' and kind <> 'pending'

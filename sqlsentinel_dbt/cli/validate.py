@@ -7,6 +7,7 @@ import typer
 from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.redact import redact
 
 
 def validate(
@@ -16,11 +17,12 @@ def validate(
     target: o.Target = None,
     vars: o.Vars = None,
 ) -> None:
-    """Check alert files and meta and compile every enabled alert; run nothing.
+    """Check alert files and meta, render every `message` template, compile every alert.
 
     Exit 2 on bad configuration (one alert's included: runs would report it as that
-    alert's ERROR), 1 if any alert fails to compile.
+    alert's ERROR; a `message` template that fails too), 1 if any alert fails to compile.
     """
+    from sqlsentinel_dbt.notify.render.template import alert_problems
     from sqlsentinel_dbt.runtime import Sentinel
 
     with cannot_start_on_error():
@@ -28,8 +30,13 @@ def validate(
     with sentinel:
         plans = sentinel.plan()
     misdeclared = sentinel.config.alert_problems
+    misdeclared += [
+        f"{declared.origin}: alert {declared.name!r}: field 'message': {problem}"
+        for declared in sentinel.alerts
+        for problem in alert_problems(declared.alert)
+    ]
     for problem in misdeclared:  # each names its file, alert and field
-        err.print(problem, markup=False, style="red")
+        err.print(redact(problem), markup=False, style="red")
     broken = [p for p in plans if p.compile_error and not p.declared.problems]
     for plan in broken:
         err.print(f"[bold red]{plan.name}[/] ({plan.declared.origin}): ", end="")

@@ -77,6 +77,10 @@ def _missing(alert: Alert, key: Key, prior: InstanceState, now: datetime) -> Ale
 def advance(alert: Alert, prior: InstanceState, seen: Status, now: datetime) -> InstanceState:
     """The next state of one instance that was `prior` and now evaluated to `seen`."""
     state = prior.state
+    # A `since` after now (a runner whose clock ran ahead, a bad row) counts from now, so
+    # a pending or recovering instance is never held back for ever.
+    if prior.since is not None and prior.since > now:
+        prior = replace(prior, since=now)
     since = prior.since or now
     if seen is Status.ALERT:
         if state is State.OK:

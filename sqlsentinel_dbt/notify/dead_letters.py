@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from functools import partial
 
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
 from sqlsentinel_dbt.notify.message import Kind, Notification
-from sqlsentinel_dbt.notify.retry import send_with_retry
+from sqlsentinel_dbt.notify.retry import send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.store.outbox import Claimed
 
@@ -37,9 +36,9 @@ def report_dead(
             continue
         for start in range(0, len(notices), channel.max_per_message):
             chunk = notices[start : start + channel.max_per_message]
-            result = send_with_retry(partial(sender.send, chunk), budget)
-            if not result.ok:
-                problems.append(f"{name}: dead-letter report not sent: {result.reason}")
+            for _, result in send_isolated(sender.send, chunk, budget):
+                if not result.ok:
+                    problems.append(f"{name}: dead-letter report not sent: {result.reason}")
     for item in dead:
         n = item.notification
         logger.error("gave up on %s notification %s to %s", n.alert, n.notification_id, n.channel)

@@ -14,15 +14,15 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
 from sqlsentinel_dbt.notify.dead_letters import report_dead
 from sqlsentinel_dbt.notify.message import Kind, Notification
-from sqlsentinel_dbt.notify.retry import SendResult, send_with_retry
+from sqlsentinel_dbt.notify.retry import SendResult, send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
+from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import Claimed, Outbox
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
@@ -55,6 +55,8 @@ def deliver(
     claimer = uuid.uuid4().hex
     claim = outbox.claim(claimer, clock(), settings.claim_lease, settings.max_notification_age)
     report = DeliveryReport(dead=len(claim.dead))
+    report.failed += len(claim.unreadable)
+    report.errors += [f"outbox row {line}" for line in claim.unreadable]
     if claim.dead:
         report.errors += report_dead(claim.dead, channels, settings.retry_budget)
     by_channel: dict[str, list[Claimed]] = {}
@@ -69,8 +71,13 @@ def deliver(
         )
         for name, items in by_channel.items()
     ]
-    for future in futures:
-        part = future.result()
+    for name, future in zip(by_channel, futures, strict=True):
+        try:
+            part = future.result()
+        except Exception as exc:  # the warehouse failed us mid-way: the lease brings them back
+            logger.warning("delivering to %s stopped: %s", name, redact(str(exc)))
+            report.errors.append(f"{name}: delivery stopped: {redact(str(exc))}")
+            continue
         report.sent += part.sent
         report.failed += part.failed
         report.errors += part.errors
@@ -98,13 +105,13 @@ def _deliver_channel(
         return _failed(outbox, claimer, name, ids, str(exc), clock, report)
     for start in range(0, len(items), channel.max_per_message):
         chunk = [item.notification for item in items[start : start + channel.max_per_message]]
-        result = send_with_retry(partial(sender.send, chunk), settings.retry_budget)
-        chunk_ids = [n.notification_id for n in chunk]
-        if result.ok:
-            outbox.settle(chunk_ids, claimer, clock(), sent=True)
-            report.sent += len(chunk)
-        else:
-            _failed(outbox, claimer, name, chunk_ids, result.reason, clock, report, result)
+        for sent, result in send_isolated(sender.send, chunk, settings.retry_budget):
+            sent_ids = [n.notification_id for n in sent]
+            if result.ok:
+                outbox.settle(sent_ids, claimer, clock(), sent=True)
+                report.sent += len(sent)
+            else:
+                _failed(outbox, claimer, name, sent_ids, result.reason, clock, report, result)
     return report
 
 
@@ -147,4 +154,5 @@ def send_test(channel: Channel, budget: float) -> SendResult:
         run_id="test",
         description=f"A test message from sqlsentinel to channel {channel.name!r}.",
     )
-    return send_with_retry(partial(sender.send, [notification]), budget)
+    [(_, result)] = send_isolated(sender.send, [notification], budget)
+    return result

@@ -7,7 +7,9 @@ but the outbox row and the channel's settings.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -87,9 +89,81 @@ class Notification:
         return asdict(self)
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> Notification:
-        """The inverse of `to_payload`."""
-        data = dict(payload)
-        data["kind"] = Kind(data["kind"])
-        data["firing"] = [Instance(**item) for item in data.get("firing", [])]
-        return cls(**data)
+    def from_payload(cls, payload: Any) -> Notification:
+        """The inverse of `to_payload`; ValueError saying what is wrong with anything else.
+
+        Keys this version does not know (written by a newer one) are ignored.
+        """
+        return payload_notification(payload)
+
+
+_TEXT = ("notification_id", "channel", "group_key", "alert", "severity", "created_at", "run_id")
+_OPTIONAL_TEXT = ("owner", "error", "message_template")
+_DEFAULT_TEXT = ("description", "sql_excerpt", "project", "target")
+_KEY_LISTS = ("new_keys", "resolved_keys")
+
+
+def payload_notification(payload: Any) -> Notification:
+    """A stored payload (parsed JSON) as a Notification; ValueError naming the bad field."""
+    if not isinstance(payload, dict):
+        raise ValueError(f"the payload is not a JSON object but {type(payload).__name__}")
+    try:
+        kind = Kind(str(payload.get("kind")))
+    except ValueError:
+        known = ", ".join(k.value for k in Kind)
+        raise ValueError(f"unknown kind {payload.get('kind')!r} (known: {known})") from None
+    data: dict[str, Any] = {"kind": kind}
+    for name in _TEXT:
+        data[name] = _text(payload, name)
+    try:  # every sender shows it as an ISO 8601 timestamp
+        datetime.fromisoformat(data["created_at"])
+    except ValueError:
+        raise ValueError(f"`created_at` is {data['created_at']!r}, not a timestamp") from None
+    for name in _OPTIONAL_TEXT:
+        data[name] = None if payload.get(name) is None else _text(payload, name)
+    for name in _DEFAULT_TEXT:
+        data[name] = "" if payload.get(name) is None else _text(payload, name)
+    data["tags"] = [str(tag) for tag in _list(payload, "tags")]
+    for name in _KEY_LISTS:
+        data[name] = [None if k is None else str(k) for k in _list(payload, name)]
+    data["firing"] = [_instance(item) for item in _list(payload, "firing")]
+    return Notification(**data)
+
+
+def _text(payload: dict[str, Any], name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str):
+        raise ValueError(f"`{name}` must be text, not {value!r}"[:200])
+    return value
+
+
+def _list(payload: dict[str, Any], name: str) -> list[Any]:
+    value = payload.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"`{name}` must be a list, not {type(value).__name__}")
+    return value
+
+
+def _instance(item: Any) -> Instance:
+    if not isinstance(item, dict) or not isinstance(item.get("context", {}), dict):
+        problem = f"a firing instance must be an object with an object `context`: {item!r}"
+        raise ValueError(problem[:200])
+    return Instance(
+        key=None if item.get("key") is None else str(item["key"]),
+        severity=_text(item, "severity"),
+        actual_value=_number(item.get("actual_value")),
+        threshold=_number(item.get("threshold")),
+        context=dict(item.get("context") or {}),
+        state=str(item.get("state") or "firing"),
+    )
+
+
+def _number(value: Any) -> float | None:
+    """A finite number or None: NaN and infinity cannot be sent as JSON."""
+    if value is None or isinstance(value, bool):
+        return None
+    if not isinstance(value, int | float):
+        raise ValueError(f"a firing instance's value must be a number, not {value!r}"[:200])
+    return float(value) if math.isfinite(value) else None

@@ -55,8 +55,24 @@ def decide_pending(
     claimer = uuid.uuid4().hex
     pending = outbox.claim_pending(claimer, now, deciding.lease)
     queued = 0
+    held_back: set[str] = set()  # alerts with a change that failed: later ones wait for it
     for item in pending:  # oldest first: a change is decided against the one before it
-        queued += _decide(item, outbox, history, silences, deciding)
+        if item.alert in held_back:
+            continue
+        try:
+            queued += _decide(item, outbox, history, silences, deciding)
+        except Exception as exc:  # one change that cannot be decided must not stop the rest
+            held_back.add(item.alert)
+            logger.warning(
+                "the change run_alerts recorded for %s in run %s (outbox row %s) could not be "
+                "decided (%s: %s); it is tried again once its claim's lease runs out",
+                item.alert,
+                item.run_id,
+                item.notification_id,
+                type(exc).__name__,
+                exc,
+            )
+            continue
         outbox.forget([item.notification_id], claimer)
     return queued
 

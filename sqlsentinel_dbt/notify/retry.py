@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.redact import redact
 
 MAX_BACKOFF = 30.0
 
@@ -77,3 +80,31 @@ def send_with_retry(
         if clock() + wait > deadline:
             return SendResult(False, True, result.reason, result.retry_after, tries)
         sleep(wait)
+
+
+Message = Sequence[Notification]
+
+
+def send_isolated(
+    send: Callable[[Message], SendResult], message: Message, budget: float
+) -> list[tuple[Message, SendResult]]:
+    """`send_with_retry` one message; if building or sending it raised, each notification alone.
+
+    Senders return a result rather than raise; one that raises anyway (a notification its
+    renderer cannot handle) fails that notification alone, for good, with the reason,
+    and the others in the message are still delivered.
+    """
+    raised: list[Exception] = []
+
+    def attempt() -> SendResult:
+        try:
+            return send(message)
+        except Exception as exc:
+            raised.append(exc)
+            reason = redact(f"could not send: {type(exc).__name__}: {exc}")
+            return SendResult(False, False, reason[:300])
+
+    result = send_with_retry(attempt, budget)
+    if raised and len(message) > 1:
+        return [pair for n in message for pair in send_isolated(send, [n], budget)]
+    return [(message, result)]

@@ -11,7 +11,8 @@ from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.dbt import Warehouse
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
 from sqlsentinel_dbt.engine.state import Key
-from sqlsentinel_dbt.store.timestamps import as_utc, to_sql_text
+from sqlsentinel_dbt.store import rows
+from sqlsentinel_dbt.store.timestamps import to_sql_text
 
 TABLE = "sentinel_alert_history"
 
@@ -51,9 +52,17 @@ class HistoryStore:
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:state")
         states: dict[str, dict[Key, InstanceState]] = {}
         for name, key, state, since, count, severity in fetched.rows:
-            states.setdefault(name, {})[key] = InstanceState(
-                State(state), as_utc(since), int(count or 0), Severity(severity)
-            )
+            try:
+                instance = InstanceState(
+                    rows.member(State, state, "state"),
+                    rows.optional_timestamp(since, "state_since"),
+                    rows.count(count, "state_count"),
+                    rows.member(Severity, severity, "severity"),
+                )
+            except Exception as problem:  # one bad row must not stop every later run
+                rows.skipped(TABLE, f"the newest row of {_instance(name, key)}", problem, _FRESH)
+                continue
+            states.setdefault(str(name), {})[rows.optional_text(key)] = instance
         return states
 
     def run_results(self, run_id: str, alert: str) -> tuple[RunRecord, list[AlertResult]] | None:
@@ -61,14 +70,24 @@ class HistoryStore:
         sql = self._warehouse.run_macro("select_run_history_sql", run_id=run_id, alert_name=alert)
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
-        rows = [dict(zip(columns, row, strict=True)) for row in fetched.rows]
-        if not rows:
+        results = []
+        for values in fetched.rows:
+            row = dict(zip(columns, values, strict=True))
+            try:
+                results.append(result_of_row(row))
+            except Exception as problem:
+                where = f"the row of run {run_id} for {_instance(alert, row.get('alert_key'))}"
+                rows.skipped(TABLE, where, problem, "its change is not notified")
+        if not results:
             return None
-        first = rows[0]
+        first = dict(zip(columns, fetched.rows[0], strict=True))
         record = RunRecord(
-            run_id, first["invocation_id"], first["project_name"], first["target_name"]
+            run_id,
+            str(first["invocation_id"] or ""),
+            str(first["project_name"] or ""),
+            str(first["target_name"] or ""),
         )
-        return record, [result_of_row(row) for row in rows]
+        return record, results
 
     def latest_results(self) -> list[dict[str, Any]]:
         """The newest row of every instance of every alert; empty when no history exists."""
@@ -90,29 +109,37 @@ class HistoryStore:
 
 
 def result_of_row(row: dict[str, Any]) -> AlertResult:
-    """A history row read back as the result (and state) it recorded."""
-    severity = Severity(row["severity"])
+    """A history row read back as the result (and state) it recorded; raises Unreadable."""
+    severity = rows.member(Severity, row["severity"], "severity")
     state = None
     if row["state"] is not None:
-        since = as_utc(row["state_since"]) if row["state_since"] is not None else None
-        state = InstanceState(State(row["state"]), since, int(row["state_count"] or 0), severity)
+        state = InstanceState(
+            rows.member(State, row["state"], "state"),
+            rows.optional_timestamp(row["state_since"], "state_since"),
+            rows.count(row["state_count"], "state_count"),
+            severity,
+        )
     return AlertResult(
-        alert=row["alert_name"],
-        status=Status(row["status"]),
+        alert=rows.text(row["alert_name"], "alert_name"),
+        status=rows.member(Status, row["status"], "status"),
         severity=severity,
-        key=row["alert_key"],
-        actual_value=_number(row["actual_value"]),
-        threshold=_number(row["threshold"]),
-        context=json.loads(row["context"]) if row["context"] else {},
-        error=row["error"],
-        started_at=as_utc(row["started_at"]) if row["started_at"] is not None else None,
-        duration_ms=int(row["duration_ms"] or 0),
+        key=rows.optional_text(row["alert_key"]),
+        actual_value=rows.number_value(row["actual_value"], "actual_value"),
+        threshold=rows.number_value(row["threshold"], "threshold"),
+        context=rows.json_object(row["context"], "context"),
+        error=rows.optional_text(row["error"]),
+        started_at=rows.optional_timestamp(row["started_at"], "started_at"),
+        duration_ms=rows.count(row["duration_ms"], "duration_ms"),
         state=state,
     )
 
 
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
+_FRESH = "the instance starts from no prior state"
+
+
+def _instance(alert: Any, key: Any) -> str:
+    """`the row of alert 'orders_late' key 'eu'`: how a warning names a history row."""
+    return f"alert {alert!r} key {key!r}" if key is not None else f"alert {alert!r} (no key)"
 
 
 def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:

@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlsentinel_dbt.dbt import Warehouse
 from sqlsentinel_dbt.notify.decide import Key, LogEntry
-from sqlsentinel_dbt.notify.message import Notification
-from sqlsentinel_dbt.store.timestamps import as_utc, to_sql_text
+from sqlsentinel_dbt.notify.message import Kind, Notification
+from sqlsentinel_dbt.store import rows
+from sqlsentinel_dbt.store.timestamps import to_sql_text
 
 TABLE = "sentinel_notifications"
+_NEVER = timedelta(days=100 * 365)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Claim:
 
     due: list[Claimed]
     dead: list[Claimed]
+    unreadable: list[str] = field(default_factory=list)
+    """One line per claimed row that could not be read: marked failed, with the reason."""
 
 
 class Outbox:
@@ -87,12 +91,19 @@ class Outbox:
             "select_last_notifications_sql", alert_names=list(alert_names)
         )
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
-        return {
-            (group, channel): LogEntry(
-                notification_id, _keys(firing), _keys(silenced), as_utc(created_at)
-            )
-            for group, channel, notification_id, firing, silenced, created_at in fetched.rows
-        }
+        entries: dict[tuple[str, str], LogEntry] = {}
+        for group, channel, notification_id, firing, silenced, created_at in fetched.rows:
+            try:
+                entries[(rows.text(group, "group_key"), rows.text(channel, "channel"))] = LogEntry(
+                    rows.text(notification_id, "notification_id"),
+                    rows.json_keys(firing, "firing_keys"),
+                    rows.json_keys(silenced, "silenced_keys"),
+                    rows.timestamp(created_at, "created_at"),
+                )
+            except Exception as problem:
+                where = f"row {notification_id!r} (group {group!r}, channel {channel!r})"
+                rows.skipped(TABLE, where, problem, "the group starts from no prior notification")
+        return entries
 
     def claim(self, claimer: str, now: datetime, lease: float, max_age: float) -> Claim:
         """Dead-letter expired rows, then claim every due row for `claimer`."""
@@ -103,7 +114,12 @@ class Outbox:
             lease_until=to_sql_text(now + timedelta(seconds=lease)),
             expired_before=to_sql_text(now - timedelta(seconds=max_age)),
         )
-        return Claim(self._held(claimer, "sending"), self._held(claimer, "dead"))
+        due, unreadable = self._held(claimer, "sending")
+        dead, unreadable_dead = self._held(claimer, "dead")
+        for notification_id, problem in unreadable_dead:  # dead already; nothing to report it with
+            rows.skipped(TABLE, f"dead-lettered row {notification_id!r}", problem, "not reported")
+        failed = self._fail_unreadable(unreadable, claimer, now)
+        return Claim(due, dead, failed + [f"{i}: {rows.describe(p)}" for i, p in unreadable_dead])
 
     def claim_pending(self, claimer: str, now: datetime, lease: float) -> list[PendingDecision]:
         """Claim the changes `run_alerts` queued that are still to be decided, oldest first."""
@@ -115,13 +131,22 @@ class Outbox:
             now=to_sql_text(now),
             lease_until=to_sql_text(now + timedelta(seconds=lease)),
         )
-        rows = self._rows(claimer, "deciding")
-        return [
-            PendingDecision(
-                row["notification_id"], row["run_id"], row["alert_name"], as_utc(row["created_at"])
-            )
-            for row in sorted(rows, key=lambda r: (as_utc(r["created_at"]), r["notification_id"]))
-        ]
+        pending, unreadable = [], []
+        for row in self._rows(claimer, "deciding"):
+            try:
+                pending.append(
+                    PendingDecision(
+                        rows.text(row["notification_id"], "notification_id"),
+                        rows.text(row["run_id"], "run_id"),
+                        rows.text(row["alert_name"], "alert_name"),
+                        rows.timestamp(row["created_at"], "created_at"),
+                    )
+                )
+            except Exception as problem:
+                unreadable.append((str(row["notification_id"]), problem))
+        # Failed for good: retried, it would be claimed as a notification to send.
+        self._fail_unreadable(unreadable, claimer, now, retry_at=now + _NEVER)
+        return sorted(pending, key=lambda p: (p.created_at, p.notification_id))
 
     def forget(self, ids: Sequence[str], claimer: str) -> None:
         """Delete rows `claimer` still holds (pending decisions, once decided)."""
@@ -138,17 +163,40 @@ class Outbox:
             for row in fetched.rows
         ]
 
-    def _held(self, claimer: str, status: str) -> list[Claimed]:
-        rows = self._rows(claimer, status)
-        return [
-            Claimed(
-                Notification.from_payload(json.loads(row["payload"])),
-                int(row["attempts"] or 0),
-                as_utc(row["created_at"]),
-                row["last_error"],
+    def _held(
+        self, claimer: str, status: str
+    ) -> tuple[list[Claimed], list[tuple[str, Exception]]]:
+        """The rows `claimer` holds in `status`, oldest first, and those it cannot read."""
+        held, unreadable = [], []
+        for row in self._rows(claimer, status):
+            try:
+                held.append(_claimed(row))
+            except Exception as problem:  # one bad row must not hold back the others
+                unreadable.append((str(row["notification_id"]), problem))
+        held.sort(key=lambda c: (c.created_at, c.notification.notification_id))
+        return held, unreadable
+
+    def _fail_unreadable(
+        self,
+        unreadable: Sequence[tuple[str, Exception]],
+        claimer: str,
+        now: datetime,
+        retry_at: datetime | None = None,
+    ) -> list[str]:
+        """Mark claimed rows that cannot be read `failed`, with the reason; one line each.
+
+        A notification is retried as any failed one (a newer version may read it) until
+        it is dead-lettered by age.
+        """
+        lines = []
+        for notification_id, problem in unreadable:
+            reason = f"unreadable row: {rows.describe(problem)}"
+            rows.skipped(TABLE, f"row {notification_id!r}", problem, "it is marked failed")
+            self.settle(
+                [notification_id], claimer, now, sent=False, error=reason, retry_at=retry_at
             )
-            for row in sorted(rows, key=lambda r: (as_utc(r["created_at"]), r["notification_id"]))
-        ]
+            lines.append(f"{notification_id}: {reason}")
+        return lines
 
     def settle(
         self,
@@ -215,9 +263,22 @@ def _row(row: OutboxRow, now: datetime) -> dict[str, Any]:
     }
 
 
+def _claimed(row: dict[str, Any]) -> Claimed:
+    """A claimed row read back; raises (Unreadable, ValueError) naming what is wrong."""
+    kind = rows.member(Kind, row["kind"], "kind")
+    payload = rows.json_object(rows.text(row["payload"], "payload"), "payload")
+    notification = Notification.from_payload(payload)
+    if kind is not notification.kind:
+        raise rows.Unreadable(
+            f"`kind` is {kind.value!r} but the payload is a {notification.kind.value} notification"
+        )
+    return Claimed(
+        notification,
+        rows.count(row["attempts"], "attempts"),
+        rows.timestamp(row["created_at"], "created_at"),
+        rows.optional_text(row["last_error"]),
+    )
+
+
 def _keys_json(keys: frozenset[Key]) -> str:
     return json.dumps(sorted(keys, key=lambda k: (k is not None, k or "")))
-
-
-def _keys(text: str | None) -> frozenset[Key]:
-    return frozenset(json.loads(text)) if text else frozenset()

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlsentinel_dbt.dbt import Warehouse
 from sqlsentinel_dbt.engine.silences import Silence
-from sqlsentinel_dbt.store.timestamps import as_utc, to_sql_text
+from sqlsentinel_dbt.store import rows
+from sqlsentinel_dbt.store.timestamps import to_sql_text
 
 TABLE = "sentinel_silences"
 
@@ -61,7 +62,13 @@ class SilenceStore:
             return []
         sql = self._warehouse.run_macro("select_silences_sql", ends_after=to_sql_text(moment))
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:silences")
-        return [_silence(row) for row in fetched.rows]
+        silences = []
+        for row in fetched.rows:
+            try:
+                silences.append(_silence(row))
+            except Exception as problem:  # a bad silence must not stop runs, nor mute anything
+                rows.skipped(TABLE, f"silence {row[0]!r}", problem, "it silences nothing")
+        return silences
 
     def recent(self, now: datetime, days: int = 7) -> list[Silence]:
         """Active silences and those that ended within `days`."""
@@ -69,15 +76,17 @@ class SilenceStore:
 
 
 def _silence(row: tuple[Any, ...]) -> Silence:
+    """A silence read back; raises Unreadable naming what is wrong."""
     silence_id, matcher, key, starts, ends, reason, created_by, created_at, ended_by = row
+    starts_at = rows.timestamp(starts, "starts_at")
     return Silence(
-        str(silence_id),
-        str(matcher),
-        None if key is None else str(key),
-        as_utc(starts),
-        as_utc(ends),
+        rows.text(silence_id, "silence_id"),
+        rows.text(matcher, "matcher"),
+        rows.optional_text(key),
+        starts_at,
+        rows.timestamp(ends, "ends_at"),
         str(reason or ""),
         str(created_by or ""),
-        as_utc(created_at),
-        None if ended_by is None else str(ended_by),
+        rows.optional_timestamp(created_at, "created_at") or starts_at,
+        rows.optional_text(ended_by),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlsentinel_dbt.notify.message import Kind, Notification
 from sqlsentinel_dbt.notify.render.common import instance_lines, plain
+from sqlsentinel_dbt.notify.render.limits import PAGERDUTY_BYTES, PAGERDUTY_SUMMARY, cut, fit_json
 
 _SEVERITY = {"error": "error", "warn": "warning"}
 
@@ -18,7 +19,11 @@ def dedup_key(notification: Notification) -> str:
 
 
 def pagerduty_event(notification: Notification, routing_key: str) -> dict[str, Any]:
-    """The event body; a `resolved` notification is a real resolve of the same dedup_key."""
+    """The event body; a `resolved` notification is a real resolve of the same dedup_key.
+
+    Within PagerDuty's size limits: the summary is cut to 1,024 characters and long
+    details are cut (with the mark) until the event fits in 512 KB.
+    """
     event: dict[str, Any] = {
         "routing_key": routing_key,
         "dedup_key": dedup_key(notification),
@@ -28,7 +33,7 @@ def pagerduty_event(notification: Notification, routing_key: str) -> dict[str, A
         return event
     event["client"] = "sqlsentinel"
     event["payload"] = {
-        "summary": notification.title[:1024],
+        "summary": cut(notification.title, PAGERDUTY_SUMMARY),
         "source": f"{notification.project} ({notification.target})"[:255] or "sqlsentinel",
         "severity": _SEVERITY.get(notification.severity, "error"),
         "component": notification.alert,
@@ -41,4 +46,6 @@ def pagerduty_event(notification: Notification, routing_key: str) -> dict[str, A
             "notification_id": notification.notification_id,
         },
     }
+    payload, _ = fit_json(event.pop("payload"), PAGERDUTY_BYTES - 1000)  # the keys stay whole
+    event["payload"] = payload
     return event

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlsentinel_dbt.notify.message import Kind, Notification
 from sqlsentinel_dbt.notify.render.common import (
-    custom_message,
     escape_slack,
     instance_lines,
+    message_body,
     number,
 )
+from sqlsentinel_dbt.notify.render.limits import SLACK_FIELD, SLACK_SECTION, clean, cut, cut_html
 
-_SECTION_LIMIT = 2900  # Slack refuses section text over 3000 characters
 _EMOJI = {
     Kind.FIRING: ":rotating_light:",
     Kind.REPEAT: ":rotating_light:",
@@ -32,18 +32,18 @@ def slack_message(notifications: Sequence[Notification]) -> dict[str, Any]:
             blocks.append({"type": "divider"})
         blocks += _blocks(notification)
     text = "; ".join(n.title for n in notifications)
-    # max_per_message keeps a message within Slack's 50 blocks; nothing is cut here.
-    return {"text": escape_slack(text)[:_SECTION_LIMIT], "blocks": blocks}
+    # max_per_message keeps a message within Slack's 50 blocks; each block is cut to fit.
+    return {"text": cut_html(clean(escape_slack(text)), SLACK_SECTION), "blocks": blocks}
 
 
 def _blocks(n: Notification) -> list[dict[str, Any]]:
-    header = f"{_EMOJI[n.kind]} *{escape_slack(n.title)}*"
-    facts = [f"*Severity:* {escape_slack(n.severity)}"]
+    header = f"{_EMOJI[n.kind]} *{_field(n.title)}*"
+    facts = [f"*Severity:* {_field(n.severity)}"]
     if n.owner:
-        facts.append(f"*Owner:* {escape_slack(n.owner)}")
+        facts.append(f"*Owner:* {_field(n.owner)}")
     if n.project:
-        facts.append(f"*Project:* {escape_slack(n.project)} ({escape_slack(n.target)})")
-    body = custom_message(n, escape_slack) or _default_body(n)
+        facts.append(f"*Project:* {_field(n.project)} ({_field(n.target)})")
+    body = message_body(n, escape_slack, _default_body, SLACK_SECTION, markup=True)
     blocks = [_section(header + "\n" + " · ".join(facts)), _section(body)]
     if n.sql_excerpt and n.kind is not Kind.RESOLVED:
         sql = n.sql_excerpt.replace("```", "'''")
@@ -65,7 +65,10 @@ def _default_body(n: Notification) -> str:
     return "\n".join(lines)
 
 
+def _field(value: str) -> str:
+    return escape_slack(cut(value, SLACK_FIELD))
+
+
 def _section(text: str) -> dict[str, Any]:
-    if len(text) > _SECTION_LIMIT:
-        text = text[: _SECTION_LIMIT - 1] + "…"
+    text = cut_html(clean(text), SLACK_SECTION)  # never inside `<...>` or `&amp;`
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
