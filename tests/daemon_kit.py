@@ -63,8 +63,8 @@ class RunningDaemon:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
-    """Poll `check` until it is true; fail after `timeout` seconds."""
+def wait_until(check: Callable[[], bool], timeout: float = 120, what: str = "") -> None:
+    """Poll `check` until it is true; fail after `timeout` seconds (a bound on a hang only)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

@@ -166,7 +166,8 @@ def test_connections_are_reused_and_sigterm_lets_runs_finish(project: Project) -
         with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
             cur.execute(
                 "select count(*) from pg_stat_activity "
-                "where query like '%sentinel_inflight_marker%' and pid <> pg_backend_pid()"
+                "where query like '%sentinel_inflight_marker%' and state = 'active' "
+                "and pid <> pg_backend_pid()"
             )
             return bool(cur.fetchone()[0])  # type: ignore[index]
 

@@ -41,7 +41,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 def page() -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser.new_page(viewport={"width": 1280, "height": 1600})
+        opened = browser.new_page(viewport={"width": 1280, "height": 1600})
+        opened.set_default_timeout(120_000)  # bounds a hang only: a busy machine is slow
+        yield opened
         browser.close()
 
 
