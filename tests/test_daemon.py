@@ -10,7 +10,14 @@ import pytest
 
 from sqlsentinel_dbt.dbt import dbt_build
 from tests.conftest import PG, Project, drop_pg_schemas, make_project
-from tests.daemon_kit import FAST, release_warehouse, running_daemon, wait_until
+from tests.daemon_kit import (
+    FAST,
+    ON_REQUEST,
+    on_request_alert,
+    release_warehouse,
+    running_daemon,
+    wait_until,
+)
 from tests.private_postgres import private_postgres
 
 TOKEN = "t0ken-for-the-dashboard-0123456789"
@@ -34,6 +41,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterato
 
 @pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # PostgreSQL: tests below
 def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None:
+    (project.root / "alerts" / "on_request.yml").write_text(on_request_alert())
     with running_daemon(project) as daemon:
         assert daemon.get("/healthz").json() == {"status": "alive"}
         wait_until(lambda: daemon.get("/readyz").status_code == 200, what="ready")
@@ -61,7 +69,7 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         assert daemon.get("/api/alerts/nope/history").status_code == 404
         assert "/api/alerts" in daemon.get("/openapi.json").json()["paths"]
 
-        ran = daemon.post("/api/alerts/orders_present/run")
+        ran = daemon.post(f"/api/alerts/{ON_REQUEST}/run")
         assert ran.status_code == 200, ran.text
         assert [r["status"] for r in ran.json()["results"]] == ["OK"]
 
@@ -75,6 +83,7 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         assert not [s for s in daemon.get("/api/silences").json() if s["active"]]
 
         # Hot reload: a new alert file is picked up without a restart.
+        before = daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK")
         (project.root / "alerts" / "added.yml").write_text(NEW_ALERT)
         wait_until(
             lambda: (
@@ -85,7 +94,13 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
             ),
             what="the added alert to run",
         )
-        assert daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK") >= 3
+        wait_until(
+            lambda: (
+                daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK")
+                > before
+            ),
+            what="orders_present to run on after the reload",
+        )
 
         daemon.process.send_signal(signal.SIGTERM)
         assert daemon.process.wait(timeout=60) == 0

@@ -15,7 +15,14 @@ from playwright.sync_api import Page, sync_playwright
 
 from sqlsentinel_dbt.dbt import dbt_build
 from tests.conftest import Project, make_project
-from tests.daemon_kit import FAST, release_warehouse, running_daemon, wait_until
+from tests.daemon_kit import (
+    FAST,
+    ON_REQUEST,
+    on_request_alert,
+    release_warehouse,
+    running_daemon,
+    wait_until,
+)
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright must never download a browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -32,6 +39,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     built = make_project(tmp_path_factory.mktemp("browser"), "shop", "duckdb")
     (built.root / "sentinel.yml").write_text(FAST.replace("*/2", "*/5"))
     (built.root / "alerts" / "hostile.yml").write_text(HOSTILE)
+    (built.root / "alerts" / "on_request.yml").write_text(on_request_alert())
     dbt_build(built.args)
     release_warehouse(built)
     return built
@@ -75,9 +83,9 @@ def test_the_dashboard_in_a_browser(project: Project, page: Page) -> None:
         drawn = "[...document.querySelectorAll('#charts img')]"
         page.wait_for_function(f"{drawn}.every(i => i.complete && i.naturalWidth > 0)")
 
-        page.locator('#alerts tr[data-alert="orders_present"] button').click()
+        page.locator(f'#alerts tr[data-alert="{ON_REQUEST}"] button').click()
         page.wait_for_function("document.getElementById('message').textContent.includes('OK')")
-        assert page.inner_text("#message") == "orders_present: OK"
+        assert page.inner_text("#message") == f"{ON_REQUEST}: OK"
 
         page.fill("#silence-form input[name=matcher]", "tag:quality")
         page.fill("#silence-form input[name=reason]", "maintenance")
