@@ -10,6 +10,8 @@ each minute (`--schedule`). From the daemon's JSON logs it takes each batch's la
 memory every second. It reports the lag p95 over all alert runs, the batch time against
 the baseline, the CPU used while no batch runs (idle), and how resident memory grew from
 the end of the first batch to the end. Targets: lag p95 < 1 s, growth < 10 MB.
+`--batches N` ends the run after N batches instead (at most --minutes): the test suite's
+smoke run, which must not depend on how fast the machine is.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=500)
     parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--batches", type=int, help="stop after this many batches")
     parser.add_argument("--schedule", default="* * * * *")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--json", type=Path)
@@ -82,6 +85,7 @@ def main() -> None:
     )
     batches: list[tuple[float, int, float, float]] = []  # (seen at, alerts, lag, took)
     serving = threading.Event()
+    batch_seen = threading.Event()
 
     def read_logs() -> None:
         assert daemon.stderr is not None
@@ -91,6 +95,7 @@ def main() -> None:
             if line.startswith("{") and (found := BATCH.search(json.loads(line)["message"])):
                 n, lag, took = found.groups()
                 batches.append((time.monotonic(), int(n), float(lag), float(took)))
+                batch_seen.set()
 
     threading.Thread(target=read_logs, daemon=True).start()
     # The measured time starts once the daemon has parsed the project and scheduled.
@@ -99,7 +104,10 @@ def main() -> None:
     end = time.monotonic() + args.minutes * 60
     while time.monotonic() < end and daemon.poll() is None:
         samples.append((time.monotonic(), *sample(daemon.pid)))
-        time.sleep(1)
+        if args.batches and len(batches) >= args.batches:
+            break
+        batch_seen.wait(1)  # a sample a second, and one as soon as a batch is done
+        batch_seen.clear()
     daemon.send_signal(signal.SIGTERM)
     daemon.wait(timeout=300)
     assert batches, "the daemon ran no batch"

@@ -3,8 +3,9 @@
     .venv/bin/python bench/dbt_test_vs_sentinel.py --n 100 1000
 
 For each N it generates a dbt project on DuckDB (bench/generated_project.py), builds its
-models once with `dbt run`, runs each tool once to warm partial parsing and the file
-cache, then alternates the two commands `--repeat` times, each in its own process. It
+models once with `dbt run`, runs each tool `--warm-ups` times (default once) to warm
+partial parsing and the file cache, then alternates the two commands `--repeat` times,
+each in its own process. It
 reports the median wall time and the median peak resident memory (the child's own
 `ru_maxrss`) of each tool, and their ratios, sentinel over dbt. Before reporting, it
 checks that both tools found the same checks firing, so the two did the same work.
@@ -109,15 +110,16 @@ def check_same_work(root: Path, n: int, dbt: Measurement, sentinel: Measurement)
         raise SystemExit("benchmark is not comparing like with like:\n" + "\n".join(problems))
 
 
-def compare(n: int, repeat: int, threads: int, workdir: Path) -> Comparison:
+def compare(n: int, repeat: int, threads: int, workdir: Path, warm_ups: int = 1) -> Comparison:
     """Generate and build the project for `n`, then measure both tools `repeat` times."""
     root = workdir / f"bench_{n}"
     write_project(root, n, threads)
     build = measure(dbt_command("run", root))
     if build.exit_code != 0:
         raise SystemExit(f"dbt run failed for N={n}:\n{build.stdout[-2000:]}")
-    measure(dbt_command("test", root))  # warm-up, not counted
-    measure(sentinel_command(root))
+    for _ in range(warm_ups):  # not counted
+        measure(dbt_command("test", root))
+        measure(sentinel_command(root))
     dbt_runs, sentinel_runs = [], []
     for _ in range(repeat):
         dbt_runs.append(measure(dbt_command("test", root)))
@@ -164,12 +166,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--warm-ups", type=int, default=1, help="uncounted runs of each tool")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workdir", type=Path, help="keep the generated projects here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sqlsentinel-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
-        comparisons = [compare(n, args.repeat, args.threads, workdir) for n in args.n]
+        comparisons = [
+            compare(n, args.repeat, args.threads, workdir, args.warm_ups) for n in args.n
+        ]
     print(markdown(comparisons, args.repeat, args.threads))
 
 

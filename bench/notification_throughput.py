@@ -6,7 +6,9 @@ It generates a DuckDB dbt project whose N alerts all fire (bench/generated_proje
 with two channels, a webhook and email, both on 127.0.0.1 in this process. A first
 `sentinel dbt-run --no-notify` evaluates the alerts and queues 2 x N notifications in the
 outbox; then `sentinel notify` delivers them, timed from process start to exit (start-up
-and the outbox's bookkeeping included), with its peak memory. The receivers count every
+and the outbox's bookkeeping included), with its peak memory. Then the library does the
+same in this process, from an outbox of its own: `Sentinel.execute(..., send=False)`
+queues, and `Sentinel.notify()`, timed alone, delivers. The receivers count every
 notification id, so the report says whether each was delivered exactly once.
 """
 
@@ -88,20 +90,19 @@ def run(n: int, workdir: Path) -> str:
                 raise SystemExit("dbt run failed")
             for how in ("cli", "library"):
                 # A schema of its own for each, so each starts from an empty outbox.
-                variables = ["--vars", f"{{sqlsentinel_schema: bench_{how}}}"]
-                queue = [str(BIN / "sentinel"), "dbt-run", *flags, *variables, "--no-notify"]
-                if measure([*queue, "--fail-on", "never"]).exit_code:
-                    raise SystemExit("sentinel dbt-run failed")
-                hook.requests.clear()
-                mailbox.ids.clear()
+                variables = f"{{sqlsentinel_schema: bench_{how}}}"
                 if how == "cli":
-                    done = measure([str(BIN / "sentinel"), "notify", *flags, *variables])
+                    queue = [str(BIN / "sentinel"), "dbt-run", *flags, "--vars", variables]
+                    if measure([*queue, "--no-notify", "--fail-on", "never"]).exit_code:
+                        raise SystemExit("sentinel dbt-run failed")
+                    hook.requests.clear()
+                    mailbox.ids.clear()
+                    deliver = [str(BIN / "sentinel"), "notify", *flags, "--vars", variables]
+                    done = measure(deliver)
                     seconds, peak = done.seconds, f"{done.peak_mib:.0f} MiB"
                 else:
-                    seconds, peak = (
-                        _deliver_in_process(root, f"{{sqlsentinel_schema: bench_{how}}}"),
-                        "",
-                    )
+                    seconds = _queue_and_deliver_in_process(root, variables, hook, mailbox)
+                    peak = ""
                 webhook = Counter(x["notification_id"] for x in hook.notifications())
                 rows.append((how, seconds, peak, webhook, len(hook.requests), Counter(mailbox.ids)))
     finally:
@@ -109,13 +110,18 @@ def run(n: int, workdir: Path) -> str:
     return _report(n, rows)
 
 
-def _deliver_in_process(root: Path, variables: str) -> float:
-    """Seconds `Sentinel.notify()` takes: the delivery alone, with the project already open."""
+def _queue_and_deliver_in_process(
+    root: Path, variables: str, hook: Receiver, mailbox: Mailbox
+) -> float:
+    """Queue without sending, then time `Sentinel.notify()`: the delivery alone."""
     from sqlsentinel_dbt.dbt import DbtArgs
     from sqlsentinel_dbt.runtime import Sentinel
 
     args = DbtArgs(project_dir=str(root), profiles_dir=str(root), vars=variables)
     with Sentinel.open(args) as sentinel:
+        sentinel.execute(sentinel.plan(), send=False)
+        hook.requests.clear()
+        mailbox.ids.clear()
         started = time.perf_counter()
         sentinel.notify()
         return time.perf_counter() - started

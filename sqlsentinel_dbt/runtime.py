@@ -28,7 +28,7 @@ from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_al
 from sqlsentinel_dbt.engine.state import Key, track_run
 from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
-from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver
+from sqlsentinel_dbt.notify.dispatch import Clock, DeliveryReport, deliver
 from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
 from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
 from sqlsentinel_dbt.report import RunReport
@@ -39,10 +39,14 @@ from sqlsentinel_dbt.store.silences import SilenceStore
 from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Sentinel:
     """A dbt project with its alerts loaded and validated."""
 
-    def __init__(self, project: DbtProject, config: ProjectConfig) -> None:
+    def __init__(self, project: DbtProject, config: ProjectConfig, clock: Clock = _now) -> None:
         self.project = project
         self.config = config
         self.alerts = config.alerts
@@ -53,9 +57,11 @@ class Sentinel:
             channel_env_vars=frozenset(channel_env_vars(config.channels.values())),
             allowed_env_vars=tuple(settings.allow_secret_env_vars),
         )
+        self.clock = clock
+        """The time (UTC) of runs, claims, leases and silences: tests pass a fixed one."""
 
     @classmethod
-    def open(cls, args: DbtArgs) -> Sentinel:
+    def open(cls, args: DbtArgs, *, clock: Clock = _now) -> Sentinel:
         """Parse the dbt project and load its alerts; raises ProjectError or ConfigError."""
         project = DbtProject.open(args, package_root())
         try:
@@ -64,7 +70,7 @@ class Sentinel:
             project.close()
             raise
         register_channel_secrets(config.channels.values())
-        return cls(project, config)
+        return cls(project, config, clock)
 
     def __enter__(self) -> Sentinel:
         return self
@@ -165,7 +171,7 @@ class Sentinel:
         """Check the warehouse, create the history table, read the states before this run."""
         warehouse = self.project.warehouse
         warehouse.check_connection()
-        now = datetime.now(UTC)
+        now = self.clock()
         store = HistoryStore(warehouse)
         if not dry_run:
             store.ensure()
@@ -229,8 +235,8 @@ class Sentinel:
             self.config.settings.claim_lease,
         )
         history = HistoryStore(warehouse)
-        decided = decide_pending(outbox, history, SilenceStore(warehouse), deciding, _now())
-        report = deliver(outbox, self.config.channels, self.config.settings)
+        decided = decide_pending(outbox, history, SilenceStore(warehouse), deciding, self.clock())
+        report = deliver(outbox, self.config.channels, self.config.settings, clock=self.clock)
         report.decided = decided
         return report
 
@@ -262,7 +268,7 @@ class Sentinel:
         if not matches_any_alert(matcher, alerts):
             names = sorted(a.name for a in alerts)
             raise ConfigError([f"{matcher!r} matches no alert{suggest(matcher, names)}"])
-        now = datetime.now(UTC)
+        now = self.clock()
         if ends_at <= now:
             raise ConfigError([f"the silence would end in the past ({iso_timestamp(ends_at)})"])
         store = SilenceStore(self.project.warehouse)
@@ -270,11 +276,11 @@ class Sentinel:
 
     def unsilence(self, silence_id: str, ended_by: str) -> bool:
         """End a silence now; False when no such silence is in force."""
-        return SilenceStore(self.project.warehouse).end(silence_id, datetime.now(UTC), ended_by)
+        return SilenceStore(self.project.warehouse).end(silence_id, self.clock(), ended_by)
 
     def silences(self, days: int = 7) -> list[Silence]:
         """Active silences, and those that ended in the last `days`."""
-        return SilenceStore(self.project.warehouse).recent(datetime.now(UTC), days)
+        return SilenceStore(self.project.warehouse).recent(self.clock(), days)
 
     def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest history rows, of one alert or all; timestamps as aware UTC datetimes."""
@@ -303,10 +309,6 @@ class Sentinel:
     def close(self) -> None:
         """Release the warehouse connections."""
         self.project.close()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(row: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:

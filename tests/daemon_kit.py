@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,20 @@ FAST = """
 default_schedule: "* * * * * */2"   # every 2 seconds (croniter: seconds last)
 misfire_grace: 30s
 """
+ON_REQUEST = "on_request_only"
+
+
+def on_request_alert() -> str:
+    """An alert file: ON_REQUEST, scheduled 12 hours from now.
+
+    A test's `run now` of it never meets a scheduled run of itself (that is a 409,
+    whenever the two happen to overlap), whatever the machine's speed.
+    """
+    later = datetime.now(UTC) + timedelta(hours=12)
+    return (
+        f"alerts:\n  - name: {ON_REQUEST}\n    schedule: '{later.minute} {later.hour} * * *'\n"
+        "    query: \"select 'OK' as status\"\n"
+    )
 
 
 @dataclass
@@ -66,8 +81,8 @@ class RunningDaemon:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
-    """Poll `check` until it is true; fail after `timeout` seconds."""
+def wait_until(check: Callable[[], bool], timeout: float = 120, what: str = "") -> None:
+    """Poll `check` until it is true; fail after `timeout` seconds (a bound on a hang only)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

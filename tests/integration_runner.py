@@ -5,8 +5,9 @@ commands through the Typer app (what the `sentinel` command calls).
     python -m tests.integration_runner STEPS.json RESULTS.json
 
 STEPS.json is a list of {"name", "tool" ("dbt" or "sentinel"), "args"}; RESULTS.json gets
-{name: {"code", "output", "errors"}}: the exit code each command would have had, what it
-printed, and (sentinel) what it wrote to stderr. One process pays for importing dbt once,
+{name: {"code", "output", "errors", "invocation_id"}}: the exit code each command would
+have had, what it printed, (sentinel) what it wrote to stderr, and (dbt) the invocation id
+that target/run_results.json holds after it. One process pays for importing dbt once,
 not once per command: that is most of what a dbt command costs on a small project. The
 project, profile and warehouse come from the environment and the arguments, as for the
 commands themselves.
@@ -15,9 +16,30 @@ commands themselves.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+
+def run_steps(root: Path, env: Mapping[str, str], *steps: tuple[str, str, list[str]]) -> Any:
+    """Run (name, "dbt" or "sentinel", arguments) steps in order on the project at `root`,
+    in one new process; return RESULTS.json's content."""
+    flags = ["--project-dir", str(root), "--profiles-dir", str(root)]
+    spec = [{"name": n, "tool": tool, "args": [*args, *flags]} for n, tool, args in steps]
+    steps_path, results_path = root / "steps.json", root / "results.json"
+    steps_path.write_text(json.dumps(spec))
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.integration_runner", str(steps_path), str(results_path)],
+        env=dict(env),
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(results_path.read_text())
 
 
 def run_dbt(args: list[str]) -> dict[str, Any]:
@@ -34,7 +56,16 @@ def run_dbt(args: list[str]) -> dict[str, Any]:
     code = 0 if outcome.success else (2 if outcome.exception is not None else 1)
     if outcome.exception is not None:
         lines.append(str(outcome.exception))
-    return {"code": code, "output": "\n".join(lines)}
+    return {"code": code, "output": "\n".join(lines), "invocation_id": artifacts_invocation(args)}
+
+
+def artifacts_invocation(args: list[str]) -> str:
+    """The invocation id in the project's target/run_results.json ("" when there is none)."""
+    project = Path(args[args.index("--project-dir") + 1]) if "--project-dir" in args else Path()
+    run_results = project / "target" / "run_results.json"
+    if not run_results.exists():
+        return ""
+    return str(json.loads(run_results.read_text())["metadata"]["invocation_id"])
 
 
 def run_sentinel(args: list[str]) -> dict[str, Any]:

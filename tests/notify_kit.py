@@ -18,14 +18,18 @@ channels:
     type: webhook
     url: "{{ env_var('SENTINEL_TEST_HOOK_URL') }}"
     signing_secret: "{{ env_var('SENTINEL_TEST_HOOK_SECRET') }}"
+    timeout: 10m  # a test that holds the answer back kills the run first, however slow
   - name: backup  # routed nowhere: it only hears about dead-lettered notifications
     type: webhook
     url: "{{ env_var('SENTINEL_TEST_HOOK_URL') }}/backup"
 routes:
   - match: {tags: [lifecycle]}
     notify: [hook]
-claim_lease: 10s  # short, so the crash test need not wait long for the lease to run out
-retry_budget: 3s  # short, so a channel that keeps failing does not hold a test for 2m
+# Long: no slow machine outlives them. The crash tests pass the lease with a clock
+# (`Sentinel.open(clock=...)`), and a channel that keeps failing says `Retry-After: 3600`,
+# which ends the retries at once.
+claim_lease: 1h
+retry_budget: 1m
 """
 
 

@@ -26,19 +26,45 @@ class Request:
 @dataclass
 class Receiver:
     """Records every request; answers from `script` (status, headers, body) in turn, then
-    with `default`."""
+    with `default`.
+
+    `held` keeps every answer back until `release()` (or the end of the server): a client
+    waiting for one times out, or is killed, before any answer comes, however slow the
+    machine. There is no answer-after-N-seconds: that would race the client's timeout.
+    """
 
     url: str = ""
     requests: list[Request] = field(default_factory=list)
     script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
     default: tuple[int, dict[str, str], bytes] = (200, {}, b"ok")
-    delay: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    held: bool = False
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
+    _released: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, request: Request) -> tuple[int, dict[str, str], bytes]:
-        with self.lock:
+        with self._arrived:
             self.requests.append(request)
-            return self.script.pop(0) if self.script else self.default
+            reply = self.script.pop(0) if self.script else self.default
+            self._arrived.notify_all()
+        if self.held:
+            self._released.wait()
+        return reply
+
+    def wait_for_requests(self, count: int, timeout: float = 120) -> None:
+        """Block until `count` requests have arrived; `timeout` only bounds a hang."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.requests) >= count, timeout):
+                raise AssertionError(f"{len(self.requests)} of {count} requests arrived")
+
+    def hold(self) -> None:
+        """Keep answers back from now until `release()`."""
+        self._released.clear()
+        self.held = True
+
+    def release(self) -> None:
+        """Send the answers held back, and answer at once from now on."""
+        self.held = False
+        self._released.set()
 
     def notifications(self) -> list[dict[str, Any]]:
         """Every notification in every webhook body received."""
@@ -55,8 +81,6 @@ def http_receiver(receiver: Receiver | None = None) -> Iterator[Receiver]:
             length = int(self.headers.get("Content-Length") or 0)
             request = Request(self.path, dict(self.headers.items()), self.rfile.read(length))
             status, headers, body = receiver.answer(request)
-            if receiver.delay:
-                threading.Event().wait(receiver.delay)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -69,7 +93,10 @@ def http_receiver(receiver: Receiver | None = None) -> Iterator[Receiver]:
 
     with serving(Handler) as url:
         receiver.url = url
-        yield receiver
+        try:
+            yield receiver
+        finally:
+            receiver.release()  # a held answer goes to a client long gone; that is expected
 
 
 @contextmanager

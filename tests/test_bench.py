@@ -25,10 +25,11 @@ def documented_command() -> list[str]:
 
 
 def test_documented_benchmark_runs_both_tools_on_the_same_checks(tmp_path: Path) -> None:
-    # A later --n wins in argparse: the documented command, shrunk to 11 checks.
-    tiny = ["--n", "11", "--repeat", "1", "--workdir", str(tmp_path)]
+    # A later --n wins in argparse: the documented command, shrunk to 11 checks, one
+    # measured run of each tool and no warm-up.
+    tiny = ["--n", "11", "--repeat", "1", "--warm-ups", "0", "--workdir", str(tmp_path)]
     completed = subprocess.run(
-        documented_command() + tiny, capture_output=True, text=True, timeout=300
+        documented_command() + tiny, capture_output=True, text=True, timeout=900
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     row = re.search(r"^\| 11 \| [\d.]+ s \| [\d.]+ s \| ([\d.]+)x \|", completed.stdout, re.M)
@@ -45,7 +46,7 @@ def test_documented_notification_benchmark_delivers_each_exactly_once(tmp_path: 
     line = next(line for line in doc.splitlines() if "bench/notification_throughput.py" in line)
     _, script, *args = shlex.split(line)
     command = [sys.executable, str(ROOT / script), *args, "--n", "12", "--workdir", str(tmp_path)]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stderr[-3000:]
     rows = re.findall(r"^\| .*? \| 24 \| .*\| yes \(\d+ POSTs\) \| yes \|$", completed.stdout, re.M)
     assert len(rows) == 2, completed.stdout  # the CLI and the library, each exactly once
@@ -55,11 +56,12 @@ def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) ->
     doc = (ROOT / "docs" / "performance.md").read_text()
     line = next(line for line in doc.splitlines() if "bench/daemon_schedule.py" in line)
     _, script, *args = shlex.split(line)
-    # Shrunk: 5 alerts every 2 seconds for 12 seconds; later flags win in argparse.
-    tiny = ["--alerts", "5", "--minutes", "0.2", "--schedule", "* * * * * */2"]
+    # Shrunk: 5 alerts every 2 seconds until 2 batches ran (10 minutes only bound a hang);
+    # later flags win in argparse.
+    tiny = ["--alerts", "5", "--batches", "2", "--minutes", "10", "--schedule", "* * * * * */2"]
     out = tmp_path / "figures.json"
     command = [sys.executable, str(ROOT / script), *args, *tiny, "--json", str(out)]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stderr[-3000:]
     figures = json.loads(out.read_text())
     assert figures["batches"] >= 2

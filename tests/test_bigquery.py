@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlsentinel_dbt.dbt import DbtArgs, Warehouse
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.conftest import FIXTURES, public_macros
 from tests.fake_bigquery import PROJECT, FakeBigQuery, fake_bigquery
+from tests.integration_runner import run_steps
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -199,36 +199,28 @@ def test_every_public_macro_runs_on_the_bigquery_adapter(project: Path, fake: Fa
     assert "primary key (id) not enforced" in scratch
 
 
-def bigquery_env(fake: FakeBigQuery) -> dict[str, str]:
-    return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-
-
-def run(project: Path, fake: FakeBigQuery, *command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*command, "--project-dir", str(project), "--profiles-dir", str(project)],
-        env=bigquery_env(fake),
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_run_alerts_dbt_run_and_the_alert_test_run_on_bigquery(
     project: Path, fake: FakeBigQuery
 ) -> None:
     (project / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
-    deps = run(project, fake, str(BIN / "dbt"), "deps")
-    assert deps.returncode == 0, deps.stdout
-    op = run(project, fake, str(BIN / "dbt"), "run-operation", "sqlsentinel.run_alerts")
-    assert op.returncode == 0, op.stdout + op.stderr
-    assert "sqlsentinel: 2 results: 0 alerting, 2 ok, 0 errors" in op.stdout
-    cli = run(project, fake, str(BIN / "sentinel"), "dbt-run", "-o", "json")
-    assert cli.returncode == 0, cli.stdout + cli.stderr
-    test = run(project, fake, str(BIN / "dbt"), "test")
-    assert test.returncode == 0, test.stdout
-    assert "Warning in test orders_gate" in test.stdout  # count(*) = 0: ALERT, at warn
-    assert "Warning in test orders_empty_gate" in test.stdout  # no rows, on_no_data: alert
+    # The four commands as their console scripts run them, in one process: dbt's import once.
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    ran = run_steps(
+        project,
+        env,
+        ("deps", "dbt", ["deps"]),
+        ("op", "dbt", ["run-operation", "sqlsentinel.run_alerts"]),
+        ("cli", "sentinel", ["dbt-run", "-o", "json"]),
+        ("test", "dbt", ["test"]),
+    )
+    deps, op, cli, test = (ran[name] for name in ("deps", "op", "cli", "test"))
+    assert deps["code"] == 0, deps["output"]
+    assert op["code"] == 0, op["output"]
+    assert "sqlsentinel: 2 results: 0 alerting, 2 ok, 0 errors" in op["output"]
+    assert cli["code"] == 0, cli["output"] + cli["errors"]
+    assert test["code"] == 0, test["output"]
+    assert "Warning in test orders_gate" in test["output"]  # count(*) = 0: ALERT, at warn
+    assert "Warning in test orders_empty_gate" in test["output"]  # no rows, on_no_data: alert
     assert fake.refused == []
     statements = [(q, sqlglot.parse_one(q, read="bigquery")) for q in fake.queries]
     inserts = [q for q, s in statements if isinstance(s, sqlglot.exp.Insert)]

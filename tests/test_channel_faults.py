@@ -50,9 +50,10 @@ def test_500_and_429_are_retryable_and_retry_after_is_kept(channel: str) -> None
 
 @pytest.mark.parametrize("channel", list(SENDERS))
 def test_a_hang_past_the_timeout_is_a_retryable_failure(channel: str) -> None:
-    with http_receiver(Receiver(delay=4)) as server:
+    with http_receiver(Receiver(held=True)) as server:
         hung = SENDERS[channel](server.url, 1)
-        assert len(server.requests) == 1  # it reached the server, which never answered in time
+        server.wait_for_requests(1)  # it reached the server, which never answered in time
+        assert len(server.requests) == 1
     assert (hung.ok, hung.retryable) == (False, True), hung
     assert "timed out" in hung.reason.lower() or "timeout" in hung.reason.lower(), hung.reason
 

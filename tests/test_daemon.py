@@ -13,7 +13,15 @@ import requests
 
 from sqlsentinel_dbt.dbt import dbt_build
 from tests.conftest import PG, Project, drop_pg_schemas, make_project
-from tests.daemon_kit import FAST, RunningDaemon, release_warehouse, running_daemon, wait_until
+from tests.daemon_kit import (
+    FAST,
+    ON_REQUEST,
+    RunningDaemon,
+    on_request_alert,
+    release_warehouse,
+    running_daemon,
+    wait_until,
+)
 from tests.private_postgres import private_postgres
 
 TOKEN = "t0ken-for-the-dashboard-0123456789"
@@ -38,6 +46,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterato
 
 @pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # PostgreSQL: tests below
 def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None:
+    (project.root / "alerts" / "on_request.yml").write_text(on_request_alert())
     with running_daemon(project) as daemon:
         assert daemon.get("/healthz").json() == {"status": "alive"}
         wait_until(lambda: daemon.get("/readyz").status_code == 200, what="ready")
@@ -65,8 +74,9 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         assert daemon.get("/api/alerts/nope/history").status_code == 404
         assert "/api/alerts" in daemon.get("/openapi.json").json()["paths"]
 
-        ran = run_now(daemon, "orders_present")
-        assert [r["status"] for r in ran["results"]] == ["OK"]
+        ran = daemon.post(f"/api/alerts/{ON_REQUEST}/run")
+        assert ran.status_code == 200, ran.text
+        assert [r["status"] for r in ran.json()["results"]] == ["OK"]
 
         made = daemon.post("/api/silences", json={"matcher": "tag:quality", "minutes": 30})
         assert made.status_code == 201, made.text
@@ -78,6 +88,7 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         assert not [s for s in daemon.get("/api/silences").json() if s["active"]]
 
         # Hot reload: a new alert file is picked up without a restart.
+        before = daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK")
         (project.root / "alerts" / "added.yml").write_text(NEW_ALERT)
         wait_until(
             lambda: (
@@ -88,7 +99,13 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
             ),
             what="the added alert to run",
         )
-        assert daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK") >= 3
+        wait_until(
+            lambda: (
+                daemon.metric("sentinel_evaluations_total", alert="orders_present", status="OK")
+                > before
+            ),
+            what="orders_present to run on after the reload",
+        )
 
         keeps_the_last_good_project_when_a_reload_fails(daemon, project)
 
@@ -278,7 +295,8 @@ def test_connections_are_reused_and_sigterm_lets_runs_finish(project: Project) -
         with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
             cur.execute(
                 "select count(*) from pg_stat_activity "
-                "where query like '%sentinel_inflight_marker%' and pid <> pg_backend_pid()"
+                "where query like '%sentinel_inflight_marker%' and state = 'active' "
+                "and pid <> pg_backend_pid()"
             )
             return bool(cur.fetchone()[0])  # type: ignore[index]
 

@@ -17,7 +17,14 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from sqlsentinel_dbt.dbt import dbt_build
 from tests.conftest import Project, make_project
-from tests.daemon_kit import FAST, release_warehouse, running_daemon, wait_until
+from tests.daemon_kit import (
+    FAST,
+    ON_REQUEST,
+    on_request_alert,
+    release_warehouse,
+    running_daemon,
+    wait_until,
+)
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright must never download a browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -34,6 +41,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     built = make_project(tmp_path_factory.mktemp("browser"), "shop", "duckdb")
     (built.root / "sentinel.yml").write_text(FAST.replace("*/2", "*/5"))
     (built.root / "alerts" / "hostile.yml").write_text(HOSTILE)
+    (built.root / "alerts" / "on_request.yml").write_text(on_request_alert())
     dbt_build(built.args)
     release_warehouse(built)
     return built
@@ -43,7 +51,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 def page() -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser.new_page(viewport={"width": 1280, "height": 1600})
+        opened = browser.new_page(viewport={"width": 1280, "height": 1600})
+        opened.set_default_timeout(120_000)  # bounds a hang only: a busy machine is slow
+        yield opened
         browser.close()
 
 
@@ -80,8 +90,8 @@ def test_the_dashboard_in_a_browser(project: Project, page: Page) -> None:
         drawn = "imgs => imgs.every(i => i.complete && i.naturalWidth > 0)"
         wait_until(lambda: charts.evaluate_all(drawn), what="every chart drawn")
 
-        page.locator('#alerts tr[data-alert="orders_present"] button').click()
-        expect(page.locator("#message")).to_have_text("orders_present: OK")
+        page.locator(f'#alerts tr[data-alert="{ON_REQUEST}"] button').click()
+        expect(page.locator("#message")).to_have_text(f"{ON_REQUEST}: OK")
 
         page.fill("#silence-form input[name=matcher]", "tag:quality")
         page.fill("#silence-form input[name=reason]", "maintenance")

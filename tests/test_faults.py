@@ -4,6 +4,9 @@ The server is restarted, or one alert's session is killed, while an alert query 
 The alert caught in it is an ERROR result; every other alert still runs, the history of the
 run is still written, and the next run finds everything as it should be. An alert that
 runs past its timeout is cancelled on the server, not left running.
+
+The query caught in the fault waits on an advisory lock the test holds, so it is still
+running when the fault strikes however slow the machine.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 import yaml
 
 from sqlsentinel_dbt.dbt import dbt_build
 from tests.conftest import Project, make_project
+from tests.daemon_kit import wait_until
 from tests.private_postgres import PrivatePostgres, private_postgres
 
 pytestmark = pytest.mark.postgres
@@ -29,7 +34,9 @@ FAULT_ALERTS = """
 alerts:
   - name: caught_in_the_fault
     tags: [fault]
-    query: "select 'OK' as status, 'sentinel_fault_marker' as marker from pg_sleep(3)"
+    query: |
+      select 'OK' as status, 'sentinel_fault_marker' as marker
+      from (select pg_advisory_xact_lock_shared(4242)) as waits_for_the_test
   - name: unaffected
     tags: [fault]
     query: |
@@ -39,7 +46,7 @@ alerts:
   - name: runs_past_its_timeout
     tags: [slow]
     timeout: 1s
-    query: "select 'OK' as status, 'sentinel_timeout_marker' as marker from pg_sleep(60)"
+    query: "select 'OK' as status, 'sentinel_timeout_marker' as marker from pg_sleep(600)"
 """
 
 
@@ -67,26 +74,40 @@ def start_run(project: Project, select: str = "tag:fault") -> subprocess.Popen[s
 
 
 def running(server: PrivatePostgres, marker: str) -> list[tuple[object, ...]]:
-    """Backends running a query that holds `marker`."""
+    """Backends running a query that holds `marker` (an idle one shows its last query too)."""
     return server.query(
         f"select pid from pg_stat_activity where query like '%{marker}%' "
-        "and pid <> pg_backend_pid()"
+        "and state = 'active' and pid <> pg_backend_pid()"
     )
+
+
+@contextmanager
+def holding_the_marked_query(server: PrivatePostgres) -> Iterator[None]:
+    """The marked alert query, once it starts, waits until the end of the block."""
+    holder = psycopg2.connect(**server.connection)  # type: ignore[arg-type]
+    holder.autocommit = True
+    holder.cursor().execute("select pg_advisory_lock(4242)")
+    try:
+        yield
+    finally:
+        with suppress(psycopg2.Error):  # a restarted server has cut it already
+            holder.close()
 
 
 def wait_for_marker(server: PrivatePostgres) -> int:
     """The backend pid running the marked alert query, once it runs."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        rows = running(server, "sentinel_fault_marker")
-        if rows:
-            return int(rows[0][0])  # type: ignore[call-overload]
-        time.sleep(0.05)
-    raise AssertionError("the marked alert query never started")
+    found: list[tuple[object, ...]] = []
+
+    def started() -> bool:
+        found[:] = running(server, "sentinel_fault_marker")
+        return bool(found)
+
+    wait_until(started, timeout=300, what="the marked alert query to start")
+    return int(found[0][0])  # type: ignore[call-overload]
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, dict[str, Any]]:
-    stdout, stderr = process.communicate(timeout=120)
+    stdout, stderr = process.communicate(timeout=300)
     assert stdout, stderr
     return process.returncode, json.loads(stdout)
 
@@ -111,8 +132,9 @@ def kill_the_session(server: PrivatePostgres, pid: int) -> None:
 def test_a_fault_mid_query_fails_that_alert_alone_and_loses_no_history(
     server: PrivatePostgres, project: Project, fault: Callable[[PrivatePostgres, int], None]
 ) -> None:
-    process = start_run(project)
-    fault(server, wait_for_marker(server))
+    with holding_the_marked_query(server):
+        process = start_run(project)
+        fault(server, wait_for_marker(server))
     code, report = finish(process)
 
     by_name = {r["alert"]: r for r in report["results"]}
@@ -141,4 +163,5 @@ def test_an_alert_past_its_timeout_is_cancelled_on_the_server(
     assert code == 1
     assert result["status"] == "ERROR"
     assert "cancelled after the 1s timeout" in result["error"]
-    assert running(server, "sentinel_timeout_marker") == []  # not left running for 60 s
+    # Not left running for its 10 minutes: a terminated backend may take a moment to go.
+    wait_until(lambda: running(server, "sentinel_timeout_marker") == [], what="it to end")

@@ -7,12 +7,12 @@ One scenario per warehouse: `dbt build` (the `sqlsentinel.alert` tests gate it),
 beside each, into a history schema of its own, then `sentinel notify`, the
 `exercise_package` operation, and the job step of docs/dbt_cloud.md. The two paths must
 record the same history and decide the same notifications. Last, `dbt build
---full-refresh` must leave the history alone, and a singular dbt test in it checks the
-latest states against a seed of expected ones.
+--full-refresh` must leave the history alone (`sentinel history` counts it before), and a
+singular dbt test in it checks the latest states against a seed of expected ones.
 
 Every step is a `dbt` or `sentinel` command, run by tests/integration_runner.py through
-dbt's programmatic entry point and the Typer app, several to a process (importing dbt is
-most of what a command costs here). A scenario is played once per test session, by
+dbt's programmatic entry point and the Typer app, all of a scenario in one process
+(importing dbt is most of what a command costs here). A scenario is played once per test session, by
 whichever xdist worker gets there first (the others wait for it), and what it left is
 recorded as JSON for all of them (pytest-xdist's recipe for a fixture run once).
 """
@@ -25,7 +25,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import uuid
 from collections import Counter
@@ -39,6 +38,7 @@ import pytest
 import yaml
 
 from tests.conftest import PG, drop_pg_schemas, public_macros
+from tests.integration_runner import run_steps
 from tests.receivers import Receiver, http_receiver
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,6 +68,8 @@ class Step:
     code: int
     output: str
     errors: str = ""
+    invocation_id: str = ""
+    """dbt steps: the invocation id in target/run_results.json after the step."""
 
 
 @dataclass
@@ -98,21 +100,7 @@ class Scenario:
 
     def batch(self, *steps: tuple[str, str, list[str]]) -> None:
         """Run (name, "dbt" or "sentinel", arguments) steps in order, in one process."""
-        flags = ["--project-dir", str(self.root), "--profiles-dir", str(self.root)]
-        spec = [{"name": n, "tool": tool, "args": [*args, *flags]} for n, tool, args in steps]
-        steps_path, results_path = self.root / "steps.json", self.root / "results.json"
-        steps_path.write_text(json.dumps(spec))
-        runner = [sys.executable, "-m", "tests.integration_runner", str(steps_path)]
-        done = subprocess.run(
-            [*runner, str(results_path)],
-            env=self.env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        for name, result in json.loads(results_path.read_text()).items():
+        for name, result in run_steps(self.root, self.env, *steps).items():
             self.steps[name] = Step(**result)
 
     def query(self, sql: str) -> list[dict[str, Any]]:
@@ -186,12 +174,14 @@ def copy_project(base: Path) -> Path:
 
 def play(s: Scenario, hook: Receiver) -> Played:
     """Every step, in order, then what they wrote; the tests below read the result."""
-    s.batch(("deps", "dbt", ["deps"]), ("build", "dbt", ["build", "--exclude", "tag:after_alerts"]))
-    run_results = json.loads((s.root / "target" / "run_results.json").read_text())
     never = ["-o", "json", "--fail-on", "never"]
     target = str(s.root / "target")
     from_artifacts = ["dbt-run", "--from-artifacts", target, "--no-notify", *never]
-    steps = [("from_artifacts", "sentinel", from_artifacts)]
+    steps = [
+        ("deps", "dbt", ["deps"]),
+        ("build", "dbt", ["build", "--exclude", "tag:after_alerts"]),
+        ("from_artifacts", "sentinel", from_artifacts),
+    ]
     cli_schema = f"{s.schema}_cli"
     for tick in TICKS:
         op_args = ["--args", "{fail_on: never}", "--vars", f"{{tick: {tick}}}"]
@@ -213,14 +203,15 @@ def play(s: Scenario, hook: Receiver) -> Played:
         ("notify", "sentinel", ["notify", "-o", "json"]),
         ("exercise", "dbt", ["run-operation", "exercise_package", "--vars", exercise_vars]),
         ("documented", "dbt", [*documented_job_step(), "--vars", docs_vars]),
+        ("before_refresh", "sentinel", ["history", "-o", "json", "--limit", "1000000"]),
+        # Rebuild everything from scratch; the singular test then checks the history's
+        # latest states against the expected seed: it must have survived.
+        ("refresh", "dbt", ["build", "--full-refresh"]),
     )
-    before = s.count_history()
-    # Rebuild everything from scratch; the singular test then checks the history's latest
-    # states against the expected seed: it must have survived.
-    s.batch(("refresh", "dbt", ["build", "--full-refresh"]))
+    before = len(json.loads(ok(s.steps["before_refresh"]))["history"])
     return Played(
         steps=s.steps,
-        build_invocation=run_results["metadata"]["invocation_id"],
+        build_invocation=s.steps["build"].invocation_id,
         history={"op": s.history(f"{s.schema}_sentinel"), "cli": s.history(cli_schema)},
         notifications={
             "op": s.notifications(f"{s.schema}_sentinel"),

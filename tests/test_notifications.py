@@ -122,7 +122,7 @@ def test_undeliverable_for_a_day_is_dead_lettered_and_reported_elsewhere(
     from sqlsentinel_dbt.runtime import Sentinel
     from sqlsentinel_dbt.store.outbox import Outbox
 
-    receiver.default = (503, {}, b"down")
+    receiver.default = (503, {"Retry-After": "3600"}, b"down")  # past the budget: no retry
     fire(project, sentinel_schema)  # the hook keeps failing
     receiver.default = (200, {}, b"ok")
     receiver.requests.clear()
