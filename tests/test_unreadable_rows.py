@@ -13,9 +13,11 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from sqlsentinel_dbt.engine.result import State
 from sqlsentinel_dbt.notify.message import Notification
@@ -251,3 +253,31 @@ def test_a_payload_reads_with_keys_it_does_not_know_and_numbers_json_cannot_carr
     read = Notification.from_payload({**GOOD_PAYLOAD, "firing": firing, "from_v9": True})
     assert read.firing[0].actual_value is None and read.alert == "a"
     assert Notification.from_payload(read.to_payload()) == read
+
+
+def test_history_and_the_dashboard_read_around_an_unreadable_row(
+    shop: Project, sentinel_schema: str, tmp_path: Path
+) -> None:
+    run(shop, sentinel_schema)
+    plant_history_row(shop, sentinel_schema, context="'{not json'", actual_value="null")
+    plant_history_row(
+        shop, sentinel_schema, alert_key="'k_time'", started_at="null", threshold="null"
+    )
+    flags = [*shop.flags(), "--vars", f"{{sqlsentinel_schema: {sentinel_schema}}}"]
+    listed = cli("history", *flags, "-o", "json", "--limit", "50")
+    assert listed.exit_code == 0, listed.stderr
+    contexts = [r["context"] for r in listed.json()["history"]]
+    assert "{not json" in contexts  # shown as stored
+
+    from sqlsentinel_dbt.daemon.app import Backend, create_app
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    args = replace(shop.args, vars=f"{{sqlsentinel_schema: {sentinel_schema}}}")
+    with Sentinel.open(args) as sentinel:
+        app = create_app(Backend(sentinel=sentinel), None)
+        client = TestClient(app, base_url="http://localhost")
+        assert client.get("/api/alerts").status_code == 200
+        points = client.get("/api/alerts/busy_regions/history")
+        assert points.status_code == 200 and points.json()
+    report = tmp_path / "report.html"
+    assert cli("report", *flags, "--out", str(report)).exit_code == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -42,7 +42,7 @@ def history(
         rows = sentinel.history(alert, limit)
     if output is o.OutputFormat.JSON:
         for row in rows:
-            row["context"] = json.loads(row["context"]) if row.get("context") else {}
+            row["context"] = _context(row.get("context"))
         print_json({"history": rows})
         return
     if not rows:
@@ -60,3 +60,11 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     return iso_timestamp(value) if isinstance(value, datetime) else str(value)
+
+
+def _context(value: Any) -> Any:
+    """A row's context as JSON, or its text as stored when that is not valid JSON."""
+    try:
+        return json.loads(value) if value else {}
+    except (TypeError, ValueError):
+        return value

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.store import rows as rows_module
 from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
 
 # Worst first: what an alert shows when its instances differ.
@@ -28,7 +29,7 @@ def alert_overview(
 ) -> list[dict[str, Any]]:
     """One JSON-ready entry per declared alert, worst state first, then by name."""
     rows_by_alert: dict[str, list[dict[str, Any]]] = {}
-    for row in latest:
+    for row in _readable(latest):
         rows_by_alert.setdefault(row["alert_name"], []).append(row)
     entries = [
         _entry(alert, rows_by_alert.get(alert.name, []), default_schedule) for alert in alerts
@@ -82,7 +83,7 @@ def _instance_state(row: dict[str, Any]) -> str:
 
 def history_points(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """History rows as JSON-ready points, oldest first (for charts and the API)."""
-    ordered = sorted(rows, key=lambda r: as_utc(r["started_at"]))
+    ordered = sorted(_readable(rows), key=lambda r: as_utc(r["started_at"]))
     return [
         {
             "started_at": _text(row["started_at"]),
@@ -95,6 +96,22 @@ def history_points(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for row in ordered
     ]
+
+
+def _readable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose time and numbers read; each other one is skipped with a warning."""
+    kept = []
+    for row in rows:
+        try:
+            moment = rows_module.timestamp(row.get("started_at"), "started_at")
+            actual = rows_module.number_value(row.get("actual_value"), "actual_value")
+            threshold = rows_module.number_value(row.get("threshold"), "threshold")
+        except rows_module.Unreadable as exc:
+            where = f"a row of alert {row.get('alert_name')!r} key {row.get('alert_key')!r}"
+            rows_module.skipped("sentinel_alert_history", where, exc, "the dashboard skips it")
+            continue
+        kept.append(row | {"started_at": moment, "actual_value": actual, "threshold": threshold})
+    return kept
 
 
 def _text(value: Any) -> str | None:
