@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
-import psycopg2
 import pytest
 import yaml
 
@@ -20,7 +18,8 @@ from sqlsentinel_dbt.daemon.service import Daemon
 from sqlsentinel_dbt.dbt import dbt_build
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
 from sqlsentinel_dbt.engine.read_only import WriteRefused
-from tests.conftest import PG, Project, cli, drop_pg_schemas, make_project
+from tests.conftest import Project, cli, drop_pg_schemas, make_project
+from tests.warehouse_sql import query
 
 MACROS = """
 {% macro my_star(relation, except=[]) -%}
@@ -115,15 +114,8 @@ def project(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterato
 
 
 def scalar(project: Project, sql: str) -> object:
-    if project.warehouse == "duckdb":
-        with duckdb.connect(str(project.root / "warehouse.duckdb")) as conn:
-            row = conn.execute(sql).fetchone()
-    else:
-        with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
-            cur.execute(sql)
-            row = cur.fetchone()
-    assert row is not None
-    return row[0]
+    (row,) = query(project, sql)
+    return next(iter(row.values()))
 
 
 def orders(project: Project) -> int:
