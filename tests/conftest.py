@@ -8,7 +8,7 @@ import re
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -43,6 +43,15 @@ PG = {
 def pytest_report_header() -> list[str]:
     packages = ("dbt-core", "dbt-duckdb", "dbt-postgres", "dbt-bigquery", "duckdb", "sqlglot")
     return ["versions: " + ", ".join(f"{p}=={installed(p)}" for p in packages)]
+
+
+# Each plays long in a process of its own; first, so that no worker is left with one at
+# the end while the other has nothing to do (pytest-xdist hands out tests in this order).
+LONGEST_FIRST = ("test_integration_project.py", "test_bench.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: else as is
 
 
 def installed(package: str) -> str:
@@ -109,6 +118,35 @@ def shop(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[P
     yield project
     if warehouse == "postgres":
         drop_pg_schemas(project.schema)
+
+
+ShopVariant = Callable[[str, Mapping[str, str]], Project]
+
+
+@pytest.fixture(scope="session")
+def shop_variant(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[ShopVariant]:
+    """Build a copy of the shop with extra files (`sentinel.yml`, alert files), at most once
+    per session and warehouse for each name: the modules that ask for the same one share it.
+
+    Tests that share one keep apart by a history schema of their own (`sentinel_schema`).
+    """
+    built: dict[str, tuple[Mapping[str, str], Project]] = {}
+
+    def variant(name: str, files: Mapping[str, str]) -> Project:
+        if name not in built:
+            project = make_project(tmp_path_factory.mktemp(name), "shop", warehouse)
+            for relative, text in files.items():
+                (project.root / relative).write_text(text)
+            dbt_build(project.args)
+            built[name] = (dict(files), project)
+        wanted, project = built[name]
+        assert wanted == dict(files), f"shop variant {name!r} asked for with other files"
+        return project
+
+    yield variant
+    if warehouse == "postgres":
+        for _, project in built.values():
+            drop_pg_schemas(project.schema)
 
 
 @pytest.fixture

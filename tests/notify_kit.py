@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from sqlsentinel_dbt.dbt import dbt_build
-from tests.conftest import Project, cli, drop_pg_schemas, make_project, run_args
+from tests.conftest import Project, ShopVariant, cli, run_args
 from tests.receivers import Receiver, http_receiver
 
 SECRET = "whsec-0123456789abcdef"
@@ -33,14 +32,10 @@ retry_budget: 1m
 """
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Project]:
-    built = make_project(tmp_path_factory.mktemp("notify"), "shop", warehouse)
-    (built.root / "sentinel.yml").write_text(SENTINEL_YML)
-    dbt_build(built.args)
-    yield built
-    if warehouse == "postgres":
-        drop_pg_schemas(built.schema)
+@pytest.fixture
+def project(shop_variant: ShopVariant) -> Project:
+    """The shop with a webhook channel, built once per session and warehouse."""
+    return shop_variant("notify", {"sentinel.yml": SENTINEL_YML})
 
 
 @pytest.fixture

@@ -6,17 +6,17 @@ run is still written, and the next run finds everything as it should be. An aler
 runs past its timeout is cancelled on the server, not left running.
 
 The query caught in the fault waits on an advisory lock the test holds, so it is still
-running when the fault strikes however slow the machine.
+running when the fault strikes however slow the machine. `sentinel dbt-run` runs in a
+thread of the test's process (the faults are the server's, not the process's), while the
+test breaks the server.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -24,12 +24,12 @@ import pytest
 import yaml
 
 from sqlsentinel_dbt.dbt import dbt_build
-from tests.conftest import Project, make_project
+from tests.conftest import CliResult, Project, cli, make_project
 from tests.daemon_kit import wait_until
 from tests.private_postgres import PrivatePostgres, private_postgres
 
 pytestmark = pytest.mark.postgres
-SENTINEL = str(Path(sys.executable).parent / "sentinel")
+RUNS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentinel-run")
 FAULT_ALERTS = """
 alerts:
   - name: caught_in_the_fault
@@ -68,9 +68,9 @@ def project(tmp_path_factory: pytest.TempPathFactory, server: PrivatePostgres) -
     return built
 
 
-def start_run(project: Project, select: str = "tag:fault") -> subprocess.Popen[str]:
-    command = [SENTINEL, "dbt-run", *project.flags(), "-o", "json", "--select", select]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start_run(project: Project, select: str = "tag:fault") -> Future[CliResult]:
+    """`sentinel dbt-run` of `select`, started in a thread of its own."""
+    return RUNS.submit(cli, "dbt-run", *project.flags(), "-o", "json", "--select", select)
 
 
 def running(server: PrivatePostgres, marker: str) -> list[tuple[object, ...]]:
@@ -106,10 +106,10 @@ def wait_for_marker(server: PrivatePostgres) -> int:
     return int(found[0][0])  # type: ignore[call-overload]
 
 
-def finish(process: subprocess.Popen[str]) -> tuple[int, dict[str, Any]]:
-    stdout, stderr = process.communicate(timeout=300)
-    assert stdout, stderr
-    return process.returncode, json.loads(stdout)
+def finish(run: Future[CliResult]) -> tuple[int, dict[str, Any]]:
+    result = run.result(timeout=300)  # bounds a hang only
+    assert result.stdout, result.stderr
+    return result.exit_code, json.loads(result.stdout)
 
 
 def history(server: PrivatePostgres, project: Project, run_id: str) -> dict[str, str]:
@@ -133,9 +133,9 @@ def test_a_fault_mid_query_fails_that_alert_alone_and_loses_no_history(
     server: PrivatePostgres, project: Project, fault: Callable[[PrivatePostgres, int], None]
 ) -> None:
     with holding_the_marked_query(server):
-        process = start_run(project)
+        run = start_run(project)
         fault(server, wait_for_marker(server))
-    code, report = finish(process)
+    code, report = finish(run)
 
     by_name = {r["alert"]: r for r in report["results"]}
     assert code == 1, report

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.engine.silences import Silence, SilenceBook
 from tests.conftest import Project, cli
@@ -75,6 +77,7 @@ def test_silence_by_tag_mutes_every_tagged_alert(
     assert receiver.requests == []
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # refused first
 def test_bad_silences_are_refused(project: Project, sentinel_schema: str) -> None:
     typo = cli(
         "silence", "busy_region", "--for", "1h", "--reason", "r", *flags(project, sentinel_schema)
