@@ -18,8 +18,6 @@ from tests.conftest import Project, cli, make_project
 from tests.git_repo import git_copy_of_repo
 from tests.integration_runner import run_dbt
 
-BIN = Path(sys.executable).parent
-
 
 def documented_model() -> str:
     """The example model of docs/dbt_package.md."""
