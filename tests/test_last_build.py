@@ -81,10 +81,10 @@ def test_ignore_last_build_runs_them_anyway(broken_build: Project, sentinel_sche
 
 
 @pytest.fixture(scope="module")
-def shared_target(tmp_path_factory: pytest.TempPathFactory) -> Project:
+def shared_target(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Project:
     """The shop with a second target, `other`, sharing its target/ directory: built cleanly
     on `ci`, then built on `other` with stg_orders broken (that build fails)."""
-    project = make_project(tmp_path_factory.mktemp("shared_target"), "shop", "duckdb")
+    project = make_project(tmp_path_factory.mktemp("shared_target"), "shop", warehouse)
     profiles = yaml.safe_load((project.root / "profiles.yml").read_text())
     outputs = profiles["shop"]["outputs"]
     outputs["other"] = {**outputs["ci"], "path": str(project.root / "other.duckdb")}
