@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 
 from sqlsentinel_dbt.dbt import dbt_build
 from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
-from sqlsentinel_dbt.notify.render import limits
+from sqlsentinel_dbt.notify.render import common, limits
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from tests.conftest import Project, cli, drop_pg_schemas, make_project
 from tests.media_kit import ALL, TEMPLATED, Media, media
@@ -271,8 +272,11 @@ def schema(project: Project, receivers: Media, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_failing_templates_fall_back_and_every_notification_of_the_run_is_delivered(
-    project: Project, schema: str, receivers: Media
+    project: Project, schema: str, receivers: Media, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The warning is once per notification id and process, and both warehouses' runs make
+    # the same ids: whichever runs second in a worker must still see its own warnings.
+    monkeypatch.setattr(common, "_warned", OrderedDict())
     flags = ["--select", "tag:templates", "--vars", f"{{sqlsentinel_schema: {schema}}}"]
     result = cli("dbt-run", *project.flags(), "-o", "json", *flags)
     assert result.exit_code == 1, result.stderr  # as any run where an error-severity alert fires
