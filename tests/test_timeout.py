@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import psycopg2
 import pytest
 
 from sqlsentinel_dbt.dbt import DbtProject, QueryTimeout
+from sqlsentinel_dbt.dbt.deadlines import Deadlines
 from sqlsentinel_dbt.resources import package_root
 from tests.conftest import PG, Project
 from tests.daemon_kit import wait_until
@@ -39,3 +42,56 @@ def test_timeout_cancels_the_query(shop: Project) -> None:
         assert after.rows == [(1,)]
     finally:
         project.close()
+
+
+def test_a_deadline_runs_its_action_once_and_cannot_then_be_called_off() -> None:
+    deadlines = Deadlines()
+    ran = threading.Event()
+    deadline = deadlines.schedule(0, ran.set)
+    assert ran.wait(30)
+    assert deadline.fired and not deadline.pending
+    assert deadline.cancel() is False  # too late: the caller learns the query was cancelled
+
+
+def test_a_called_off_deadline_never_runs_and_a_sooner_one_still_does() -> None:
+    deadlines = Deadlines()
+    later = deadlines.schedule(3600, lambda: pytest.fail("a called-off action ran"))
+    assert later.cancel() is True
+    ran = threading.Event()
+    deadlines.schedule(0, ran.set)  # sooner than the hour the watcher was waiting for
+    assert ran.wait(30)
+    assert not later.fired
+
+
+def test_calling_off_waits_for_an_action_that_is_running() -> None:
+    deadlines = Deadlines()
+    started, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def slow_cancel() -> None:
+        started.set()
+        release.wait(30)
+        finished.append("cancelled")
+
+    deadline = deadlines.schedule(0, slow_cancel)
+    assert started.wait(30)
+    outcome: list[bool] = []
+    caller = threading.Thread(target=lambda: outcome.append(deadline.cancel()))
+    caller.start()
+    caller.join(0.2)
+    assert caller.is_alive(), "cancel() returned while the action was still running"
+    release.set()
+    caller.join(30)
+    assert outcome == [False] and finished == ["cancelled"]
+
+
+def test_a_failing_action_does_not_stop_later_deadlines() -> None:
+    deadlines = Deadlines()
+
+    def broken() -> None:
+        raise RuntimeError("the warehouse refused to cancel")
+
+    deadlines.schedule(0, broken)
+    ran = threading.Event()
+    deadlines.schedule(0, ran.set)
+    assert ran.wait(30)

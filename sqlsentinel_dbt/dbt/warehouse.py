@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -10,8 +11,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+from sqlsentinel_dbt.dbt.deadlines import Deadlines
 from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
 from sqlsentinel_dbt.errors import SentinelError, WarehouseError
+
+logger = logging.getLogger(__name__)
+# Every query of a thread runs on one dbt connection under one name: renaming it per
+# query would make dbt log an event each time.
+_CONNECTION_NAME = "sentinel"
 
 
 class QueryError(SentinelError):
@@ -32,6 +39,30 @@ class QueryResult:
 
 # Seconds to wait before each new attempt after a lost connection (31.5 s in all).
 RECONNECT_WAITS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+@contextmanager
+def _outside_transaction(handle: Any) -> Iterator[None]:
+    """Let one read run on its own, with no transaction around it, where the driver can.
+
+    A DB-API driver with an `autocommit` switch (psycopg2, redshift_connector) otherwise
+    opens a transaction before the statement, which has to be rolled back after it. The
+    switch is set back afterwards, so dbt's own use of the connection is unchanged.
+    DuckDB runs a statement on its own already.
+    """
+    previous = getattr(handle, "autocommit", None)
+    if previous is not False:  # no switch, or one that is a method (Snowflake's): as is
+        yield
+        return
+    try:
+        handle.autocommit = True
+    except Exception:  # the driver has a transaction of its own open: end it first
+        handle.rollback()
+        handle.autocommit = True
+    try:
+        yield
+    finally:
+        handle.autocommit = previous
 
 
 def connection_lost(exc: BaseException) -> bool:
@@ -59,6 +90,7 @@ class Warehouse:
         self._users = 0
         self._users_lock = threading.Lock()
         self._release_when_idle = False
+        self._deadlines = Deadlines()
 
     def release_when_idle(self) -> bool:
         """Let go of a DuckDB database file whenever nothing uses the warehouse.
@@ -145,7 +177,8 @@ class Warehouse:
     def fetch(self, sql: str, *, limit: int | None, timeout: float, name: str) -> QueryResult:
         """Run `sql`, return its columns and at most `limit` rows (None: all of them).
 
-        The query is cancelled on the warehouse after `timeout` seconds.
+        The query is cancelled on the warehouse after `timeout` seconds. `name` says what
+        the query is for, in the debug log.
         """
         with self.in_use():
             return self._timed_fetch(sql, limit=limit, timeout=timeout, name=name)
@@ -153,25 +186,23 @@ class Warehouse:
     def _timed_fetch(
         self, sql: str, *, limit: int | None, timeout: float, name: str
     ) -> QueryResult:
-        connection = self._adapter.acquire_connection(name)
-        cancelled = threading.Event()
+        connection = self._adapter.acquire_connection(_CONNECTION_NAME)
 
         def cancel() -> None:
-            cancelled.set()
             # Some adapters cancel through a query of their own (PostgreSQL runs
-            # pg_terminate_backend), which needs a connection on this timer thread.
+            # pg_terminate_backend), which needs a connection on the watcher's thread.
             self._adapter.acquire_connection("sentinel:cancel")
             try:
                 self._adapter.connections.cancel(connection)
             finally:
                 self._adapter.release_connection()
 
-        timer = threading.Timer(timeout, cancel)
-        timer.start()
+        logger.debug("%s: %s", name, sql)
+        deadline = self._deadlines.schedule(timeout, cancel)
         try:
-            return self._fetch(sql, limit)
+            result = self._fetch(connection, sql, limit)
         except Exception as exc:  # the driver's errors differ per adapter
-            if cancelled.is_set():
+            if not deadline.cancel():
                 self._discard(connection)
                 raise QueryTimeout(f"cancelled after the {timeout:g}s timeout") from exc
             if connection_lost(exc):  # a new connection for this thread's next query
@@ -179,21 +210,28 @@ class Warehouse:
             else:
                 self._recover(connection)
             raise QueryError(dbt_message(exc)) from exc
-        finally:
-            timer.cancel()
+        if not deadline.cancel():  # cancelled just as it finished: the result stands
+            self._discard(connection)  # but the connection may be gone (terminated)
+        return result
 
-    def _fetch(self, sql: str, limit: int | None) -> QueryResult:
+    def _fetch(self, connection: Any, sql: str, limit: int | None) -> QueryResult:
         connections = self._adapter.connections
-        if hasattr(connections, "add_query"):
-            _, cursor = connections.add_query(sql, auto_begin=True)
+        if not hasattr(connections, "add_query"):
+            # Adapters without a DB-API cursor (BigQuery) go through agate.
+            _, table = self._adapter.execute(sql, fetch=True, limit=limit)
+            return QueryResult(list(table.column_names), [tuple(row) for row in table.rows])
+        if connection.transaction_open:  # whatever left it open ends first: alerts only read
+            self._end_transaction()
+        # Straight to the driver's cursor, inside dbt's error handling: add_query would
+        # open a transaction (BEGIN, then ROLLBACK: three statements per alert) and build
+        # dbt's structured log events, about 2 ms a query in all.
+        with connections.exception_handler(sql), _outside_transaction(connection.handle):
+            cursor = connection.handle.cursor()
+            cursor.execute(sql)
             columns = [str(col[0]) for col in cursor.description or []]
             fetched = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
-            rows = [tuple(row) for row in fetched] if columns else []
-            self._end_transaction()  # alerts only read
-            return QueryResult(columns, rows)
-        # Adapters without a DB-API cursor (BigQuery) go through agate.
-        _, table = self._adapter.execute(sql, fetch=True, limit=limit)
-        return QueryResult(list(table.column_names), [tuple(row) for row in table.rows])
+        rows = [tuple(row) for row in fetched] if columns else []
+        return QueryResult(columns, rows)
 
     def _discard(self, connection: Any) -> None:
         try:
