@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +27,7 @@ from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, masked
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_alert
 from sqlsentinel_dbt.engine.state import Key, track_run
+from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH, VerdictCache
 from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import Clock, DeliveryReport, deliver
@@ -51,12 +53,14 @@ class Sentinel:
         self.config = config
         self.alerts = config.alerts
         settings = config.settings
-        self.query_policy = QueryPolicy(
+        policy = QueryPolicy(
             project.warehouse.adapter_type,
             allow_file_functions=settings.allow_file_functions,
             channel_env_vars=frozenset(channel_env_vars(config.channels.values())),
             allowed_env_vars=tuple(settings.allow_secret_env_vars),
         )
+        verdicts = VerdictCache(project.target_dir / VERDICTS_PATH, policy.cache_key)
+        self.query_policy = replace(policy, verdicts=verdicts)
         self.clock = clock
         """The time (UTC) of runs, claims, leases and silences: tests pass a fixed one."""
 
@@ -92,9 +96,17 @@ class Sentinel:
         Raises SelectionError when a --select or --exclude term matches no alert (a typo
         would otherwise run nothing and pass), unless `allow_empty`.
         """
-        return plan_alerts(
-            self.project, self.alerts, self.query_policy, select, exclude, allow_empty=allow_empty
-        )
+        try:
+            return plan_alerts(
+                self.project,
+                self.alerts,
+                self.query_policy,
+                select,
+                exclude,
+                allow_empty=allow_empty,
+            )
+        finally:
+            self._save_verdicts()
 
     def compile(self, declared: DeclaredAlert) -> PlannedAlert:
         """Compile one alert under the project's query policy; a problem is kept, not raised."""
@@ -306,8 +318,13 @@ class Sentinel:
             for row in rows
         ]
 
+    def _save_verdicts(self) -> None:
+        if self.query_policy.verdicts is not None:
+            self.query_policy.verdicts.save()
+
     def close(self) -> None:
-        """Release the warehouse connections."""
+        """Keep what the query policy decided for the next run; release the connections."""
+        self._save_verdicts()
         self.project.close()
 
 

@@ -10,16 +10,21 @@ user's account of these rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+
+from sqlglot import exp
 
 from sqlsentinel_dbt.dbt import CompileChecks
 from sqlsentinel_dbt.engine.file_access import check_file_access
 from sqlsentinel_dbt.engine.read_only import (
+    WriteRefused,
     check_compile_time_statements,
     check_statements,
     parse_sql,
 )
+from sqlsentinel_dbt.engine.verdict_cache import Verdict, VerdictCache
 
 # Names people give to variables that hold secrets (case-insensitive).
 SECRET_LOOKING = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|_KEY$", re.IGNORECASE)
@@ -33,20 +38,36 @@ class QueryPolicy:
     allow_file_functions: bool = False
     channel_env_vars: frozenset[str] = frozenset()
     allowed_env_vars: tuple[str, ...] = ()
+    verdicts: VerdictCache | None = field(default=None, compare=False)
+    """Where verdicts on SQL texts are remembered across runs (None: parse every time)."""
+
+    @property
+    def cache_key(self) -> str:
+        """What a verdict on a SQL text depends on, besides the text and the rules."""
+        return f"{self.adapter_type}\nallow_file_functions={self.allow_file_functions}"
 
     def check_query(self, sql: str) -> None:
         """Raise WriteRefused unless the compiled `sql` is one read query this policy allows."""
-        statements = parse_sql(sql, self.adapter_type)
-        check_statements(statements)
-        if not self.allow_file_functions:
-            check_file_access(statements, self.adapter_type)
+        self._check("query", sql, check_statements)
 
     def check_statement(self, sql: str) -> None:
         """The same, for a statement the alert's Jinja runs while compiling."""
-        statements = parse_sql(sql, self.adapter_type)
-        check_compile_time_statements(statements)
-        if not self.allow_file_functions:
-            check_file_access(statements, self.adapter_type)
+        self._check("statement", sql, check_compile_time_statements)
+
+    def _check(self, kind: str, sql: str, rule: Callable[[list[exp.Expr]], None]) -> None:
+        def judge(text: str) -> Verdict:
+            try:
+                statements = parse_sql(text, self.adapter_type)
+                rule(statements)
+                if not self.allow_file_functions:
+                    check_file_access(statements, self.adapter_type)
+            except WriteRefused as refused:
+                return str(refused)
+            return None
+
+        verdict = judge(sql) if self.verdicts is None else self.verdicts.verdict(kind, sql, judge)
+        if verdict is not None:
+            raise WriteRefused(verdict)
 
     def check_env_var(self, name: str) -> None:
         """Raise ValueError when an alert's Jinja may not read the variable `name`."""

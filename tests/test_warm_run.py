@@ -1,0 +1,126 @@
+"""A warm run does not redo what an earlier run did: the query policy's verdicts are kept.
+
+Work is counted, not timed: sqlglot's `parse` is wrapped to count its calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlglot
+import yaml
+
+from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.engine.result import Status
+from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH
+from sqlsentinel_dbt.runtime import Sentinel
+
+READS = {
+    "plain": "select 'OK' as status",
+    "with_var": "select case when 1 > {{ var('limit', 1) }} then 'ALERT' else 'OK' end as status",
+    "introspecting": (
+        "{% set one = run_query('select 1 as one').columns[0].values()[0] %}"
+        "select 'OK' as status, {{ one }} as actual_value"
+    ),
+}
+REFUSED = {"deleting": "delete from sentinel_nothing", "file_reading": "select * from glob('*')"}
+
+
+def write_project(root: Path, alerts: dict[str, str], settings: str = "") -> DbtArgs:
+    """A dbt project on DuckDB that needs no build: its alerts read no model."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "dbt_project.yml").write_text("name: warm\nversion: '1.0'\nprofile: warm\n")
+    output = {"type": "duckdb", "path": str(root / "warm.duckdb"), "threads": 2}
+    profile = {"warm": {"target": "dev", "outputs": {"dev": output}}}
+    (root / "profiles.yml").write_text(yaml.safe_dump(profile))
+    (root / "alerts").mkdir(exist_ok=True)
+    declared = [{"name": name, "query": sql} for name, sql in alerts.items()]
+    (root / "alerts" / "warm.yml").write_text(yaml.safe_dump({"alerts": declared}))
+    (root / "sentinel.yml").write_text(settings)
+    return DbtArgs(project_dir=str(root), profiles_dir=str(root))
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[str]:
+    """Every call of `module.name` from now on, by its first argument."""
+    calls: list[str] = []
+    original: Callable[..., object] = getattr(module, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(str(args[0]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def run(args: DbtArgs) -> dict[str, str]:
+    """One whole run in a new Sentinel; each alert's status, with its error when it has one."""
+    with Sentinel.open(args) as sentinel:
+        report = sentinel.run()
+    return {r.alert: r.status.value + (f": {r.error}" if r.error else "") for r in report.results}
+
+
+def test_a_warm_run_parses_no_query_and_refuses_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = write_project(tmp_path / "p", READS | REFUSED)
+    parses = count_calls(monkeypatch, sqlglot, "parse")
+    cold = run(args)
+    # Three final queries, the statement run while compiling, and the two refused.
+    assert len(parses) == len(READS) + 1 + len(REFUSED)
+    assert [cold[name] for name in READS] == [Status.OK.value] * len(READS)
+    assert "DELETE is not a read query" in cold["deleting"]
+    assert "glob" in cold["file_reading"]
+
+    parses.clear()
+    warm = run(args)
+    assert parses == []
+    assert warm == cold  # a verdict read back refuses exactly as the parser did
+
+
+def test_a_changed_query_or_policy_is_judged_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = write_project(tmp_path / "p", READS | REFUSED)
+    run(args)
+    parses = count_calls(monkeypatch, sqlglot, "parse")
+
+    changed = dict(READS, plain="select 'ALERT' as status")
+    write_project(tmp_path / "p", changed | REFUSED)
+    assert run(args)["plain"] == Status.ALERT.value
+    assert parses == ["select 'ALERT' as status"]
+
+    parses.clear()
+    write_project(tmp_path / "p", changed | REFUSED, "allow_file_functions: true\n")
+    results = run(args)
+    assert len(parses) == len(READS) + 1 + len(REFUSED)  # another policy: every text again
+    assert "glob" not in results["file_reading"]  # allowed now (it reads no such file)
+
+
+@pytest.mark.parametrize("contents", ["{not json", "[1, 2]", '{"abc": 7}'])
+def test_an_unreadable_verdict_file_is_ignored_and_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contents: str
+) -> None:
+    args = write_project(tmp_path / "p", READS)
+    path = tmp_path / "p" / "target" / VERDICTS_PATH
+    path.parent.mkdir(parents=True)
+    path.write_text(contents)
+    parses = count_calls(monkeypatch, sqlglot, "parse")
+    assert set(run(args).values()) == {Status.OK.value}
+    assert len(parses) == len(READS) + 1
+    verdicts = json.loads(path.read_text())
+    assert len(verdicts) == len(READS) + 1 and set(verdicts.values()) == {None}
+
+
+def test_a_target_that_cannot_be_written_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = write_project(tmp_path / "p", READS)
+    run(args)
+    path = tmp_path / "p" / "target" / VERDICTS_PATH
+    path.unlink()
+    path.mkdir()  # a directory where the file goes: every write fails
+    assert set(run(args).values()) == {Status.OK.value}
