@@ -41,6 +41,8 @@ def bounded_sql(sql: str, limit: int, adapter_type: str) -> str:
 
 
 def _without_final_semicolon(sql: str, adapter_type: str) -> str:
+    if ";" not in sql:  # most queries: nothing to look for, so no tokenizing
+        return sql
     try:
         tokens = sqlglot.tokenize(sql, read=dialect_of(adapter_type))
     except SqlglotError:

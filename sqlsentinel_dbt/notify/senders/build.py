@@ -17,10 +17,6 @@ from sqlsentinel_dbt.config.channels import (
 )
 from sqlsentinel_dbt.config.secrets import MissingEnvVar, env_vars_read, render_env
 from sqlsentinel_dbt.notify.senders import Sender
-from sqlsentinel_dbt.notify.senders.email import EmailSender
-from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
-from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
-from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
 from sqlsentinel_dbt.redact import Redactor, register_secrets
 
 
@@ -82,6 +78,13 @@ def _secret_fields(channel: Channel) -> dict[str, SecretStr]:
 
 
 def _sender(channel: Channel, secret: dict[str, str], redact: Redactor) -> Sender:
+    # Imported here: the senders load their HTTP and SMTP clients (slack_sdk, requests),
+    # which only a command that sends needs.
+    from sqlsentinel_dbt.notify.senders.email import EmailSender
+    from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
+    from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
+    from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
+
     def get(name: str) -> str:
         return secret.get(name) or ""
 
