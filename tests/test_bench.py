@@ -25,16 +25,28 @@ def documented_command() -> list[str]:
 
 
 def test_documented_benchmark_runs_both_tools_on_the_same_checks(tmp_path: Path) -> None:
-    # A later --n wins in argparse: the documented command, shrunk to 11 checks, one
-    # measured run of each tool and no warm-up.
+    # A later option wins in argparse: the documented command, shrunk to 11 checks, one
+    # measured run of each tool and no warm-up, writing into a copy of the document.
+    document = tmp_path / "performance.md"
+    document.write_text((ROOT / "docs" / "performance.md").read_text())
     tiny = ["--n", "11", "--repeat", "1", "--warm-ups", "0", "--workdir", str(tmp_path)]
     completed = subprocess.run(
-        documented_command() + tiny, capture_output=True, text=True, timeout=900
+        [*documented_command(), *tiny, "--write-doc", str(document)],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     row = re.search(r"^\| 11 \| [\d.]+ s \| [\d.]+ s \| ([\d.]+)x \|", completed.stdout, re.M)
     assert row, completed.stdout
     assert float(row.group(1)) > 0
+    phases = re.search(
+        r"^\| 11 \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|", completed.stdout, re.M
+    )
+    assert phases, completed.stdout  # the phases of a warm run, each timed
+    section = document.read_text().split("<!-- bench:dbt-test:start -->")[1]
+    assert row.group(0) in section.split("<!-- bench:dbt-test:end -->")[0]
+    assert "Measured on" in section and "dbt-core 1." in section
     # Checks 0 and 10 fire in dbt test; the script exits 0 only if sentinel found the same.
     run_results = json.loads((tmp_path / "bench_11" / "target" / "run_results.json").read_text())
     failed = [r["unique_id"].split(".")[2] for r in run_results["results"] if r["status"] == "fail"]
@@ -68,3 +80,19 @@ def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) ->
     assert figures["alert_runs"] == 5 * figures["batches"]  # every alert in every batch
     assert 0 <= figures["lag_p95_seconds"] <= figures["lag_max_seconds"]
     assert figures["baseline_dbt_run_seconds"] > 0 and figures["rss_after_first_batch_mb"] > 0
+
+
+def test_a_benchmark_section_is_replaced_in_place_or_appended(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from doc_section import write_section
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    document = tmp_path / "doc.md"
+    document.write_text("# Doc\n\nbefore\n<!-- bench:x:start -->\nold\n<!-- bench:x:end -->\nafter\n")
+    write_section(document, "x", "| new | 1.00 s |")
+    write_section(document, "y", "appended")
+    assert document.read_text() == (
+        "# Doc\n\nbefore\n<!-- bench:x:start -->\n| new | 1.00 s |\n<!-- bench:x:end -->\n"
+        "after\n\n<!-- bench:y:start -->\nappended\n<!-- bench:y:end -->\n"
+    )
