@@ -89,7 +89,9 @@ def test_a_benchmark_section_is_replaced_in_place_or_appended(tmp_path: Path) ->
     finally:
         sys.path.remove(str(ROOT / "bench"))
     document = tmp_path / "doc.md"
-    document.write_text("# Doc\n\nbefore\n<!-- bench:x:start -->\nold\n<!-- bench:x:end -->\nafter\n")
+    document.write_text(
+        "# Doc\n\nbefore\n<!-- bench:x:start -->\nold\n<!-- bench:x:end -->\nafter\n"
+    )
     write_section(document, "x", "| new | 1.00 s |")
     write_section(document, "y", "appended")
     assert document.read_text() == (
