@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,7 @@ def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
     from dbt.exceptions import DbtProjectError, DbtRuntimeError
     from dbt_common.exceptions import DbtBaseException
 
-    with DBT_LOCK:
+    with DBT_LOCK, _collecting_after():
         try:
             config = _runtime_config(args)
             adapter = _register_adapter(config)
@@ -38,6 +41,27 @@ def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
         except (DbtProjectError, DbtRuntimeError, DbtBaseException) as exc:
             raise ProjectError(dbt_message(exc)) from exc
     return config, adapter, manifest
+
+
+@contextmanager
+def _collecting_after() -> Iterator[None]:
+    """Run the block without Python's cycle collector, then set aside what it built.
+
+    Loading a manifest allocates objects by the hundred thousand, which set off full
+    collections that find nothing to free (about 1 s of a 1,000-model run). What the
+    block built lives as long as the project, so it is frozen: later collections no
+    longer walk it. A project opened before it is unfrozen first, so that once the
+    daemon drops it, its cycles can be freed.
+    """
+    gc.unfreeze()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
 
 
 def current_flags() -> Any:
