@@ -1,6 +1,7 @@
 """Benchmark: `sentinel daemon` with N alerts on one schedule, for a while, on DuckDB.
 
-    .venv/bin/python bench/daemon_schedule.py --alerts 500 --minutes 10
+    .venv/bin/python bench/daemon_schedule.py --alerts 500 --minutes 10 \
+        --write-doc docs/performance.md
 
 It generates the project of bench/generated_project.py (N models, N alerts), builds it,
 times one `sentinel dbt-run` of all N alerts (the baseline: the same work as one
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from doc_section import measured_on, write_section
 from generated_project import write_project
 
 BIN = Path(sys.executable).parent
@@ -60,6 +62,7 @@ def main() -> None:
     parser.add_argument("--schedule", default="* * * * *")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--write-doc", type=Path, help="write the table into this document")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="sentinel-daemon-bench-"))
@@ -147,6 +150,55 @@ def main() -> None:
         f"lag p95 {p95:.3f}s (target < 1s), RSS growth {growth:.1f} MB (target < 10 MB)",
         file=sys.stderr,
     )
+    if args.write_doc:
+        write_section(args.write_doc, "daemon", markdown(figures, args.threads))
+
+
+def markdown(figures: dict[str, float | int | None], threads: int) -> str:
+    """The figures as a table, with the targets they are held to."""
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    lag_p95, lag_max = figures["lag_p95_seconds"], figures["lag_max_seconds"]
+    growth = figures["rss_growth_mb"] or 0.0
+    rows = [
+        (
+            f"alert runs ({figures['batches']} batches of {figures['alerts']})",
+            figures["alert_runs"],
+            "",
+        ),
+        (
+            "scheduling lag, p95 (and max)",
+            f"{lag_p95} s ({lag_max} s)",
+            f"under 1 s: {met(float(lag_p95 or 0) < 1)}",
+        ),
+        (
+            f"one batch of {figures['alerts']} alerts, median",
+            f"{figures['batch_median_seconds']} s",
+            "",
+        ),
+        (
+            "one `sentinel dbt-run` of the same alerts (baseline)",
+            f"{figures['baseline_dbt_run_seconds']} s",
+            "",
+        ),
+        ("batch / baseline", f"{figures['batch_vs_baseline']}x", ""),
+        ("CPU while no batch runs", f"{figures['idle_cpu_percent']} % of one core", ""),
+        ("resident memory after the first batch", f"{figures['rss_after_first_batch_mb']} MB", ""),
+        ("growth from then to the end", f"{growth} MB", f"under 10 MB: {met(float(growth) < 10)}"),
+    ]
+    lines = [
+        measured_on(),
+        "",
+        f"{figures['alerts']} alerts due every minute on DuckDB, {figures['minutes']} minutes, "
+        f"{threads} threads:",
+        "",
+        "| measured | value | target |",
+        "| --- | ---: | --- |",
+    ]
+    lines += [f"| {what} | {value} | {target} |" for what, value, target in rows]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

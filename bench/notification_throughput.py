@@ -1,6 +1,6 @@
 """Benchmark: N firing alerts fanned out to a local webhook receiver and a local SMTP server.
 
-    .venv/bin/python bench/notification_throughput.py --n 1000
+    .venv/bin/python bench/notification_throughput.py --n 1000 --write-doc docs/performance.md
 
 It generates a DuckDB dbt project whose N alerts all fire (bench/generated_project.py)
 with two channels, a webhook and email, both on 127.0.0.1 in this process. A first
@@ -31,6 +31,7 @@ from aiosmtpd.controller import Controller
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent.parent)]
 from dbt_test_vs_sentinel import BIN, ENV, measure  # noqa: E402
+from doc_section import measured_on, write_section  # noqa: E402
 from generated_project import write_project  # noqa: E402
 
 from tests.receivers import Receiver, http_receiver  # noqa: E402
@@ -140,8 +141,9 @@ def _report(n: int, rows: list[Row]) -> str:
         "library": "delivery alone (`Sentinel.notify()`)",
     }
     lines = [
-        f"{n} firing alerts, 2 channels (webhook, email), Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs:",
+        measured_on(),
+        "",
+        f"{n} firing alerts, 2 channels (webhook, email):",
         "",
         "| measured | notifications | time | per second | webhook per second | peak memory "
         "| webhook exactly once | email exactly once |",
@@ -177,9 +179,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--workdir", type=Path, help="keep the generated project here")
+    parser.add_argument("--write-doc", type=Path, help="write the table into this document")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sqlsentinel-bench-") as scratch:
-        print(run(args.n, args.workdir or Path(scratch)))
+        table = run(args.n, args.workdir or Path(scratch))
+    print(table)
+    if args.write_doc:
+        write_section(args.write_doc, "notifications", table)
 
 
 if __name__ == "__main__":

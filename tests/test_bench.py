@@ -16,6 +16,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def copy_of_performance_doc(tmp_path: Path) -> Path:
+    """A copy of docs/performance.md for a benchmark to write into (never the real one)."""
+    document = tmp_path / "performance.md"
+    document.write_text((ROOT / "docs" / "performance.md").read_text())
+    return document
+
+
+def section(document: Path, name: str) -> str:
+    """What a benchmark wrote between its markers."""
+    text = document.read_text()
+    return text.split(f"<!-- bench:{name}:start -->")[1].split(f"<!-- bench:{name}:end -->")[0]
+
+
 def documented_command() -> list[str]:
     doc = (ROOT / "docs" / "performance.md").read_text()
     line = next(line for line in doc.splitlines() if "bench/dbt_test_vs_sentinel.py" in line)
@@ -27,8 +40,7 @@ def documented_command() -> list[str]:
 def test_documented_benchmark_runs_both_tools_on_the_same_checks(tmp_path: Path) -> None:
     # A later option wins in argparse: the documented command, shrunk to 11 checks, one
     # measured run of each tool and no warm-up, writing into a copy of the document.
-    document = tmp_path / "performance.md"
-    document.write_text((ROOT / "docs" / "performance.md").read_text())
+    document = copy_of_performance_doc(tmp_path)
     tiny = ["--n", "11", "--repeat", "1", "--warm-ups", "0", "--workdir", str(tmp_path)]
     completed = subprocess.run(
         [*documented_command(), *tiny, "--write-doc", str(document)],
@@ -44,9 +56,9 @@ def test_documented_benchmark_runs_both_tools_on_the_same_checks(tmp_path: Path)
         r"^\| 11 \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|", completed.stdout, re.M
     )
     assert phases, completed.stdout  # the phases of a warm run, each timed
-    section = document.read_text().split("<!-- bench:dbt-test:start -->")[1]
-    assert row.group(0) in section.split("<!-- bench:dbt-test:end -->")[0]
-    assert "Measured on" in section and "dbt-core 1." in section
+    written = section(document, "dbt-test")
+    assert row.group(0) in written
+    assert "Measured on" in written and "dbt-core 1." in written
     # Checks 0 and 10 fire in dbt test; the script exits 0 only if sentinel found the same.
     run_results = json.loads((tmp_path / "bench_11" / "target" / "run_results.json").read_text())
     failed = [r["unique_id"].split(".")[2] for r in run_results["results"] if r["status"] == "fail"]
@@ -57,11 +69,14 @@ def test_documented_notification_benchmark_delivers_each_exactly_once(tmp_path: 
     doc = (ROOT / "docs" / "performance.md").read_text()
     line = next(line for line in doc.splitlines() if "bench/notification_throughput.py" in line)
     _, script, *args = shlex.split(line)
-    command = [sys.executable, str(ROOT / script), *args, "--n", "12", "--workdir", str(tmp_path)]
+    document = copy_of_performance_doc(tmp_path)
+    tiny = ["--n", "12", "--workdir", str(tmp_path), "--write-doc", str(document)]
+    command = [sys.executable, str(ROOT / script), *args, *tiny]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stderr[-3000:]
     rows = re.findall(r"^\| .*? \| 24 \| .*\| yes \(\d+ POSTs\) \| yes \|$", completed.stdout, re.M)
     assert len(rows) == 2, completed.stdout  # the CLI and the library, each exactly once
+    assert all(row in section(document, "notifications") for row in rows)
 
 
 def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) -> None:
@@ -72,7 +87,9 @@ def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) ->
     # later flags win in argparse.
     tiny = ["--alerts", "5", "--batches", "2", "--minutes", "10", "--schedule", "* * * * * */2"]
     out = tmp_path / "figures.json"
-    command = [sys.executable, str(ROOT / script), *args, *tiny, "--json", str(out)]
+    document = copy_of_performance_doc(tmp_path)
+    written = ["--json", str(out), "--write-doc", str(document)]
+    command = [sys.executable, str(ROOT / script), *args, *tiny, *written]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stderr[-3000:]
     figures = json.loads(out.read_text())
@@ -80,6 +97,8 @@ def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) ->
     assert figures["alert_runs"] == 5 * figures["batches"]  # every alert in every batch
     assert 0 <= figures["lag_p95_seconds"] <= figures["lag_max_seconds"]
     assert figures["baseline_dbt_run_seconds"] > 0 and figures["rss_after_first_batch_mb"] > 0
+    table = section(document, "daemon")
+    assert f"| alert runs ({figures['batches']} batches of 5) | {figures['alert_runs']} |" in table
 
 
 def test_a_benchmark_section_is_replaced_in_place_or_appended(tmp_path: Path) -> None:

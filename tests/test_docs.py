@@ -319,3 +319,16 @@ def test_message_template_bounds_and_caps_in_docs_match_the_code() -> None:
     ):
         assert value in documented, value
     assert f"{sandbox.TIME_LIMIT:g} seconds" in page
+
+
+# A measured figure: a number with a unit of time, memory, rate or ratio.
+MEASURED = re.compile(r"\b\d[\d,]*(\.\d+)? ?(s|ms|MiB|MB|GiB|KB|x|%|/s)(?![\w-])")
+
+
+def test_performance_figures_are_only_those_the_benchmarks_wrote() -> None:
+    text = (ROOT / "docs" / "performance.md").read_text()
+    outside = re.sub(r"<!-- bench:(\S+):start -->.*?<!-- bench:\1:end -->", "", text, flags=re.S)
+    by_hand = [m.group(0) for m in MEASURED.finditer(outside)]
+    assert by_hand == [], "figures outside the benchmark sections: " + ", ".join(by_hand)
+    sections = re.findall(r"<!-- bench:(\S+):start -->", text)
+    assert {"dbt-test", "notifications", "daemon"} <= set(sections)
