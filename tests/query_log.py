@@ -32,7 +32,8 @@ class Statement:
 
     connection: str
     transaction: str
-    """The warehouse's id of the transaction it ran in (BEGIN and COMMIT included)."""
+    """The warehouse's id of the transaction it ran in: BEGIN, what follows and the COMMIT
+    or ROLLBACK share one; a statement run outside such a block has one of its own."""
     sql: str
     """Whitespace collapsed, dbt's leading query comment removed."""
 
@@ -93,7 +94,9 @@ class DuckDBQueryLog:
             "select connection_id, transaction_id, message from duckdb_logs"
             " where type = 'QueryLog' order by query_id"
         )
-        found = [statement(*row) for row in logged]
+        found = [
+            statement(connection, transaction, str(sql)) for connection, transaction, sql in logged
+        ]
         start = _last_transaction(found, self._START)
         end = _last_transaction(found, self._END)
         first = found.index(next(s for s in found if _in(s, start)))
