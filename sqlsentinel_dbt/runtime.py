@@ -211,8 +211,8 @@ class Sentinel:
             target_name=self.project.target_name,
         )
         changed = tracked.results + tracked.missing
-        if not dry_run:
-            HistoryStore(warehouse).append(record, changed)
+        if not dry_run:  # _start ensured the table
+            HistoryStore(warehouse).append(record, changed, ensure=False)
         rows = self._notifications(plans, changed, record, now)
         delivery = None
         if self.config.channels and not dry_run:

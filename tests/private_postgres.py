@@ -11,7 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +49,7 @@ class PrivatePostgres:
     def _ctl(self, *args: str) -> None:
         options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
         command = [_pg_bin("pg_ctl"), "-D", str(self.data), "-w", "-o", options]
-        command += ["-l", str(self.data.parent / "server.log"), *args]
+        command += ["-l", str(self.log), *args]
         subprocess.run(_as_postgres(command), check=True, capture_output=True)
 
     def start(self) -> None:
@@ -65,6 +65,11 @@ class PrivatePostgres:
         self.stop()
         self.start()
 
+    @property
+    def log(self) -> Path:
+        """The server's log file."""
+        return self.data.parent / "server.log"
+
     def query(self, sql: str) -> list[tuple[object, ...]]:
         """Run `sql` on a connection of its own; return its rows."""
         with psycopg2.connect(**self.connection) as conn, conn.cursor() as cur:  # type: ignore[arg-type]
@@ -78,8 +83,11 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def private_postgres() -> Iterator[PrivatePostgres]:
-    """initdb a cluster in a new temporary directory, start it on a free port; stop, remove."""
+def private_postgres(settings: Mapping[str, str] | None = None) -> Iterator[PrivatePostgres]:
+    """initdb a cluster in a new temporary directory, start it on a free port; stop, remove.
+
+    `settings` are added to its postgresql.conf (`log_statement`: 'all', say).
+    """
     # Not under pytest's tmp_path: its parents are private to root, out of the server's reach.
     base = Path(tempfile.mkdtemp(prefix="sentinel-pg-"))
     if os.geteuid() == 0:
@@ -87,6 +95,9 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     data = base / "data"
     initdb = [_pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]
     subprocess.run(_as_postgres([*initdb, "-E", "UTF8"]), check=True, capture_output=True)
+    with (data / "postgresql.conf").open("a") as conf:
+        for name, value in (settings or {}).items():
+            conf.write(f"{name} = '{value}'\n")
     server = PrivatePostgres(data, _free_port())
     server.start()
     try:

@@ -131,6 +131,8 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "type_double": lambda: call("type_double"),
         "type_long_text": lambda: call("type_long_text"),
         "string_literal": lambda: call("string_literal", value=AWKWARD),
+        "string_literals": lambda: call("string_literals", values=[AWKWARD, "it's"]),
+        "statement_chunk_size": lambda: call("statement_chunk_size"),
         "create_sentinel_table": lambda: call(
             "create_sentinel_table",
             relation=call("sentinel_relation", identifier="scratch"),
@@ -193,6 +195,10 @@ def test_every_public_macro_runs_on_the_bigquery_adapter(project: Path, fake: Fa
     assert types == ("float64", "string")
     literal = sqlglot.parse_one(f"select {returned['string_literal']}", read="bigquery")
     assert literal.expressions[0].this == AWKWARD  # backslashes, quotes and line breaks kept
+    listed = ", ".join(returned["string_literals"])
+    literals = sqlglot.parse_one(f"select {listed}", read="bigquery")
+    assert [e.this for e in literals.expressions] == [AWKWARD, "it's"]
+    assert returned["statement_chunk_size"] == 500  # BigQuery caps a query's text at 1 MB
     kinds = [type(sqlglot.parse_one(q, read="bigquery")).__name__ for q in fake.queries]
     assert {"Create", "Insert", "Merge", "Update", "Delete"} <= set(kinds)
     [scratch] = [q for q in fake.queries if "`scratch`" in q and "create" in q.lower()]

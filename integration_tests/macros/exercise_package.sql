@@ -20,6 +20,11 @@
   {%- do _check(failed, 'type_long_text', sqlsentinel.type_long_text() | length > 0) -%}
   {%- set echoed = run_query('select ' ~ sqlsentinel.string_literal(awkward) ~ ' as v').columns[0].values()[0] -%}
   {%- do _check(failed, 'string_literal', echoed == awkward) -%}
+  {%- set listed = sqlsentinel.string_literals([awkward, "it's"]) -%}
+  {%- set both = run_query('select ' ~ listed[0] ~ ' as a, ' ~ listed[1] ~ ' as b').rows[0] -%}
+  {%- do _check(failed, 'string_literals', both[0] == awkward and both[1] == "it's") -%}
+  {%- set unbounded = target.type in ('duckdb', 'postgres') -%}
+  {%- do _check(failed, 'statement_chunk_size', (sqlsentinel.statement_chunk_size() is none) == unbounded) -%}
 
   {%- set scratch = sqlsentinel.sentinel_relation('sentinel_scratch') -%}
   {%- set created = sqlsentinel.create_sentinel_table(scratch, [('id', dbt.type_string())], 'id') -%}

@@ -81,7 +81,9 @@
   {%- for result in results -%}
     {%- do rows.append(sqlsentinel._history_row(run, result)) -%}
   {%- endfor -%}
-  {%- do sqlsentinel.insert_alert_history(rows, commit=false) -%}
-  {%- do sqlsentinel.insert_notifications([sqlsentinel._pending_decision(run.run_id, alert_name, now)], commit=false) -%}
+  {#- run_alerts ensured both tables before the first alert ran. -#}
+  {%- do sqlsentinel.insert_alert_history(rows, commit=false, ensure=false) -%}
+  {%- set pending = sqlsentinel._pending_decision(run.run_id, alert_name, now) -%}
+  {%- do sqlsentinel.insert_notifications([pending], commit=false, ensure=false) -%}
   {%- do adapter.commit() -%}
 {% endmacro %}

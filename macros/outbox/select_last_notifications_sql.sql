@@ -3,7 +3,6 @@
     A row with no created_at sorts last, so it cannot stand as the newest for ever. -#}
 {% macro select_last_notifications_sql(alert_names) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
-  {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
   {%- set sql -%}
     select group_key, channel, notification_id, firing_keys, silenced_keys, created_at
     from (
@@ -15,11 +14,7 @@
              ) as sentinel_recency
       from {{ relation }}
       where status <> 'dead' and kind <> 'pending'
-        and alert_name in (
-          {%- for name in alert_names -%}
-            {{ literal(name) }}{{ ", " if not loop.last }}
-          {%- endfor -%}
-        )
+        and alert_name in ({{ sqlsentinel.string_literals(alert_names) | join(', ') }})
     ) as latest
     where sentinel_recency = 1
   {%- endset -%}

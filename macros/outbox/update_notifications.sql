@@ -3,7 +3,7 @@
 {% macro update_notifications(ids, claimer, values) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- set types = dict(sqlsentinel.notification_columns()) -%}
-  {%- for chunk in ids | batch(500) -%}
+  {%- for chunk in ids | batch(sqlsentinel.statement_chunk_size() or ids | length or 1) -%}
     {%- call statement('sqlsentinel_update_notifications') -%}
       update {{ relation }}
       set attempts = attempts + 1

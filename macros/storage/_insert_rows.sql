@@ -1,15 +1,14 @@
-{#- INSERT rows (dicts keyed by column name) into relation, chunk_size per statement, each
-    chunk committed unless commit=false; with conflict_key, a row whose key is already there
-    is skipped (ON CONFLICT: PostgreSQL and DuckDB). -#}
-{% macro _insert_rows(relation, columns, rows, chunk_size=500, conflict_key=none, commit=true) %}
-  {#- Resolve the dispatch once: it is called for every text cell. -#}
-  {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
-  {%- set timestamp_type = dbt.type_timestamp() -%}
-  {%- for chunk in rows | batch(chunk_size) -%}
+{#- INSERT rows (dicts keyed by column name) into relation, chunk_size per statement (none:
+    the warehouse's statement_chunk_size), each chunk committed unless commit=false; with
+    conflict_key, a row whose key is already there is skipped (ON CONFLICT: PostgreSQL and
+    DuckDB). -#}
+{% macro _insert_rows(relation, columns, rows, chunk_size=none, conflict_key=none, commit=true) %}
+  {%- set rendered = sqlsentinel._row_literals(rows, columns) -%}
+  {%- for chunk in rendered | batch(chunk_size or sqlsentinel.statement_chunk_size() or rendered | length or 1) -%}
     {%- call statement('sqlsentinel_insert') -%}
       insert into {{ relation }} ({{ columns | map(attribute=0) | join(', ') }}) values
-      {%- for row in chunk %}
-      ({{ sqlsentinel._row_literals(row, columns, literal, timestamp_type) | join(', ') }}){{ "," if not loop.last }}
+      {%- for values in chunk %}
+      ({{ values }}){{ "," if not loop.last }}
       {%- endfor %}
       {%- if conflict_key is not none %}
       on conflict ({{ conflict_key }}) do nothing
@@ -22,19 +21,15 @@
 
 {#- MERGE rows into relation, skipping those whose `key` is already there: for warehouses
     without ON CONFLICT (BigQuery, Snowflake, Redshift). -#}
-{% macro _merge_new_rows(relation, columns, rows, key, chunk_size=500, commit=true) %}
-  {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
-  {%- set timestamp_type = dbt.type_timestamp() -%}
+{% macro _merge_new_rows(relation, columns, rows, key, chunk_size=none, commit=true) %}
+  {%- set rendered = sqlsentinel._row_literals(rows, columns, as_select=true) -%}
   {%- set names = columns | map(attribute=0) | list -%}
-  {%- for chunk in rows | batch(chunk_size) -%}
+  {%- for chunk in rendered | batch(chunk_size or sqlsentinel.statement_chunk_size() or rendered | length or 1) -%}
     {%- call statement('sqlsentinel_merge') -%}
       merge into {{ relation }} as sentinel_target
       using (
-        {%- for row in chunk %}
-        select
-          {%- for value in sqlsentinel._row_literals(row, columns, literal, timestamp_type) %}
-          cast({{ value }} as {{ columns[loop.index0][1] }}) as {{ names[loop.index0] }}{{ "," if not loop.last }}
-          {%- endfor %}
+        {%- for values in chunk %}
+        select {{ values }}
         {{ "union all" if not loop.last }}
         {%- endfor %}
       ) as sentinel_source
@@ -47,20 +42,34 @@
   {{ return(rows | length) }}
 {% endmacro %}
 
-{#- One row's values as SQL literals, in column order. -#}
-{% macro _row_literals(row, columns, literal, timestamp_type) %}
-  {%- set values = [] -%}
-  {%- for name, type in columns -%}
-    {%- set value = row.get(name) -%}
-    {%- if value is none -%}
-      {%- do values.append('null') -%}
-    {%- elif value is number -%}
-      {%- do values.append(value | string) -%}
-    {%- elif type == timestamp_type -%}
-      {%- do values.append("cast('" ~ value ~ "' as " ~ type ~ ")") -%}
-    {%- else -%}
-      {%- do values.append(literal(value)) -%}
-    {%- endif -%}
+{#- Every row's values as SQL literals, in column order, comma-separated: one text per row
+    (with as_select, each cast to its column's type and named after it). Each distinct text
+    is quoted once, by one string_literals call: run ids, statuses and the like repeat in
+    every row. -#}
+{% macro _row_literals(rows, columns, as_select=false) %}
+  {%- set timestamp_type = dbt.type_timestamp() -%}
+  {%- set texts = [] -%}
+  {%- for name, type in columns if type != timestamp_type -%}
+    {%- do texts.extend(rows | map(attribute=name, default=none) | reject('none') | reject('number') | map('string')) -%}
   {%- endfor -%}
-  {{ return(values) }}
+  {%- set distinct = texts | unique(case_sensitive=true) | list -%}
+  {%- set quoted = dict(zip(distinct, sqlsentinel.string_literals(distinct))) -%}
+  {%- set rendered = [] -%}
+  {%- for row in rows -%}
+    {%- set values -%}
+      {%- for name, type in columns -%}
+        {%- set value = row[name] -%}
+        {{- "cast(" if as_select -}}
+        {%- if value is none or value is undefined -%} null
+        {%- elif value is number -%} {{ value }}
+        {%- elif type == timestamp_type -%} cast('{{ value }}' as {{ type }})
+        {%- else -%} {{ quoted[value | string] }}
+        {%- endif -%}
+        {{- " as " ~ type ~ ") as " ~ name if as_select -}}
+        {{- ", " if not loop.last -}}
+      {%- endfor -%}
+    {%- endset -%}
+    {%- do rendered.append(values) -%}
+  {%- endfor -%}
+  {{ return(rendered) }}
 {% endmacro %}

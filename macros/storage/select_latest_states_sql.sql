@@ -4,7 +4,6 @@
     cannot hide every later row of its instance for ever. -#}
 {% macro select_latest_states_sql(alert_names) %}
   {%- set relation = sqlsentinel.history_relation() -%}
-  {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
   {%- set sql -%}
     select alert_name, alert_key, state, state_since, state_count, severity
     from (
@@ -15,11 +14,7 @@
              ) as sentinel_recency
       from {{ relation }}
       where state is not null
-        and alert_name in (
-          {%- for name in alert_names -%}
-            {{ literal(name) }}{{ ", " if not loop.last }}
-          {%- endfor -%}
-        )
+        and alert_name in ({{ sqlsentinel.string_literals(alert_names) | join(', ') }})
     ) as latest
     where sentinel_recency = 1 and state <> 'ok'
   {%- endset -%}

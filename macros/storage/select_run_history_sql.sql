@@ -1,11 +1,11 @@
 {#- SQL reading every history row one run wrote for one alert. -#}
 {% macro select_run_history_sql(run_id, alert_name) %}
   {%- set relation = sqlsentinel.history_relation() -%}
-  {%- set literal = adapter.dispatch('string_literal', 'sqlsentinel') -%}
+  {%- set literals = sqlsentinel.string_literals([run_id, alert_name]) -%}
   {%- set sql -%}
     select {{ sqlsentinel.alert_history_columns() | map(attribute=0) | join(', ') }}
     from {{ relation }}
-    where run_id = {{ literal(run_id) }} and alert_name = {{ literal(alert_name) }}
+    where run_id = {{ literals[0] }} and alert_name = {{ literals[1] }}
   {%- endset -%}
   {{ return(sql) }}
 {% endmacro %}

@@ -37,12 +37,19 @@ class HistoryStore:
         """Create the sentinel schema and table when missing."""
         self._warehouse.run_macro("ensure_alert_history")
 
-    def append(self, record: RunRecord, results: Sequence[AlertResult]) -> int:
-        """Insert one row per result, in bulk; return how many were written."""
+    def append(
+        self, record: RunRecord, results: Sequence[AlertResult], *, ensure: bool = True
+    ) -> int:
+        """Insert one row per result, in bulk; return how many were written.
+
+        The rows go in one statement where the warehouse takes any size (DuckDB,
+        PostgreSQL), else in chunks. `ensure=False` skips creating the table, for a caller
+        that did (`ensure`) earlier in the same run.
+        """
         if not results:
             return 0
         rows = [history_row(record, result) for result in results]
-        return int(self._warehouse.run_macro("insert_alert_history", rows=rows))
+        return int(self._warehouse.run_macro("insert_alert_history", rows=rows, ensure=ensure))
 
     def latest_states(self, alert_names: Sequence[str]) -> dict[str, dict[Key, InstanceState]]:
         """The last state of every instance, per alert, that is not OK (absent means OK)."""
