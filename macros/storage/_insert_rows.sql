@@ -3,13 +3,10 @@
     conflict_key, a row whose key is already there is skipped (ON CONFLICT: PostgreSQL and
     DuckDB). -#}
 {% macro _insert_rows(relation, columns, rows, chunk_size=none, conflict_key=none, commit=true) %}
-  {%- set rendered = sqlsentinel._row_literals(rows, columns) -%}
-  {%- for chunk in rendered | batch(chunk_size or sqlsentinel.statement_chunk_size() or rendered | length or 1) -%}
+  {%- for chunk in rows | batch(chunk_size or sqlsentinel.statement_chunk_size() or rows | length or 1) -%}
     {%- call statement('sqlsentinel_insert') -%}
-      insert into {{ relation }} ({{ columns | map(attribute=0) | join(', ') }}) values
-      {%- for values in chunk %}
-      ({{ values }}){{ "," if not loop.last }}
-      {%- endfor %}
+      insert into {{ relation }} ({{ columns | map(attribute=0) | join(', ') }})
+      {{ sqlsentinel._rows_source(chunk, columns) }}
       {%- if conflict_key is not none %}
       on conflict ({{ conflict_key }}) do nothing
       {%- endif %}
@@ -17,6 +14,36 @@
     {%- if commit -%}{%- do adapter.commit() -%}{%- endif -%}
   {%- endfor -%}
   {{ return(rows | length) }}
+{% endmacro %}
+
+{#- The rows as a source an INSERT reads from, in column order. -#}
+{% macro _rows_source(rows, columns) %}
+  {{ return(adapter.dispatch('_rows_source', 'sqlsentinel')(rows, columns)) }}
+{% endmacro %}
+
+{% macro default___rows_source(rows, columns) %}
+  {%- set source -%}
+    values
+    {%- for values in sqlsentinel._row_literals(rows, columns) %}
+    ({{ values }}){{ "," if not loop.last }}
+    {%- endfor %}
+  {%- endset -%}
+  {{ return(source) }}
+{% endmacro %}
+
+{#- DuckDB runs in sentinel's own process, and a VALUES list costs it about 50 KB of memory
+    a row while it plans the statement: the rows go in as one JSON text instead. -#}
+{% macro duckdb___rows_source(rows, columns) %}
+  {%- set shape = {} -%}
+  {%- for name, type in columns -%}{%- do shape.update({name: type}) -%}{%- endfor -%}
+  {%- set picked = [] -%}
+  {%- for row in rows -%}
+    {%- set values = {} -%}
+    {%- for name, type in columns -%}{%- do values.update({name: row.get(name)}) -%}{%- endfor -%}
+    {%- do picked.append(values) -%}
+  {%- endfor -%}
+  {%- set literals = sqlsentinel.string_literals([tojson(picked), tojson([shape])]) -%}
+  {{ return("select unnest(from_json(" ~ literals | join(", ") ~ "), recursive := true)") }}
 {% endmacro %}
 
 {#- MERGE rows into relation, skipping those whose `key` is already there: for warehouses
