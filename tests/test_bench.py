@@ -11,6 +11,7 @@ import re
 import shlex
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,3 +69,61 @@ def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) ->
     assert figures["alert_runs"] == 5 * figures["batches"]  # every alert in every batch
     assert 0 <= figures["lag_p95_seconds"] <= figures["lag_max_seconds"]
     assert figures["baseline_dbt_run_seconds"] > 0 and figures["rss_after_first_batch_mb"] > 0
+
+
+def test_elementary_benchmark_project_and_standin_count_what_sentinel_sends(
+    tmp_path: Path,
+) -> None:
+    # Elementary itself is not in the repository nor in CI: this runs the sentinel half of
+    # bench/elementary_comparison.py (its phased project, its Slack channel, its stand-in).
+    sys.path.insert(0, str(ROOT / "bench"))
+    from dbt_test_vs_sentinel import measure, sentinel_command
+    from elementary_comparison import build, expected_failing, sentinel_messages, write_sentinel_yml
+    from generated_project import write_project
+    from slack_standin import slack_standin
+
+    n = 24  # 12 checks fail: two Slack messages of up to 10 alerts
+    failing = expected_failing(n)
+    assert len(failing) == 12 and sentinel_messages(len(failing)) == 2
+    with slack_standin() as standin:
+        write_project(tmp_path, n, threads=2, firing_every=2, phased=True)
+        write_sentinel_yml(tmp_path, standin.url("sentinel"))
+        build(tmp_path, failing=False, n=n)  # exits unless no test failed
+        assert measure(sentinel_command(tmp_path)).exit_code == 0
+        assert standin.messages("sentinel") == []
+        build(tmp_path, failing=True, n=n)  # exits unless exactly `failing` failed
+        first = measure(sentinel_command(tmp_path))
+        results = json.loads(first.stdout)["results"]
+        assert {r["alert"] for r in results if r["status"] == "ALERT"} == failing
+        assert len(standin.messages("sentinel")) == 2
+        assert standin.checks("sentinel") == failing
+        standin.clear()
+        assert measure(sentinel_command(tmp_path)).exit_code == 0  # nothing new to send
+        assert standin.messages("sentinel") == []
+        # Another tool's messages are counted apart, by the path it posts to.
+        body = b'{"text": "check_0003 failed"}'
+        request = urllib.request.Request(standin.url("edr"), data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        assert standin.checks("edr") == {"check_0003"} and standin.messages("sentinel") == []
+
+
+def test_elementary_section_of_the_performance_doc_is_replaced_between_its_markers() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from elementary_comparison import END, START, arguments, replace_section
+
+    added = replace_section("# Performance\n\nIntro.\n", "table 1")
+    assert added == f"# Performance\n\nIntro.\n\n## Against Elementary\n\n{START}\ntable 1\n{END}\n"
+    hand_written = added.replace(f"{END}\n", f"{END}\n\nKept.\n")
+    replaced = replace_section(hand_written, "table 2")
+    assert "table 1" not in replaced and replaced.count("table 2") == 1
+    assert replaced.endswith(f"{START}\ntable 2\n{END}\n\nKept.\n")
+    # The doc holds one such section, and its command is one the script accepts.
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    assert doc.count(START) == 1 and doc.count(END) == 1
+    section = doc.split(START, 1)[1].split(END, 1)[0]
+    line = next(line for line in section.splitlines() if "bench/elementary_comparison.py" in line)
+    python, script, *args = shlex.split(line)
+    assert (python, script) == (".venv/bin/python", "bench/elementary_comparison.py")
+    parsed = arguments().parse_args(args)
+    assert parsed.repeat >= 1 and parsed.write_doc == Path("docs/performance.md")
