@@ -133,17 +133,20 @@ def prepare(root: Path, elementary: Elementary, threads: int, standin: SlackStan
     project = yaml.safe_load((root / "dbt_project.yml").read_text())
     project["models"] = {"elementary": {"+schema": "elementary"}}
     (root / "dbt_project.yml").write_text(yaml.safe_dump(project, sort_keys=False))
-    packages = [{"local": str(elementary.package)}, {"local": str(elementary.dbt_utils)}]
+    paths = {"elementary": elementary.package, "dbt_utils": elementary.dbt_utils}
+    paths = {name: path.resolve() for name, path in paths.items()}
+    packages = [{"local": str(path)} for path in paths.values()]
     (root / "packages.yml").write_text(yaml.safe_dump({"packages": packages}))
     for folder in ("dbt_packages", "edr_packages"):
-        (root / folder).mkdir()
-        (root / folder / "elementary").symlink_to(elementary.package.resolve())
-        (root / folder / "dbt_utils").symlink_to(elementary.dbt_utils.resolve())
+        for name, path in paths.items():
+            (root / folder).mkdir(exist_ok=True)
+            (root / folder / name).unlink(missing_ok=True)  # a --workdir used before
+            (root / folder / name).symlink_to(path)
     profiles = yaml.safe_load((root / "profiles.yml").read_text())
     output = {**profiles["bench"]["outputs"]["dev"], "schema": "main_elementary"}
     profiles["elementary"] = {"target": "dev", "outputs": {"dev": output}}
     (root / "profiles.yml").write_text(yaml.safe_dump(profiles))
-    (root / "edr_home" / ".edr").mkdir(parents=True)
+    (root / "edr_home" / ".edr").mkdir(parents=True, exist_ok=True)
     edr_config = {
         "anonymous_usage_tracking": False,
         "disable_elementary_version_check": True,
