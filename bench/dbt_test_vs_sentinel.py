@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,11 +71,11 @@ class Comparison:
         return self.sentinel[1] / self.dbt[1]
 
 
-def measure(command: list[str]) -> Measurement:
+def measure(command: list[str], env: Mapping[str, str] = ENV) -> Measurement:
     """Run `command` to the end and return its wall time and its own peak RSS."""
     with tempfile.TemporaryFile() as stdout:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL, env=ENV)
+        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)

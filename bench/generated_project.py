@@ -4,6 +4,11 @@ Check i counts the NULL amounts in model i against a threshold. The alert return
 row with `status`; the singular test wraps the very same SQL and returns that row only
 when the status is ALERT, which is what makes a dbt test fail. Every tenth model has
 more NULLs than the threshold, so both tools see the same 10% of checks firing.
+
+With `phased=True` the firing models take their NULLs from a one-row seed instead:
+`write_phase(root, failing=False)` makes every check pass, `failing=True` makes the firing
+ones fail. Switching rewrites only the seed's CSV, so dbt's partial parsing re-parses one
+node and no `--vars` change forces a full re-parse on the next command.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 import yaml
 
 ROWS_PER_MODEL = 2000
+PHASE_SEED = "bench_phase"
 
 CHECK_SQL = """\
 select case when count(*) > {{{{ var('max_null_amounts', 25) }}}} then 'ALERT' else 'OK' end
@@ -37,8 +43,20 @@ def firing(i: int, every: int = 10) -> bool:
     return i % every == 0
 
 
-def write_project(root: Path, n: int, threads: int, firing_every: int = 10) -> None:
-    """Write the project, its DuckDB profile, N models, N alerts and N singular tests."""
+def write_phase(root: Path, failing: bool) -> None:
+    """Set the phased project's seed: the firing checks fail when `failing`, else pass."""
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    (root / "seeds" / f"{PHASE_SEED}.csv").write_text(f"failing\n{str(failing).lower()}\n")
+
+
+def write_project(
+    root: Path, n: int, threads: int, firing_every: int = 10, phased: bool = False
+) -> None:
+    """Write the project, its DuckDB profile, N models, N alerts and N singular tests.
+
+    `phased` makes the firing models depend on the seed that `write_phase` writes (passing
+    until it says otherwise).
+    """
     for folder in ("models", "alerts", "tests"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     project = {
@@ -48,6 +66,9 @@ def write_project(root: Path, n: int, threads: int, firing_every: int = 10) -> N
         "model-paths": ["models"],
         "test-paths": ["tests"],
     }
+    if phased:
+        project["seed-paths"] = ["seeds"]
+        write_phase(root, failing=False)
     (root / "dbt_project.yml").write_text(yaml.safe_dump(project, sort_keys=False))
     output = {"type": "duckdb", "path": str(root / "bench.duckdb"), "threads": threads}
     profile = {"bench": {"target": "dev", "outputs": {"dev": output}}}
@@ -56,7 +77,12 @@ def write_project(root: Path, n: int, threads: int, firing_every: int = 10) -> N
     alerts = []
     for i in range(n):
         # 2000 rows: a NULL every 50 rows gives 40 NULLs (fires), every 200 gives 10 (ok).
-        null_every = 50 if firing(i, firing_every) else 200
+        null_every = "200"
+        if firing(i, firing_every):
+            null_every = "50"
+            if phased:
+                switch = f"{{{{ ref('{PHASE_SEED}') }}}}"
+                null_every = f"(select case when failing then 50 else 200 end from {switch})"
         model = MODEL_SQL.format(null_every=null_every, rows=ROWS_PER_MODEL)
         (root / "models" / f"model_{i:04d}.sql").write_text(model)
         check = CHECK_SQL.format(i=i)

@@ -11,6 +11,7 @@ import re
 import shlex
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +118,52 @@ def test_a_benchmark_section_is_replaced_in_place_or_appended(tmp_path: Path) ->
         "# Doc\n\nbefore\n<!-- bench:x:start -->\n| new | 1.00 s |\n<!-- bench:x:end -->\n"
         "after\n\n<!-- bench:y:start -->\nappended\n<!-- bench:y:end -->\n"
     )
+
+
+def test_elementary_benchmark_project_and_standin_count_what_sentinel_sends(
+    tmp_path: Path,
+) -> None:
+    # Elementary itself is not in the repository nor in CI: this runs the sentinel half of
+    # bench/elementary_comparison.py (its phased project, its Slack channel, its stand-in).
+    sys.path.insert(0, str(ROOT / "bench"))
+    from dbt_test_vs_sentinel import measure, sentinel_command
+    from elementary_comparison import build, expected_failing, sentinel_messages, write_sentinel_yml
+    from generated_project import write_project
+    from slack_standin import slack_standin
+
+    n = 24  # 12 checks fail: two Slack messages of up to 10 alerts
+    failing = expected_failing(n)
+    assert len(failing) == 12 and sentinel_messages(len(failing)) == 2
+    with slack_standin() as standin:
+        write_project(tmp_path, n, threads=2, firing_every=2, phased=True)
+        write_sentinel_yml(tmp_path, standin.url("sentinel"))
+        build(tmp_path, failing=False, n=n)  # exits unless no test failed
+        assert measure(sentinel_command(tmp_path)).exit_code == 0
+        assert standin.messages("sentinel") == []
+        build(tmp_path, failing=True, n=n)  # exits unless exactly `failing` failed
+        first = measure(sentinel_command(tmp_path))
+        results = json.loads(first.stdout)["results"]
+        assert {r["alert"] for r in results if r["status"] == "ALERT"} == failing
+        assert len(standin.messages("sentinel")) == 2
+        assert standin.checks("sentinel") == failing
+        standin.clear()
+        assert measure(sentinel_command(tmp_path)).exit_code == 0  # nothing new to send
+        assert standin.messages("sentinel") == []
+        # Another tool's messages are counted apart, by the path it posts to.
+        body = b'{"text": "check_0003 failed"}'
+        request = urllib.request.Request(standin.url("edr"), data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        assert standin.checks("edr") == {"check_0003"} and standin.messages("sentinel") == []
+
+
+def test_the_elementary_section_holds_a_command_the_script_accepts() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from elementary_comparison import SECTION, arguments
+
+    written = section(ROOT / "docs" / "performance.md", SECTION)
+    line = next(line for line in written.splitlines() if "bench/elementary_comparison.py" in line)
+    python, script, *args = shlex.split(line)
+    assert (python, script) == (".venv/bin/python", "bench/elementary_comparison.py")
+    parsed = arguments().parse_args(args)
+    assert parsed.repeat >= 1 and parsed.write_doc == Path("docs/performance.md")
