@@ -167,3 +167,21 @@ def test_the_elementary_section_holds_a_command_the_script_accepts() -> None:
     assert (python, script) == (".venv/bin/python", "bench/elementary_comparison.py")
     parsed = arguments().parse_args(args)
     assert parsed.repeat >= 1 and parsed.write_doc == Path("docs/performance.md")
+
+
+def test_documented_cold_check_benchmark_writes_its_line(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    line = next(line for line in doc.splitlines() if "bench/query_check_cold.py" in line)
+    _, script, *args = shlex.split(line)
+    document = copy_of_performance_doc(tmp_path)
+    tiny = ["--n", "20", "--repeat", "1", "--write-doc", str(document)]
+    command = [sys.executable, str(ROOT / script), *args, *tiny]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    written = re.search(
+        r"^sqlglot .*: 20 compiled queries checked in [\d.]+ s", completed.stdout, re.M
+    )
+    assert written, completed.stdout
+    assert written.group(0) in section(document, "query-check-pure") + section(
+        document, "query-check-compiled"
+    )
