@@ -46,3 +46,7 @@ class SelectionError(SentinelError):
         self.problems = problems
         self.allowable = allowable
         super().__init__("; ".join(problems))
+
+
+class WriteRefused(ValueError):
+    """An alert's compiled SQL is not a single read query, or reads what it may not."""

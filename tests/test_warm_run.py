@@ -1,11 +1,14 @@
 """A warm run does not redo what an earlier run did: the query policy's verdicts are kept.
 
-Work is counted, not timed: sqlglot's `parse` is wrapped to count its calls.
+Work is counted, not timed: sqlglot's `parse` is wrapped to count its calls, and the
+modules a command imports are listed by Python itself (`-X importtime`).
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import yaml
 from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.result import Status
 from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH
+from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.runtime import Sentinel
 
 READS = {
@@ -124,3 +128,48 @@ def test_a_target_that_cannot_be_written_still_runs(
     path.unlink()
     path.mkdir()  # a directory where the file goes: every write fails
     assert set(run(args).values()) == {Status.OK.value}
+
+
+def modules_imported(args: DbtArgs) -> set[str]:
+    """Every module `sentinel dbt-run` imports, in a process of its own (-X importtime)."""
+    command = [sys.executable, "-X", "importtime", "-m", "sqlsentinel_dbt.cli", "dbt-run"]
+    command += ["--project-dir", str(args.project_dir), "--profiles-dir", str(args.profiles_dir)]
+    done = subprocess.run([*command, "--output", "json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+
+
+def test_a_warm_run_imports_no_parser_scheduler_or_sender(tmp_path: Path) -> None:
+    args = write_project(tmp_path / "p", READS)
+    cold = modules_imported(args)
+    assert "sqlglot" in cold  # the first run parses its queries: the check can fail
+    warm = modules_imported(args)
+    assert "sqlsentinel_dbt.engine.query_policy" in warm
+    unneeded = {"sqlglot", "croniter", "slack_sdk", "aiosmtpd", "fastapi", "uvicorn"}
+    assert warm & unneeded == set()
+
+
+def test_the_package_macros_are_parsed_once_across_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlsentinel_dbt.dbt import package
+
+    parsed = count_calls(monkeypatch, package._StoredMacros, "put")  # once per file parsed
+    args = write_project(tmp_path / "p", READS)
+
+    def run_as_a_new_process() -> dict[str, str]:
+        monkeypatch.setattr(package, "_PARSED", {})  # what one process remembers
+        return run(args)
+
+    ours = len(list(package_root().joinpath("macros").rglob("*.sql")))
+    assert set(run_as_a_new_process().values()) == {Status.OK.value}
+    assert len(parsed) == ours  # every file of the package, the first time
+    parsed.clear()
+    assert set(run_as_a_new_process().values()) == {Status.OK.value}
+    assert parsed == []  # read back from target/, and the history was still written
+
+    stored = tmp_path / "p" / "target" / package.STORE_PATH
+    stored.write_text("{damaged")
+    assert set(run_as_a_new_process().values()) == {Status.OK.value}
+    assert len(parsed) == ours  # parsed afresh
+    assert json.loads(stored.read_text())["files"]

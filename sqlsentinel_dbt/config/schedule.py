@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
-
 HORIZON_YEARS = 5
 _HORIZON = timedelta(days=366 * HORIZON_YEARS)
 _FORMS = (
@@ -25,6 +23,8 @@ _FORMS = (
 
 def check_cron(expression: str) -> str:
     """`expression` if croniter reads it and it is not random; ValueError otherwise."""
+    from croniter import croniter  # only projects with schedules need it
+
     if not croniter.is_valid(expression):
         raise ValueError(f"{expression!r} is not a valid cron expression; {_FORMS}")
     fields = expression.split()
@@ -54,6 +54,8 @@ def check_fires(expression: str, timezone: str = "UTC", now: datetime | None = N
 @lru_cache(maxsize=4096)  # many alerts share a schedule, checked within the same minute
 def _fires_after(expression: str, timezone: str, start: datetime) -> bool:
     # `timezone` is in the key because aware datetimes of one instant compare equal.
+    from croniter import croniter
+
     try:
         following = croniter(expression, start, max_years_between_matches=HORIZON_YEARS)
         fires: datetime = following.get_next(datetime)

@@ -9,11 +9,7 @@ the warehouse itself stops.
 
 from __future__ import annotations
 
-import sqlglot
-from sqlglot import TokenType
-from sqlglot.errors import SqlglotError
-
-from sqlsentinel_dbt.engine.read_only import dialect_of
+from sqlsentinel_dbt.engine.dialects import dialect_of
 
 _HAS_LIMIT = {
     "athena",
@@ -43,6 +39,10 @@ def bounded_sql(sql: str, limit: int, adapter_type: str) -> str:
 def _without_final_semicolon(sql: str, adapter_type: str) -> str:
     if ";" not in sql:  # most queries: nothing to look for, so no tokenizing
         return sql
+    import sqlglot  # only here: a warm run imports no parser otherwise
+    from sqlglot import TokenType
+    from sqlglot.errors import SqlglotError
+
     try:
         tokens = sqlglot.tokenize(sql, read=dialect_of(adapter_type))
     except SqlglotError:

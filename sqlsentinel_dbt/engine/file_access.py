@@ -14,7 +14,7 @@ import re
 
 from sqlglot import exp
 
-from sqlsentinel_dbt.engine.read_only import WriteRefused
+from sqlsentinel_dbt.errors import WriteRefused
 
 # Table functions (and their families, by prefix) that read files, URLs or other databases.
 _DUCKDB_PREFIXES = (

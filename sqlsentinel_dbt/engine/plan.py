@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.dbt import CompiledQuery, DbtProject
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
-from sqlsentinel_dbt.engine.read_only import WriteRefused
 from sqlsentinel_dbt.engine.selection import Selectable, Selection, check_selection
-from sqlsentinel_dbt.errors import CompileError, Refused
+from sqlsentinel_dbt.errors import CompileError, Refused, WriteRefused
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,12 @@ user's account of these rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from sqlglot import exp
-
 from sqlsentinel_dbt.dbt import CompileChecks
-from sqlsentinel_dbt.engine.file_access import check_file_access
-from sqlsentinel_dbt.engine.read_only import (
-    WriteRefused,
-    check_compile_time_statements,
-    check_statements,
-    parse_sql,
-)
 from sqlsentinel_dbt.engine.verdict_cache import Verdict, VerdictCache
+from sqlsentinel_dbt.errors import WriteRefused
 
 # Names people give to variables that hold secrets (case-insensitive).
 SECRET_LOOKING = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|_KEY$", re.IGNORECASE)
@@ -48,14 +39,23 @@ class QueryPolicy:
 
     def check_query(self, sql: str) -> None:
         """Raise WriteRefused unless the compiled `sql` is one read query this policy allows."""
-        self._check("query", sql, check_statements)
+        self._check("query", sql, compile_time=False)
 
     def check_statement(self, sql: str) -> None:
         """The same, for a statement the alert's Jinja runs while compiling."""
-        self._check("statement", sql, check_compile_time_statements)
+        self._check("statement", sql, compile_time=True)
 
-    def _check(self, kind: str, sql: str, rule: Callable[[list[exp.Expr]], None]) -> None:
+    def _check(self, kind: str, sql: str, *, compile_time: bool) -> None:
         def judge(text: str) -> Verdict:
+            # Imported here: with every verdict kept, a warm run never loads sqlglot.
+            from sqlsentinel_dbt.engine.file_access import check_file_access
+            from sqlsentinel_dbt.engine.read_only import (
+                check_compile_time_statements,
+                check_statements,
+                parse_sql,
+            )
+
+            rule = check_compile_time_statements if compile_time else check_statements
             try:
                 statements = parse_sql(text, self.adapter_type)
                 rule(statements)

@@ -16,26 +16,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-# dbt adapter type -> sqlglot dialect, where the names differ or sqlglot has one.
-_DIALECTS = {
-    "athena": "athena",
-    "bigquery": "bigquery",
-    "clickhouse": "clickhouse",
-    "databricks": "databricks",
-    "duckdb": "duckdb",
-    "fabric": "tsql",
-    "materialize": "materialize",
-    "mysql": "mysql",
-    "oracle": "oracle",
-    "postgres": "postgres",
-    "redshift": "redshift",
-    "snowflake": "snowflake",
-    "spark": "spark",
-    "sqlserver": "tsql",
-    "synapse": "tsql",
-    "teradata": "teradata",
-    "trino": "trino",
-}
+from sqlsentinel_dbt.engine.dialects import dialect_of
+from sqlsentinel_dbt.errors import WriteRefused
+
+__all__ = ["WriteRefused", "check_read_only", "check_statements", "dialect_of", "parse_sql"]
+
 _WRITES = (
     exp.Insert,
     exp.Update,
@@ -49,15 +34,6 @@ _WRITES = (
     exp.Command,
     exp.Into,
 )
-
-
-class WriteRefused(ValueError):
-    """The alert's compiled SQL is not a single read query."""
-
-
-def dialect_of(adapter_type: str) -> str | None:
-    """The sqlglot dialect for a dbt adapter type (None: sqlglot's generic SQL)."""
-    return _DIALECTS.get(adapter_type)
 
 
 # Statements dbt itself sends around reads (transactions) or that only describe objects.

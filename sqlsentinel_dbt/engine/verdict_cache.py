@@ -18,9 +18,8 @@ import tempfile
 from collections.abc import Callable
 from functools import cache
 from hashlib import sha256
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-import sqlglot
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ VERDICTS_PATH = Path("sqlsentinel", "verdicts.json")
 """Where the verdicts are kept, under the project's target path."""
 # Enough for every alert of a large project many times over; the least recently used go.
 MAX_ENTRIES = 20_000
-_RULES = ("read_only.py", "file_access.py", "query_policy.py", "verdict_cache.py")
+_RULES = ("read_only.py", "file_access.py", "dialects.py", "query_policy.py", "verdict_cache.py")
 
 Verdict = str | None
 """None: the SQL passes. A text: why it is refused."""
@@ -93,7 +92,18 @@ def _read(path: Path) -> dict[str, Verdict]:
 @cache
 def _rules_fingerprint() -> str:
     """The source of the rules and sqlglot's version: a verdict holds only while both do."""
-    digest = sha256(str(getattr(sqlglot, "__version__", "")).encode())
+    try:  # the installed version, read without importing the parser
+        parser = version("sqlglot") + " " + _installed("sqlglotc")
+    except PackageNotFoundError:
+        parser = "unknown"
+    digest = sha256(parser.encode())
     for name in _RULES:
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()
+
+
+def _installed(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "-"
