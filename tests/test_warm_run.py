@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 import sqlglot
 import yaml
 
-from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, free_dropped_projects
 from sqlsentinel_dbt.engine.result import Status
 from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH
 from sqlsentinel_dbt.resources import package_root
@@ -173,3 +174,19 @@ def test_the_package_macros_are_parsed_once_across_processes(
     assert set(run_as_a_new_process().values()) == {Status.OK.value}
     assert len(parsed) == ours  # parsed afresh
     assert json.loads(stored.read_text())["files"]
+
+
+def test_a_project_the_daemon_replaced_is_freed(tmp_path: Path) -> None:
+    """The manifest is frozen out of the collector's way when it loads; once a reload has
+    replaced and closed it, free_dropped_projects lets it go (the daemon's order)."""
+    old = DbtProject.open(write_project(tmp_path / "a", READS), package_root())
+    manifest = weakref.ref(old._manifest)
+    new = DbtProject.open(write_project(tmp_path / "b", READS), package_root())
+    try:
+        old.close()
+        del old
+        free_dropped_projects()
+        assert manifest() is None
+        assert new.warehouse.fetch("select 1 as ok", limit=1, timeout=60, name="t").rows == [(1,)]
+    finally:
+        new.close()

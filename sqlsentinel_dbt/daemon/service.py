@@ -32,7 +32,7 @@ from typing import Any
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.timetable import Due, Schedule, Timetable
-from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.dbt import DbtArgs, free_dropped_projects
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.runtime import Sentinel
@@ -143,6 +143,8 @@ class Daemon:
                 return False
             stale, self.sentinel = self.sentinel, fresh
             self._close(stale)
+            del stale  # the last reference: the old manifest can go now
+            free_dropped_projects()
             self.loaded_at, self.problem, self._unavailable = _now(), None, False
             self.metrics.reload_ok.set(1)
             self.timetable.replace(self._schedules(), _now())

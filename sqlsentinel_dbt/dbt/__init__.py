@@ -10,6 +10,7 @@ from sqlsentinel_dbt.dbt.commands import dbt_build
 from sqlsentinel_dbt.dbt.compiler import CompileChecks, CompiledQuery
 from sqlsentinel_dbt.dbt.logging_bridge import DEPRECATIONS_LOGGER, forget_shown_deprecations
 from sqlsentinel_dbt.dbt.project import DbtProject
+from sqlsentinel_dbt.dbt.session import free_dropped_projects
 from sqlsentinel_dbt.dbt.warehouse import QueryError, QueryResult, QueryTimeout, Warehouse
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "Warehouse",
     "dbt_build",
     "forget_shown_deprecations",
+    "free_dropped_projects",
     "read_alert_tests",
 ]

@@ -50,8 +50,7 @@ def _collecting_after() -> Iterator[None]:
     Loading a manifest allocates objects by the hundred thousand, which set off full
     collections that find nothing to free (about 1 s of a 1,000-model run). What the
     block built lives as long as the project, so it is frozen: later collections no
-    longer walk it. A project opened before it is unfrozen first, so that once the
-    daemon drops it, its cycles can be freed.
+    longer walk it. A process that drops a project frees it with `free_dropped_projects`.
     """
     gc.unfreeze()
     enabled = gc.isenabled()
@@ -62,6 +61,18 @@ def _collecting_after() -> Iterator[None]:
         if enabled:
             gc.enable()
         gc.freeze()
+
+
+def free_dropped_projects() -> None:
+    """Let a project this process closed and no longer refers to be freed.
+
+    Its objects were frozen when it loaded, so the collector would never free their
+    cycles; they are unfrozen, collected, and what still lives is frozen again. The
+    daemon calls this after a reload has replaced its project.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def current_flags() -> Any:
