@@ -19,6 +19,9 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+# Taken when the benchmark starts (it imports this module first): how busy the machine was.
+LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
 PACKAGES = (
     "sqlsentinel-dbt",
     "dbt-core",
@@ -42,7 +45,7 @@ def measured_on(packages: tuple[str, ...] = PACKAGES) -> str:
     return (
         f"Measured on {datetime.now(UTC):%Y-%m-%d} (UTC) with {', '.join(installed)}; "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"load average {load:.2f} at the start."
+        f"load average {LOAD_AT_START:.2f} at the start and {load:.2f} at the end."
     )
 
 
