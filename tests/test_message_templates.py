@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 
 from sqlsentinel_dbt.dbt import dbt_build
-from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
+from sqlsentinel_dbt.notify.message import Instance, Notification
 from sqlsentinel_dbt.notify.render import common, limits
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from tests.conftest import Project, cli, drop_pg_schemas, make_project
 from tests.media_kit import ALL, TEMPLATED, Media, media
+from tests.test_senders import notification as sender_notification
 from tests.warehouse_sql import query
 
 DEFAULT = "Orders are late in some regions."
@@ -30,23 +31,16 @@ NOTE = "this alert's message template failed"
 
 
 def notification(**changes: Any) -> Notification:
-    base = Notification(
-        notification_id=uuid.uuid4().hex,
-        channel="c",
-        group_key="orders_late",
-        alert="orders_late",
-        kind=Kind.FIRING,
-        severity="error",
-        created_at="2026-03-01 12:00:00.000000",
-        run_id="r1",
-        description=DEFAULT,
-        owner="data-team",
-        firing=[Instance("eu", "error", 12, 10, {"note": "late"})],
-        new_keys=["eu"],
-        project="shop",
-        target="prod",
+    """test_senders' notification, with a fresh id and a plain description and context."""
+    return replace(
+        sender_notification(
+            notification_id=uuid.uuid4().hex,
+            description=DEFAULT,
+            firing=[Instance("eu", "error", 12, 10, {"note": "late"})],
+            sql_excerpt="",
+        ),
+        **changes,
     )
-    return replace(base, **changes)
 
 
 @pytest.fixture(scope="module")

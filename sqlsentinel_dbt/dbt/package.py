@@ -15,15 +15,14 @@ file's text, the dbt version and the flag that changes the parse.
 from __future__ import annotations
 
 import copy
-import json
 import logging
-import os
-import tempfile
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from sqlsentinel_dbt.cache_file import read_cache, write_cache
 
 PACKAGE_NAME = "sqlsentinel"
 # The fields of a packages.yml entry that say where it comes from, in dbt's entry types.
@@ -141,10 +140,7 @@ class _StoredMacros:
         self._files: dict[str, Any] = {}
         self._seen: set[str] = set()
         self._changed = False
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return  # none yet, or unreadable: parsed afresh and written back
+        document = read_cache(path)  # none yet, or unreadable: parsed afresh, written back
         if isinstance(document, dict) and document.get("dbt") == self._dbt:
             self._files = document.get("files") or {}
 
@@ -178,14 +174,5 @@ class _StoredMacros:
             return
         # Files the package no longer has are dropped.
         files = {name: entry for name, entry in self._files.items() if name in self._seen}
-        document = {"dbt": self._dbt, "files": files}
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", dir=self._path.parent, prefix=".macros-", delete=False, encoding="utf-8"
-            ) as file:
-                json.dump(document, file)
-            os.replace(file.name, self._path)
-        except OSError as exc:
-            logger.debug("could not write %s: %s", self._path, exc)
+        write_cache(self._path, {"dbt": self._dbt, "files": files})
         self._changed = False

@@ -11,17 +11,13 @@ the file gives no one a power they lack.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from hashlib import sha256
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from sqlsentinel_dbt.cache_file import read_cache, write_cache
 
 VERDICTS_PATH = Path("sqlsentinel", "verdicts.json")
 """Where the verdicts are kept, under the project's target path."""
@@ -65,26 +61,13 @@ class VerdictCache:
             return
         kept = {k: v for k, v in self._entries.items() if k not in self._used} | self._used
         entries = dict(list(kept.items())[-MAX_ENTRIES:])
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            # Written whole, then renamed: another process reads the old file or the new one.
-            with tempfile.NamedTemporaryFile(
-                "w", dir=self._path.parent, prefix=".verdicts-", delete=False, encoding="utf-8"
-            ) as file:
-                json.dump(entries, file, separators=(",", ":"))
-            os.replace(file.name, self._path)
-        except OSError as exc:
-            logger.debug("could not write %s: %s", self._path, exc)
-            return
-        self._entries, self._added = entries, False
+        if write_cache(self._path, entries):
+            self._entries, self._added = entries, False
 
 
 def _read(path: Path) -> dict[str, Verdict]:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # none yet, or unreadable: every verdict is made afresh
-    if not isinstance(loaded, dict):
+    loaded = read_cache(path)
+    if not isinstance(loaded, dict):  # none yet, or unreadable: every verdict made afresh
         return {}
     return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str | None)}
 
