@@ -10,21 +10,19 @@ Jinja that reads the warehouse while it compiles (`run_query`, `dbt_utils.star`,
 `dbt compile`; every statement it sends passes the caller's check first (see
 statement_guard.py), and so does every `env_var` it reads.
 
-Turning a query's Jinja source into Python code costs about 2 ms, more than rendering it,
-so the code is kept in Jinja's own bytecode cache under the project's target path, keyed
-by the query text, and a query compiles to code once until it changes.
+A query's Jinja compiles to Python code once until it changes (see jinja_code.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from sqlsentinel_dbt.dbt.jinja_code import code_cache, compiled_template
 from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
 from sqlsentinel_dbt.dbt.statement_guard import StatementCheck, StatementGuard
 from sqlsentinel_dbt.dbt.warehouse import Warehouse
@@ -86,7 +84,7 @@ class QueryCompiler:
         with DBT_LOCK:
             self._context = generate_runtime_macro_context(anchor, config, manifest, project)
         self._environment = get_environment()
-        self._code_cache = _code_cache(Path(config.project_root) / config.target_path)
+        self._code_cache = code_cache(Path(config.project_root) / config.target_path)
         self._reads: set[str] = set()
         self._context["ref"] = self._recording(self._context["ref"], self._ref_id)
         self._context["source"] = self._recording(self._context["source"], self._source_id)
@@ -134,20 +132,7 @@ class QueryCompiler:
 
     def _template(self, sql: str) -> jinja2.Template:
         # What dbt's get_template does (env.from_string), with the compiled code cached.
-        env = self._environment
-        if self._code_cache is None:
-            code = env.compile(sql)
-        else:
-            key = sha256(sql.encode()).hexdigest()
-            bucket = self._code_cache.get_bucket(env, key, None, sql)
-            if bucket.code is None:
-                bucket.code = env.compile(sql)
-                self._code_cache.set_bucket(bucket)
-            code = bucket.code
-        template: jinja2.Template = env.template_class.from_code(
-            env, code, env.make_globals(self._context), None
-        )
-        return template
+        return compiled_template(self._environment, sql, self._code_cache, self._context)
 
     def _recording(
         self, function: Callable[..., Any], unique_id: Callable[..., str | None]
@@ -172,16 +157,3 @@ class QueryCompiler:
     def _source_id(self, source_name: str, table_name: str, *_: Any) -> str | None:
         node = self._manifest.resolve_source(source_name, table_name, self._project, self._project)
         return getattr(node, "unique_id", None)
-
-
-def _code_cache(target_path: Path) -> jinja2.BytecodeCache | None:
-    """Jinja's file cache in <target>/sqlsentinel/jinja, or None when it cannot be written."""
-    from dbt.version import __version__ as dbt_version
-
-    directory = target_path / "sqlsentinel" / "jinja"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    # dbt's Jinja extensions shape the code, so a new dbt version starts a new cache.
-    return jinja2.FileSystemBytecodeCache(str(directory), f"dbt-{dbt_version}-%s.cache")

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlsentinel_dbt.dbt.args import DbtArgs
+from sqlsentinel_dbt.dbt.jinja_code import keep_macro_code
 from sqlsentinel_dbt.dbt.logging_bridge import route_dbt_events_to_logging
 from sqlsentinel_dbt.dbt.package import inject_package_macros, skip_uninstalled_package_entry
+from sqlsentinel_dbt.dbt.schema_cache import keep_json_schemas
 from sqlsentinel_dbt.errors import ProjectError
 
 # dbt keeps global state (flags, adapters, invocation context) and is not safe for parallel
@@ -25,13 +27,16 @@ def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
 
     dbt's own errors (missing project or profile, bad vars, parse errors) become ProjectError.
     """
-    from click import ClickException
-    from dbt.exceptions import DbtProjectError, DbtRuntimeError
-    from dbt_common.exceptions import DbtBaseException
-
     with DBT_LOCK, _collecting_after():
+        # Imported here, inside: importing dbt allocates as much as loading a manifest.
+        from click import ClickException
+        from dbt.exceptions import DbtProjectError, DbtRuntimeError
+        from dbt_common.exceptions import DbtBaseException
+
+        schemas = keep_json_schemas()
         try:
             config = _runtime_config(args)
+            keep_macro_code(Path(config.project_root) / config.target_path)
             adapter = _register_adapter(config)
             manifest = _parse(config)
             inject_package_macros(config, manifest, package_root)
@@ -40,6 +45,9 @@ def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
             raise ProjectError(exc.format_message()) from exc
         except (DbtProjectError, DbtRuntimeError, DbtBaseException) as exc:
             raise ProjectError(dbt_message(exc)) from exc
+        finally:
+            if schemas is not None:
+                schemas.save()
     return config, adapter, manifest
 
 
