@@ -141,29 +141,46 @@ def test_a_project_file_is_still_checked_against_the_cached_schema(tmp_path: Pat
     assert (tmp_path / "cache" / SCHEMAS_FILE).exists()
 
 
-LIST_MACRO_COMPILES = """
-import atexit, json, sys, jinja2, runpy
-macros = []
-original = jinja2.Environment.compile
-def compile(self, source, *args, **kwargs):
-    if source.lstrip().startswith("{% macro"):
-        macros.append(source.split("%}", 1)[0])
-    return original(self, source, *args, **kwargs)
-jinja2.Environment.compile = compile
-atexit.register(lambda: print("compiled: " + json.dumps(macros), file=sys.stderr))
+COUNTING_RUN = """
+import atexit, importlib, json, sys, runpy
+calls = {}
+def count(path, describe):
+    module_name, _, attribute = path.partition(":")
+    owner = importlib.import_module(module_name)
+    *parents, name = attribute.split(".")
+    for parent in parents:
+        owner = getattr(owner, parent)
+    original = getattr(owner, name)
+    def counted(*args, **kwargs):
+        described = describe(*args)
+        if described is not None:
+            calls.setdefault(path, []).append(described)
+        return original(*args, **kwargs)
+    setattr(owner, name, counted)
+# The `{% macro ...` line of each macro source Jinja compiles to code.
+count("jinja2:Environment.compile",
+      lambda env, source, *_: source.split("%}", 1)[0] if "{% macro" in source[:20] else None)
+count("dbt.context.providers:generate_runtime_macro_context", lambda macro, *_: macro.name)
+count("sqlsentinel_dbt.dbt.warehouse:Warehouse.run_macro", lambda warehouse, name, *_: name)
+atexit.register(lambda: print("calls: " + json.dumps(calls), file=sys.stderr))
 runpy.run_module("sqlsentinel_dbt.cli", run_name="__main__")
 """
 
 
-def macros_compiled(project: Path) -> list[str]:
-    """The macros (their `{% macro ...` line) that Jinja compiled in one `sentinel dbt-run`."""
-    command = [sys.executable, "-c", LIST_MACRO_COMPILES, "dbt-run", "--project-dir"]
+def counted_run(project: Path) -> dict[str, list[str]]:
+    """What one `sentinel dbt-run` process called: macros compiled to code (their `{% macro`
+    line), macro contexts built, the package's macros run."""
+    command = [sys.executable, "-c", COUNTING_RUN, "dbt-run", "--project-dir"]
     command += [str(project), "--profiles-dir", str(project), "--output", "json"]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert set(statuses(done).values()) == {"OK"}
-    compiled: list[str] = json.loads(done.stderr.rsplit("compiled: ", 1)[1])
-    return compiled
+    calls: dict[str, list[str]] = json.loads(done.stderr.rsplit("calls: ", 1)[1])
+    return calls
+
+
+def macros_compiled(project: Path) -> list[str]:
+    return counted_run(project).get("jinja2:Environment.compile", [])
 
 
 def test_macros_compile_to_code_once_across_processes(tmp_path: Path) -> None:
@@ -175,3 +192,16 @@ def test_macros_compile_to_code_once_across_processes(tmp_path: Path) -> None:
     assert appending and set(appending).isdisjoint(creating)  # only what is new to it
     assert macros_compiled(project) == []
     assert list((project / "target" / "sqlsentinel" / "jinja").glob("*.cache"))
+
+
+def test_the_package_macros_of_a_run_share_one_macro_context(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    write_project(project, READS)
+    calls = counted_run(project)
+    package_macros_run = calls["sqlsentinel_dbt.dbt.warehouse:Warehouse.run_macro"]
+    contexts = calls["dbt.context.providers:generate_runtime_macro_context"]
+    assert len(set(package_macros_run)) >= 3
+    # dbt's execute_macro would have built a context for each of those (dbt still builds
+    # one for an adapter method that runs a macro of its own, such as create_schema).
+    assert [name for name in contexts if name in package_macros_run] == package_macros_run[:1]
+    assert "sentinel_alerts" in contexts  # and one for the alerts' queries

@@ -39,7 +39,7 @@ class DbtProject:
         self._adapter = adapter
         self._manifest = manifest
         self._flags = current_flags()
-        self.warehouse = Warehouse(adapter)
+        self.warehouse = Warehouse(adapter, manifest)
         self._compiler: QueryCompiler | None = None
         self._selector = NodeSelector(manifest)
 

@@ -83,8 +83,10 @@ def connection_lost(exc: BaseException) -> bool:
 class Warehouse:
     """The adapter's connections, one per worker thread, kept open for the whole run."""
 
-    def __init__(self, adapter: Any) -> None:
+    def __init__(self, adapter: Any, manifest: Any) -> None:
         self._adapter = adapter
+        self._manifest = manifest
+        self._macro_context: dict[str, Any] | None = None
         self._pools: dict[tuple[str, int], ThreadPoolExecutor] = {}
         self._pools_lock = threading.Lock()
         self._users = 0
@@ -257,9 +259,7 @@ class Warehouse:
             connection = self._adapter.acquire_connection("sentinel:store")
             with DBT_LOCK:
                 try:
-                    result = self._adapter.execute_macro(
-                        macro_name, project="sqlsentinel", kwargs=kwargs
-                    )
+                    result = self._package_macro(macro_name)(**kwargs)
                     self._end_transaction()
                     return result
                 except Exception as exc:
@@ -269,6 +269,29 @@ class Warehouse:
                     self._discard(connection)
             time.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _package_macro(self, macro_name: str) -> Any:
+        """The package's macro `macro_name`, to call in the context its macros share.
+
+        dbt's `execute_macro` builds a new macro context for every call, with a generator
+        for each macro of the project and its packages (thousands, with some packages).
+        The package's macros share one context instead, built on first use, as the macros
+        one `dbt run-operation` calls do. Called under DBT_LOCK.
+        """
+        from dbt.context.providers import generate_runtime_macro_context
+        from dbt_common.clients.jinja import CallableMacroGenerator
+        from dbt_common.exceptions import DbtRuntimeError
+
+        config = self._adapter.config
+        macro = self._manifest.find_macro_by_name(macro_name, config.project_name, "sqlsentinel")
+        if macro is None:
+            message = f'dbt could not find a macro with the name "{macro_name}" in sqlsentinel'
+            raise DbtRuntimeError(message)
+        if self._macro_context is None:
+            self._macro_context = generate_runtime_macro_context(
+                macro, config, self._manifest, "sqlsentinel"
+            )
+        return CallableMacroGenerator(macro, self._macro_context)
 
     def _recover(self, connection: Any) -> None:
         """After a failed query, leave the thread's connection usable for the next alert.
