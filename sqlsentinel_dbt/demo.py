@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 
 from sqlsentinel_dbt.dbt import DbtArgs, dbt_build
-from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.resources import demo_project
 from sqlsentinel_dbt.runtime import Sentinel
+from sqlsentinel_dbt.runtime.report import RunReport
 
 _IGNORED = shutil.ignore_patterns("target", "logs", "dbt_packages", "*.duckdb", "*.duckdb.wal")
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from sqlsentinel_dbt.config.duration import format_duration, parse_duration
-from sqlsentinel_dbt.config.loader import MetaAlerts, load_alerts
+from sqlsentinel_dbt.config.loader import MetaAlerts
 from sqlsentinel_dbt.config.models import OnNoData, Severity
+from sqlsentinel_dbt.config.project import load_alerts
 from sqlsentinel_dbt.errors import ConfigError
 
 

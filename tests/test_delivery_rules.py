@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sqlsentinel_dbt.notify.decide import GroupNow, LogEntry, Outcome, decide
-from sqlsentinel_dbt.notify.message import Kind
+from sqlsentinel_dbt.engine.notification import Kind, LogEntry
+from sqlsentinel_dbt.notify.decide import GroupNow, Outcome, decide
 from sqlsentinel_dbt.notify.retry import SendResult, parse_retry_after, send_with_retry
 from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
 from sqlsentinel_dbt.redact import Redactor

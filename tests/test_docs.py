@@ -250,7 +250,7 @@ def test_the_webhook_body_in_the_docs_is_what_is_sent() -> None:
     import json
     from datetime import datetime
 
-    from sqlsentinel_dbt.notify.message import Notification
+    from sqlsentinel_dbt.engine.notification import Notification
     from sqlsentinel_dbt.notify.render.webhook import webhook_body
 
     page = (DOCS / "notifications.md").read_text().split("## Webhook payload", 1)[1]
@@ -283,7 +283,7 @@ def test_sentinel_commands_in_the_daemon_doc_use_real_options() -> None:
 
 def test_the_message_template_example_renders(tmp_path: Path) -> None:
     from sqlsentinel_dbt.config.project import load_config
-    from sqlsentinel_dbt.notify.message import Kind, Notification
+    from sqlsentinel_dbt.engine.notification import Kind, Notification
     from sqlsentinel_dbt.notify.render.slack import slack_message
     from sqlsentinel_dbt.notify.render.template import alert_problems, samples
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from sqlsentinel_dbt.dbt import dbt_build
-from sqlsentinel_dbt.notify.message import Instance, Notification
+from sqlsentinel_dbt.engine.notification import Instance, Notification
 from sqlsentinel_dbt.notify.render import common, limits
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from tests.conftest import Project, cli, drop_pg_schemas, make_project

@@ -23,7 +23,7 @@ from sqlsentinel_dbt.config.channels import (
     SlackChannel,
     TeamsChannel,
 )
-from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
+from sqlsentinel_dbt.engine.notification import Instance, Kind, Notification
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from tests.receivers import Receiver, http_receiver
 

@@ -11,11 +11,11 @@ import yaml
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.models import Alert, Severity
+from sqlsentinel_dbt.engine.notification import LogEntry
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
 from sqlsentinel_dbt.engine.state import Key, track
 from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
-from sqlsentinel_dbt.notify.decide import LogEntry
 
 CASES = yaml.safe_load((Path(__file__).parent / "golden" / "state_machine.yml").read_text())
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -1,8 +1,11 @@
-"""Boundaries of the code: one place imports dbt; the library never imports the CLI."""
+"""Boundaries of the code: one place imports dbt; the library never imports the CLI; the
+layers of docs/architecture.md are the ones the import contract checks."""
 
 from __future__ import annotations
 
 import ast
+import re
+import tomllib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sqlsentinel_dbt"
@@ -49,7 +52,6 @@ def test_the_fence_test_sees_real_imports() -> None:
 
 def test_nox_sessions_cover_every_dbt_version_the_pin_allows() -> None:
     import ast
-    import tomllib
 
     root = PACKAGE.parent
     tree = ast.parse((root / "noxfile.py").read_text())
@@ -66,3 +68,50 @@ def test_nox_sessions_cover_every_dbt_version_the_pin_allows() -> None:
     assert pin == "dbt-core>=1.9,<1.12"
     assert list(versions) == ["1.9", "1.10", "1.11"]
     assert all(f"dbt-core~={v}.0" in pins for v, pins in versions.items())
+
+
+def contract_layers() -> list[str]:
+    """The `layers` contract of pyproject.toml, top layer first."""
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    [layers] = [c["layers"] for c in contracts if c["type"] == "layers"]
+    return list(layers)
+
+
+def test_the_architecture_doc_lists_the_layers_the_contract_checks() -> None:
+    layers = contract_layers()
+    contract = [sorted(name.strip() for name in layer.split("|")) for layer in layers]
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    rows = re.findall(r"^\| +\d+ \| (.+?) \|", page, re.M)
+    documented = [sorted(re.findall(r"`(\w+)`", row)) for row in rows]
+    assert documented == contract
+
+
+def test_every_package_is_in_a_layer() -> None:
+    layers = contract_layers()
+    layered = {name.strip() for layer in layers for name in layer.split("|")}
+    modules = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert modules | packages == layered
+
+
+def test_nothing_cites_a_document_outside_the_repository() -> None:
+    root = PACKAGE.parent
+    texts = [
+        path
+        for pattern in (
+            "sqlsentinel_dbt/**/*.py",
+            "macros/**/*.sql",
+            "tests/**/*",
+            "docs/**/*.md",
+            "*.md",
+        )
+        for path in root.glob(pattern)
+        if path.is_file() and path.suffix in {".py", ".sql", ".md", ".yml"}
+    ]
+    outside = re.compile(r"SEMANTICS\.md|DESIGN\.md|STYLE\.md|\.\./shared")
+    this_test = Path(__file__).resolve()
+    cited = [
+        str(p.relative_to(root)) for p in texts if p != this_test and outside.search(p.read_text())
+    ]
+    assert texts and cited == []

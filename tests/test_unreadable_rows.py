@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.engine.result import State
-from sqlsentinel_dbt.notify.message import Notification
 from sqlsentinel_dbt.store import rows
 from tests.conftest import CliResult, Project, cli, run_args
 from tests.warehouse_sql import execute, query

@@ -1,4 +1,4 @@
-{#- The per-instance state machine of SEMANTICS.md §2, as sqlsentinel_dbt/engine/state.py
+{#- The per-instance state machine of docs/alerts.md#states, as sqlsentinel_dbt/engine/state.py
     runs it: advance every instance of `alert` by this run's `results`, given `prior`
     (key -> {'state', 'since', 'count', 'severity'}, non-OK instances only). Returns
     {'results': results with 'state' set, 'missing': MISSING results for known non-OK keys

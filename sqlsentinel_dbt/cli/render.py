@@ -17,7 +17,7 @@ from sqlsentinel_dbt.store.timestamps import json_default
 
 if TYPE_CHECKING:
     from sqlsentinel_dbt.notify.dispatch import DeliveryReport
-    from sqlsentinel_dbt.report import RunReport
+    from sqlsentinel_dbt.runtime.report import RunReport
 
 _STYLE = {
     Status.OK: "green",

@@ -16,7 +16,7 @@ from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_json, print_notifications, print_results, progress
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.gate import junit_xml, step_summary, workflow_annotations
-from sqlsentinel_dbt.report import RunReport
+from sqlsentinel_dbt.runtime.report import RunReport
 
 
 class FailOn(StrEnum):

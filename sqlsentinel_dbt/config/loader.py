@@ -59,16 +59,6 @@ class MetaAlerts:
     raw: Any
 
 
-def load_alerts(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> list[DeclaredAlert]:
-    """Load every alert of a dbt project: `alerts/**/*.yml|yaml`, then node meta.
-
-    Raises `ConfigError` listing every problem, each naming the file, the alert and the field.
-    """
-    from sqlsentinel_dbt.config.project import load_config
-
-    return load_config(project_root, meta).alerts
-
-
 def validate_alerts(
     documents: Sequence[tuple[str, dict[str, Any]]],
     meta: Sequence[MetaAlerts],

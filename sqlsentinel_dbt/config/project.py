@@ -210,3 +210,11 @@ def _schedule_that_never_fires(declared: DeclaredAlert, settings: SentinelFile) 
 def _label(kind: str, item: Any, index: int) -> str:
     name = item.get("name") if isinstance(item, dict) else None
     return f"{kind} {name!r}" if isinstance(name, str) and name else f"{kind} #{index + 1}"
+
+
+def load_alerts(project_root: Path, meta: Sequence[MetaAlerts] = ()) -> list[DeclaredAlert]:
+    """Load every alert of a dbt project: `alerts/**/*.yml|yaml`, then node meta.
+
+    Raises `ConfigError` listing every problem, each naming the file, the alert and the field.
+    """
+    return load_config(project_root, meta).alerts

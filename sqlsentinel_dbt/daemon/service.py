@@ -34,8 +34,8 @@ from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.timetable import Due, Schedule, Timetable
 from sqlsentinel_dbt.dbt import DbtArgs, free_dropped_projects
 from sqlsentinel_dbt.engine.plan import PlannedAlert
-from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.runtime import Sentinel
+from sqlsentinel_dbt.runtime.report import RunReport
 
 logger = logging.getLogger(__name__)
 _WATCHED = {".sql", ".yml", ".yaml", ".csv", ".md", ".py"}

@@ -24,7 +24,7 @@ class Status(StrEnum):
 
 
 class State(StrEnum):
-    """Where an alert instance stands (SEMANTICS.md §2)."""
+    """Where an alert instance stands (docs/alerts.md#states)."""
 
     OK = "ok"
     PENDING = "pending"

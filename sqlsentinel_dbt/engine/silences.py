@@ -1,4 +1,4 @@
-"""Silences: which alert instances are muted right now (SEMANTICS.md §5).
+"""Silences: which alert instances are muted right now (docs/notifications.md#silences).
 
 A silence matches an alert by name (glob patterns allowed) or `tag:X`, and optionally one
 key. Silenced instances are still evaluated and recorded; only their notifications are

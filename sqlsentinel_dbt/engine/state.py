@@ -1,4 +1,4 @@
-"""The per-instance state machine of SEMANTICS.md §2: OK, PENDING, FIRING, RECOVERING.
+"""The per-instance state machine of docs/alerts.md#states: OK, PENDING, FIRING, RECOVERING.
 
 An instance is an alert and a key. Its state is carried from run to run in the history
 table: each row records the state, since when, and a count (ALERT evaluations while

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlsentinel_dbt.config.channels import Route
+from sqlsentinel_dbt.engine.notification import Instance, Kind, LogEntry, Notification
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, Status
-from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Key, LogEntry, Outcome, decide
-from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
+from sqlsentinel_dbt.engine.state import Key
+from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Outcome, decide
 from sqlsentinel_dbt.notify.routing import channels_for
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import OutboxRow

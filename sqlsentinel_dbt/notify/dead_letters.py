@@ -1,4 +1,4 @@
-"""Report dead-lettered notifications on the other channels (SEMANTICS.md §6).
+"""Report dead-lettered notifications on the other channels (docs/notifications.md#delivery).
 
 A notification still undelivered after `max_notification_age` is marked dead; so that it
 is never dropped silently, every other channel is told, straight away and best effort,
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
-from sqlsentinel_dbt.notify.message import Kind, Notification
+from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.retry import send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.store.outbox import Claimed

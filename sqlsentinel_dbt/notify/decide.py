@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlsentinel_dbt.notify.message import Kind
-
-Key = str | None
+from sqlsentinel_dbt.engine.notification import Kind, LogEntry
+from sqlsentinel_dbt.engine.state import Key
 
 
 class Outcome(StrEnum):
@@ -34,16 +33,6 @@ class Outcome(StrEnum):
     """Would have been sent, but every key that called for it is silenced."""
     SKIPPED = "skipped"
     """Nothing to send; the row only records the new announced set."""
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """The last notification of a group on a channel."""
-
-    notification_id: str
-    firing_keys: frozenset[Key]
-    silenced_keys: frozenset[Key]
-    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
+from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.dead_letters import report_dead
-from sqlsentinel_dbt.notify.message import Kind, Notification
 from sqlsentinel_dbt.notify.retry import SendResult, send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.redact import redact

@@ -1,4 +1,4 @@
-"""Retry vs final, and the retry loop (SEMANTICS.md §6, after Alertmanager's retrier).
+"""Retry vs final, and the retry loop: docs/notifications.md#delivery (Alertmanager's retrier).
 
 Retried: network errors, timeouts, 408, 429 (honouring `Retry-After`) and 5xx. Final:
 every other 4xx, and a Slack `ok: false`. Backoff is exponential with full jitter, within
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.redact import redact
 
 MAX_BACKOFF = 30.0

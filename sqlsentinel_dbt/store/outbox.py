@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlsentinel_dbt.dbt import Warehouse
-from sqlsentinel_dbt.notify.decide import Key, LogEntry
-from sqlsentinel_dbt.notify.message import Kind, Notification
+from sqlsentinel_dbt.engine.notification import Kind, LogEntry, Notification
+from sqlsentinel_dbt.engine.state import Key
 from sqlsentinel_dbt.store import rows
 from sqlsentinel_dbt.store.timestamps import to_sql_text
 

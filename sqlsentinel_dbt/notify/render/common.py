@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from sqlsentinel_dbt.notify.message import Instance, Notification
+from sqlsentinel_dbt.engine.notification import Instance, Notification
 from sqlsentinel_dbt.notify.render.limits import clean, cut, cut_html
 from sqlsentinel_dbt.notify.render.template import TemplateProblem, render, template_vars
 

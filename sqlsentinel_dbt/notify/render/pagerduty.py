@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlsentinel_dbt.notify.message import Kind, Notification
+from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.render.common import instance_lines, plain
 from sqlsentinel_dbt.notify.render.limits import PAGERDUTY_BYTES, PAGERDUTY_SUMMARY, cut, fit_json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlsentinel_dbt.notify.message import Kind, Notification
+from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.render.common import (
     escape_slack,
     instance_lines,

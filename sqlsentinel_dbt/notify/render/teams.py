@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlsentinel_dbt.notify.message import Kind, Notification
+from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.render.common import escape_markdown, instance_lines, message_body
 from sqlsentinel_dbt.notify.render.limits import TEAMS_BYTES, TEAMS_FIELD, cut, fit, json_size
 

@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Template, TemplateSyntaxError, meta
 
 from sqlsentinel_dbt.config.models import Alert
-from sqlsentinel_dbt.notify.message import Instance, Kind, Notification
+from sqlsentinel_dbt.engine.notification import Instance, Kind, Notification
 from sqlsentinel_dbt.notify.render.limits import clean
 from sqlsentinel_dbt.notify.render.sandbox import (
     BoundedEnvironment,

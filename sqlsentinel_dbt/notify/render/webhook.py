@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.limits import WEBHOOK_BYTES, fit_json
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from sqlsentinel_dbt import __version__
-from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.retry import SendResult
 
 USER_AGENT = f"sqlsentinel-dbt/{__version__}"

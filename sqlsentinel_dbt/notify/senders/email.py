@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlsentinel_dbt.config.channels import EmailChannel
-from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.email import email_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult
 from sqlsentinel_dbt.redact import Redactor

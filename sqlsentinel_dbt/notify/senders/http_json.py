@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.pagerduty import pagerduty_event
 from sqlsentinel_dbt.notify.render.teams import teams_message
 from sqlsentinel_dbt.notify.retry import SendResult, from_status

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.slack import slack_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult, from_status, parse_retry_after
 from sqlsentinel_dbt.redact import Redactor

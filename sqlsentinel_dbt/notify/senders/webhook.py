@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import requests
 
-from sqlsentinel_dbt.notify.message import Notification
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.webhook import webhook_body
 from sqlsentinel_dbt.notify.retry import SendResult, from_status
 from sqlsentinel_dbt.notify.senders import USER_AGENT

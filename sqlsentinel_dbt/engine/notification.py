@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlsentinel_dbt.engine.state import Key
+
 
 class Kind(StrEnum):
     """Why a notification is sent."""
@@ -29,6 +31,16 @@ class Kind(StrEnum):
     """`sentinel test-channel`."""
     UNDELIVERED = "undelivered"
     """A notification to another channel was dead-lettered."""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """The last notification of a group on a channel: the outbox as Alertmanager's log."""
+
+    notification_id: str
+    firing_keys: frozenset[Key]
+    silenced_keys: frozenset[Key]
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import Clock, DeliveryReport, deliver
 from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
 from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
-from sqlsentinel_dbt.report import RunReport
 from sqlsentinel_dbt.resources import package_root
+from sqlsentinel_dbt.runtime.report import RunReport
 from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
 from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
 from sqlsentinel_dbt.store.silences import SilenceStore
