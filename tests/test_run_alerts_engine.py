@@ -355,3 +355,17 @@ def test_run_alerts_refuses_a_selection_term_that_matches_nothing(jinja: Warehou
         "run_alerts", select="tag:finanse", dry_run=True, allow_empty_selection=True
     )
     assert list(allowed) == []
+
+
+def test_every_default_of_the_jinja_engine_is_the_config_models(jinja: Warehouse) -> None:
+    """macros/alerts/_alert_config.sql defaults each field by hand: the same fields, with
+    values the model reads as its own defaults."""
+    jinja_defaults = jinja_alert(jinja, {"name": "d", "query": "select 1"})
+    fields = {f.alias or name: (name, f) for name, f in Alert.model_fields.items()}
+    derived = {f"{name}_seconds" for name in ("for", "keep_firing_for", "timeout")}
+    assert set(jinja_defaults) - {"node_id", "path"} - derived == set(fields)
+    for field, (name, model_field) in fields.items():
+        if field in ("name", "query"):
+            continue
+        parsed = Alert.model_validate({"name": "d", "query": "q", field: jinja_defaults[field]})
+        assert getattr(parsed, name) == model_field.get_default(call_default_factory=True), field
