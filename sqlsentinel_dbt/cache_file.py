@@ -1,6 +1,7 @@
-"""A JSON file under `target/sqlsentinel/` that a run reads whole and may write back.
+"""A JSON cache file that a run reads whole and may write back.
 
-The caches kept there (the query policy's verdicts, the package's parsed macros) are
+The caches kept this way (the query policy's verdicts and the package's parsed macros
+under `target/sqlsentinel/`, dbt's JSON schemas under the user's cache directory) are
 only ever a shortcut: a file that is missing, unreadable or cannot be written costs the
 run the work the file would have saved, nothing more.
 """

@@ -87,6 +87,7 @@ class Warehouse:
         self._adapter = adapter
         self._manifest = manifest
         self._macro_context: dict[str, Any] | None = None
+        self._package_macros: dict[str, Any] = {}
         self._pools: dict[tuple[str, int], ThreadPoolExecutor] = {}
         self._pools_lock = threading.Lock()
         self._users = 0
@@ -276,12 +277,16 @@ class Warehouse:
         dbt's `execute_macro` builds a new macro context for every call, with a generator
         for each macro of the project and its packages (thousands, with some packages).
         The package's macros share one context instead, built on first use, as the macros
-        one `dbt run-operation` calls do. Called under DBT_LOCK.
+        one `dbt run-operation` calls do; each macro is looked up in the manifest once.
+        Called under DBT_LOCK.
         """
         from dbt.context.providers import generate_runtime_macro_context
         from dbt_common.clients.jinja import CallableMacroGenerator
         from dbt_common.exceptions import DbtRuntimeError
 
+        known = self._package_macros.get(macro_name)
+        if known is not None:
+            return known
         config = self._adapter.config
         macro = self._manifest.find_macro_by_name(macro_name, config.project_name, "sqlsentinel")
         if macro is None:
@@ -291,7 +296,9 @@ class Warehouse:
             self._macro_context = generate_runtime_macro_context(
                 macro, config, self._manifest, "sqlsentinel"
             )
-        return CallableMacroGenerator(macro, self._macro_context)
+        generator = CallableMacroGenerator(macro, self._macro_context)
+        self._package_macros[macro_name] = generator
+        return generator
 
     def _recover(self, connection: Any) -> None:
         """After a failed query, leave the thread's connection usable for the next alert.
