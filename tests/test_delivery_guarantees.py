@@ -38,7 +38,7 @@ def notify_after_the_lease(project: Project, schema: str) -> dict[str, Any]:
     args = DbtArgs(str(project.root), str(project.root), vars=f"{{sqlsentinel_schema: {schema}}}")
     with Sentinel.open(args) as sentinel:
         lease = timedelta(seconds=sentinel.config.settings.claim_lease)
-        sentinel.clock = lambda: datetime.now(UTC) + lease + timedelta(seconds=1)
+        sentinel.notifier.clock = lambda: datetime.now(UTC) + lease + timedelta(seconds=1)
         return asdict(sentinel.notify())
 
 

@@ -144,12 +144,12 @@ class Scenario:
         names = ", ".join(f"'{n}'" for n in META_ALERTS)
         rows = self.query(
             "select notification_id, created_at, channel, group_key, kind, status, "
-            f"firing_keys, resolved_keys from {schema}.sentinel_notifications "
+            f"firing_keys, resolved_keys, payload from {schema}.sentinel_notifications "
             f"where alert_name in ({names})"
         )
         columns = ("notification_id", "group_key", "channel", "kind", "status")
         return [
-            [*(r[c] for c in columns), r["firing_keys"], r["resolved_keys"]]
+            [*(r[c] for c in columns), r["firing_keys"], r["resolved_keys"], _excerpt(r)]
             for r in sorted(rows, key=lambda r: (r["created_at"], r["group_key"]))
         ]
 
@@ -158,6 +158,12 @@ class Scenario:
             f"select count(*) as n from {self.schema}_sentinel.sentinel_alert_history"
         )
         return int(rows[0]["n"])
+
+
+def _excerpt(row: dict[str, Any]) -> str | None:
+    """The SQL a notification shows (None for a pending row, which carries no notification)."""
+    payload = json.loads(row["payload"])
+    return payload.get("sql_excerpt") if row["kind"] != "pending" else None
 
 
 def copy_project(base: Path) -> Path:
@@ -372,7 +378,9 @@ class IntegrationChecks:
         by_op, by_cli = scenario.notifications["op"], scenario.notifications["cli"]
         # The same changes decided from the same log get the same ids, on either path: the CLI
         # decides at the end of each run, `sentinel notify` decides what run_alerts queued.
+        # Each shows the query as its run sent it (tick by tick), not as compiled later.
         assert by_op == by_cli
+        assert len({n[-1] for n in by_op if n[3] == "firing" and "revenue" in n[1]}) > 1
         sent = [n[0] for n in by_op if n[4] == "sent"]
         assert op["decided"] == len(sent) > 0 and {c["decided"] for c in cli} == {0}
         assert op["sent"] == len(sent) + 2  # and the two firing gates from the artifacts

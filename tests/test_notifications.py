@@ -124,7 +124,6 @@ def test_undeliverable_for_a_day_is_dead_lettered_and_reported_elsewhere(
     from sqlsentinel_dbt.dbt import DbtArgs
     from sqlsentinel_dbt.notify.dispatch import deliver
     from sqlsentinel_dbt.runtime import Sentinel
-    from sqlsentinel_dbt.store.outbox import Outbox
 
     receiver.default = (503, {"Retry-After": "3600"}, b"down")  # past the budget: no retry
     fire(project, sentinel_schema)  # the hook keeps failing
@@ -135,10 +134,9 @@ def test_undeliverable_for_a_day_is_dead_lettered_and_reported_elsewhere(
     )
     tomorrow = datetime.now(UTC) + timedelta(hours=25)
     with Sentinel.open(args) as sentinel:
-        outbox = Outbox(sentinel.project.warehouse)
-        report = deliver(
-            outbox, sentinel.config.channels, sentinel.config.settings, clock=lambda: tomorrow
-        )
+        outbox = sentinel.stores.outbox
+        config = sentinel.config
+        report = deliver(outbox, config.channels, config.settings, lambda: tomorrow)
         rows = outbox.read()
     assert (report.dead, report.sent) == (1, 0)
     [notice] = receiver.requests

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.models import Alert, Severity
 from sqlsentinel_dbt.engine.notification import LogEntry
-from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
 from sqlsentinel_dbt.engine.state import Key, track
-from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
+from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 
 CASES = yaml.safe_load((Path(__file__).parent / "golden" / "state_machine.yml").read_text())
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -42,14 +40,14 @@ def results_of(alert: Alert, raw: Any, now: datetime) -> list[AlertResult]:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_golden_sequence(case: dict[str, Any]) -> None:
     alert = Alert(name="golden", query="select 1", notify=["chat"], **case["alert"])
-    plan = PlannedAlert(DeclaredAlert(alert, "alerts/golden.yml"))
+    as_run = AlertAsRun(alert, "select 1")
     history: dict[Key, InstanceState] = {}  # what the history table's latest rows say
     log: dict[tuple[str, str], LogEntry] = {}  # what the outbox's latest rows say
     for step, run in enumerate(case["runs"]):
         now = START + timedelta(minutes=run["at"])
         tracked = track(alert, history, results_of(alert, run["results"], now), now)
         context = RunContext(f"run{step}", "shop", "ci", now)
-        rows = outbox_rows([plan], tracked.results + tracked.missing, [], log, context)
+        rows = outbox_rows([as_run], tracked.results + tracked.missing, [], log, context)
         for row in rows:
             n = row.notification
             log[(n.group_key, n.channel)] = LogEntry(

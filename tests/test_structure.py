@@ -115,3 +115,48 @@ def test_nothing_cites_a_document_outside_the_repository() -> None:
         str(p.relative_to(root)) for p in texts if p != this_test and outside.search(p.read_text())
     ]
     assert texts and cited == []
+
+
+def imported_names(path: Path, prefix: str) -> set[str]:
+    """`module.name` for every name `path` imports from a module under `prefix`."""
+    return {
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(prefix)
+        for alias in node.names
+    }
+
+
+def test_the_runtime_reaches_delivery_only_through_the_notifier() -> None:
+    # Deciding, dispatching and dead letters are the notifier's (docs/architecture.md);
+    # `Sentinel` hands it a run's changes and takes back what it did.
+    runtime = PACKAGE / "runtime" / "sentinel.py"
+    used = imported_names(runtime, "sqlsentinel_dbt.notify") | imported_names(
+        runtime, "sqlsentinel_dbt.store"
+    )
+    assert used <= {
+        "sqlsentinel_dbt.notify.notifier.Notifier",
+        "sqlsentinel_dbt.notify.changes.AlertAsRun",
+        "sqlsentinel_dbt.notify.changes.RunContext",
+        "sqlsentinel_dbt.notify.dispatch.DeliveryReport",
+        "sqlsentinel_dbt.notify.senders.build.channel_env_vars",
+        "sqlsentinel_dbt.notify.senders.build.register_channel_secrets",
+        "sqlsentinel_dbt.store.history.RunRecord",
+        "sqlsentinel_dbt.store.stores.Stores",
+        "sqlsentinel_dbt.store.timestamps.Clock",
+        "sqlsentinel_dbt.store.timestamps.as_utc",
+        "sqlsentinel_dbt.store.timestamps.iso_timestamp",
+        "sqlsentinel_dbt.store.timestamps.utc_now",
+    }
+    assert "sqlsentinel_dbt.notify.notifier.Notifier" in used
+
+
+def test_stores_are_opened_once_per_project() -> None:
+    # Only `Stores.of` builds the store objects; everything else is handed them.
+    builders = re.compile(r"\b(HistoryStore|Outbox|SilenceStore)\(")
+    building = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if builders.search(path.read_text())
+    )
+    assert building == ["store/stores.py"]

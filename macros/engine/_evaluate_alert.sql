@@ -1,8 +1,9 @@
 {#- Run one alert's query and judge its rows: a list of results (dicts shaped like
     sqlsentinel_dbt/engine/result.py's AlertResult). An alert whose config is invalid gets
     an ERROR result and is not run. dbt's Jinja cannot catch exceptions, so a query that
-    fails to compile or to run stops the operation (see docs/decisions/0002). -#}
-{% macro _evaluate_alert(alert, problems) %}
+    fails to compile or to run stops the operation (see docs/decisions/0002). A `rendered`
+    dict, when given, receives the query as rendered, under `sql`. -#}
+{% macro _evaluate_alert(alert, problems, rendered=none) %}
   {%- set started_at = sqlsentinel._utc_now() -%}
   {%- set base = {
       'alert': alert.name, 'status': 'OK', 'severity': alert.severity, 'key': none,
@@ -15,6 +16,9 @@
   {{ log('sqlsentinel: running alert ' ~ alert.name, info=false) }}
   {%- set sql = render(alert['query']) | trim -%}
   {%- set sql = modules.re.sub(';\\s*$', '', sql) -%}
+  {%- if rendered is not none -%}
+    {%- do rendered.update({'sql': sql}) -%}
+  {%- endif -%}
   {%- if alert.mode == 'failing_rows' -%}
     {%- set sql = sqlsentinel._failing_rows_sql(sql) -%}
   {%- else -%}

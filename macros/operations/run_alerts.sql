@@ -39,11 +39,12 @@
   {%- set outcome = [] -%}
   {%- for item in chosen -%}
     {%- set alert = item.alert -%}
-    {%- set results = sqlsentinel._evaluate_alert(alert, item.problems) -%}
+    {%- set rendered = {'sql': ''} -%}
+    {%- set results = sqlsentinel._evaluate_alert(alert, item.problems, rendered) -%}
     {%- set tracked = sqlsentinel._track_alert(alert, prior.get(alert.name, {}), results, now) -%}
     {%- set changed = tracked.results + tracked.missing -%}
     {%- if not dry_run -%}
-      {%- do sqlsentinel._record_alert_run(run, alert.name, changed, now) -%}
+      {%- do sqlsentinel._record_alert_run(run, alert.name, rendered.sql, changed, now) -%}
     {%- endif -%}
     {%- do outcome.extend(changed) -%}
   {%- endfor -%}
@@ -75,15 +76,16 @@
 
 {#- Append one alert's rows to the history and queue them for `sentinel notify`, in one
     transaction where the warehouse has them, each alert as soon as it is evaluated: if a
-    later alert's query fails, dbt stops the operation, and what ran is kept. -#}
-{% macro _record_alert_run(run, alert_name, results, now) %}
+    later alert's query fails, dbt stops the operation, and what ran is kept. `sql` is the
+    query the run sent, for the notification to show. -#}
+{% macro _record_alert_run(run, alert_name, sql, results, now) %}
   {%- set rows = [] -%}
   {%- for result in results -%}
     {%- do rows.append(sqlsentinel._history_row(run, result)) -%}
   {%- endfor -%}
   {#- run_alerts ensured both tables before the first alert ran. -#}
   {%- do sqlsentinel.insert_alert_history(rows, commit=false, ensure=false) -%}
-  {%- set pending = sqlsentinel._pending_decision(run.run_id, alert_name, now) -%}
+  {%- set pending = sqlsentinel._pending_decision(run.run_id, alert_name, sql, now) -%}
   {%- do sqlsentinel.insert_notifications([pending], commit=false, ensure=false) -%}
   {%- do adapter.commit() -%}
 {% endmacro %}

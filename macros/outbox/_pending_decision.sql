@@ -1,7 +1,9 @@
 {#- The outbox row by which run_alerts hands one alert's results of one run to
     `sentinel notify`, which routes them to channels (it reads the channel files, which dbt
-    cannot) and decides what to send. See docs/decisions/0002. -#}
-{% macro _pending_decision(run_id, alert_name, now) %}
+    cannot) and decides what to send. It carries the start of the alert's query as this run
+    sent it, so the notification shows that, not the query compiled again later. See
+    docs/decisions/0002. -#}
+{% macro _pending_decision(run_id, alert_name, sql, now) %}
   {%- set stamp = sqlsentinel._timestamp_text(now) -%}
   {{ return({
       'notification_id': local_md5('pending|' ~ run_id ~ '|' ~ alert_name),
@@ -16,7 +18,7 @@
       'firing_keys': '[]',
       'silenced_keys': '[]',
       'resolved_keys': '[]',
-      'payload': tojson({'run_id': run_id, 'alert': alert_name}),
+      'payload': tojson({'run_id': run_id, 'alert': alert_name, 'sql': sql[:2000]}),
       'attempts': 0,
       'next_attempt_at': stamp}) }}
 {% endmacro %}

@@ -35,9 +35,9 @@ def silence(
     vars: o.Vars = None,
 ) -> None:
     """Silence notifications of matching alerts; they are still evaluated and recorded."""
-    ends_at = _end(for_, until)
+    ends = _end(for_, until)
     with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
-        made = sentinel.silence(matcher, key, ends_at, reason, by or _user())
+        made = sentinel.silence(matcher, key, ends, reason, by or _user())
     instance = f" (key {made.alert_key})" if made.alert_key is not None else ""
     out.print(
         f"silence {made.silence_id}: {made.matcher}{instance} until {iso_timestamp(made.ends_at)}",
@@ -75,7 +75,7 @@ def silences(
     """List active silences, and recently ended ones."""
     with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
         found = sentinel.silences(days)
-    now = datetime.now(UTC)
+        now = sentinel.clock()
     if output is o.OutputFormat.JSON:
         print_json({"silences": [asdict(s) | {"active": s.active(now)} for s in found]})
         return
@@ -95,7 +95,7 @@ def silences(
     out.print(table)
 
 
-def _end(for_: str | None, until: str | None) -> datetime:
+def _end(for_: str | None, until: str | None) -> datetime | timedelta:
     from sqlsentinel_dbt.config.duration import parse_duration
 
     if (for_ is None) == (until is None):
@@ -103,7 +103,7 @@ def _end(for_: str | None, until: str | None) -> datetime:
         raise typer.Exit(ExitCode.CANNOT_START)
     try:
         if for_ is not None:
-            return datetime.now(UTC) + timedelta(seconds=parse_duration(for_))
+            return timedelta(seconds=parse_duration(for_))
         moment = datetime.fromisoformat(str(until))
     except ValueError as exc:
         err.print(f"Invalid --for/--until: {exc}", markup=False)

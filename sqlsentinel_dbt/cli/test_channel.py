@@ -20,6 +20,7 @@ def test_channel(
     from sqlsentinel_dbt.config.loader import suggest
     from sqlsentinel_dbt.config.project import load_config
     from sqlsentinel_dbt.notify.dispatch import send_test
+    from sqlsentinel_dbt.store.timestamps import utc_now
 
     with cannot_start_on_error():
         config = load_config(Path(project_dir or "."))
@@ -27,7 +28,7 @@ def test_channel(
     if channel is None:
         err.print(f"No channel {name!r}{suggest(name, sorted(config.channels))}", markup=False)
         raise typer.Exit(ExitCode.CANNOT_START)
-    result = send_test(channel, config.settings.retry_budget)
+    result = send_test(channel, config.settings.retry_budget, utc_now)
     if result.ok:
         out.print(f"test message sent to {name}")
         return

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,7 +39,6 @@ from sqlsentinel_dbt.daemon.service import AlreadyRunning, Daemon
 from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
-from sqlsentinel_dbt.store.history import HistoryStore
 from sqlsentinel_dbt.store.timestamps import iso_timestamp, json_default
 
 _HERE = Path(__file__).parent
@@ -209,7 +208,7 @@ def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
     def list_alerts() -> list[dict[str, Any]]:
         """Every declared alert with its current state, worst first."""
         sentinel = backend.sentinel
-        latest = HistoryStore(sentinel.project.warehouse).latest_results()
+        latest = sentinel.latest_results()
         alerts = [d.alert for d in sentinel.alerts]
         return alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
 
@@ -251,14 +250,14 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
         days: Annotated[int, Query(ge=0, le=MAX_DAYS)] = 7,
     ) -> list[dict[str, Any]]:
         """Active silences, and those that ended in the last `days` (a week by default)."""
-        now = datetime.now(UTC)
+        now = backend.sentinel.clock()
         listed = backend.sentinel.silences(days)
         return [_dated(asdict(s) | {"active": s.active(now)}) for s in listed]
 
     @app.post("/api/silences", status_code=201, dependencies=guarded)
     def create_silence(new: NewSilence) -> dict[str, Any]:
         """Silence the matching alerts for `minutes`."""
-        ends = datetime.now(UTC) + timedelta(minutes=new.minutes)
+        ends = timedelta(minutes=new.minutes)
         try:
             made = backend.sentinel.silence(new.matcher, new.key, ends, new.reason, new.created_by)
         except ConfigError as exc:

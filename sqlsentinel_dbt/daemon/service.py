@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sqlsentinel_dbt.dbt import DbtArgs, free_dropped_projects
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.runtime.report import RunReport
+from sqlsentinel_dbt.store.timestamps import Clock, utc_now
 
 logger = logging.getLogger(__name__)
 _WATCHED = {".sql", ".yml", ".yaml", ".csv", ".md", ".py"}
@@ -51,13 +52,21 @@ class Daemon:
     """Schedules, runs and reloads one dbt project's alerts."""
 
     def __init__(
-        self, args: DbtArgs, metrics: Metrics, *, reload_every: float = 2.0, workers: int = 4
+        self,
+        args: DbtArgs,
+        metrics: Metrics,
+        *,
+        reload_every: float = 2.0,
+        workers: int = 4,
+        clock: Clock = utc_now,
     ) -> None:
         self.args = args
         self.metrics = metrics
         self.reload_every = reload_every
-        self.sentinel = _open(args)
-        self.loaded_at = _now()
+        self.clock = clock
+        """The time of schedules, runs, claims and leases (the project's too)."""
+        self.sentinel = _open(args, clock)
+        self.loaded_at = clock()
         """When the project in use was loaded."""
         self._lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sentinel-batch")
@@ -68,7 +77,7 @@ class Daemon:
         """Why the project files on disk are not the ones running (a failed reload), or None."""
         self._unavailable = False
         self._reported: set[str] = set()
-        self.timetable = Timetable(self._schedules(), _now(), self._grace())
+        self.timetable = Timetable(self._schedules(), self.clock(), self._grace())
         self._report_unscheduled()
 
     @property
@@ -81,7 +90,7 @@ class Daemon:
         try:
             while not stop.is_set():
                 stepped = self._step()
-                stop.wait(self._sleep_from(_now()) if stepped else _AFTER_ERROR)
+                stop.wait(self._sleep_from(self.clock()) if stepped else _AFTER_ERROR)
         finally:
             self.drain()
             self._pool.shutdown(wait=True)
@@ -90,7 +99,7 @@ class Daemon:
     def _step(self) -> bool:
         """Start what is due, reload changed files; False after an unexpected error."""
         try:
-            self._start_due(_now())
+            self._start_due(self.clock())
             if time.monotonic() - self._checked_at >= self.reload_every:
                 self.reload_if_changed()
         except Exception:  # a bug must not end the daemon: the next step tries again
@@ -137,7 +146,7 @@ class Daemon:
         self.drain()
         with self._lock:
             try:
-                fresh = _open(self.args)
+                fresh = _open(self.args, self.clock)
             except Exception as exc:
                 self._keep_last_good(exc)
                 return False
@@ -145,9 +154,9 @@ class Daemon:
             self._close(stale)
             del stale  # the last reference: the old manifest can go now
             free_dropped_projects()
-            self.loaded_at, self.problem, self._unavailable = _now(), None, False
+            self.loaded_at, self.problem, self._unavailable = self.clock(), None, False
             self.metrics.reload_ok.set(1)
-            self.timetable.replace(self._schedules(), _now())
+            self.timetable.replace(self._schedules(), self.clock())
             self._report_unscheduled()
         logger.info("project reloaded: %d alerts scheduled", len(self.timetable))
         return True
@@ -197,13 +206,13 @@ class Daemon:
 
     def _run_batch(self, due: Due) -> None:
         try:
-            started = _now()
+            started = self.clock()
             for name in due.names:
                 self.metrics.lag.observe((started - due.due_at[name]).total_seconds())
             declared = self._declared()
             self._execute([declared[n] for n in due.names if n in declared])
             lag = max((started - due.due_at[n]).total_seconds() for n in due.names)
-            took = (_now() - started).total_seconds()
+            took = (self.clock() - started).total_seconds()
             logger.info("ran %d alerts (lag %.3fs, took %.3fs)", len(due.names), lag, took)
         except Exception:  # a warehouse outage, say: the next due batch tries again
             self.metrics.run_failures.inc()
@@ -265,9 +274,9 @@ class Daemon:
             logger.warning("closing the replaced project failed", exc_info=True)
 
 
-def _open(args: DbtArgs) -> Sentinel:
+def _open(args: DbtArgs, clock: Clock) -> Sentinel:
     """Open the project; on DuckDB, release the file whenever it is not in use."""
-    sentinel = Sentinel.open(args)
+    sentinel = Sentinel.open(args, clock=clock)
     sentinel.project.warehouse.release_when_idle()
     return sentinel
 
@@ -292,7 +301,3 @@ def _watched_files(root: Path) -> Iterator[tuple[str, int, int]]:
             if Path(file).suffix in _WATCHED:
                 stat = os.stat(os.path.join(folder, file))
                 yield os.path.join(folder, file), stat.st_size, stat.st_mtime_ns
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

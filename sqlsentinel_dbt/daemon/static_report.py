@@ -6,7 +6,6 @@ and one inline SVG chart per alert, for CI artifacts and email.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -16,7 +15,6 @@ from sqlsentinel_dbt.daemon.charts import history_chart
 from sqlsentinel_dbt.daemon.overview import alert_overview, history_points
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
-from sqlsentinel_dbt.store.history import HistoryStore
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 _HERE = Path(__file__).parent
@@ -29,7 +27,7 @@ _TEMPLATES.filters["timestamp"] = lambda value: "" if value is None else iso_tim
 
 def render_report(sentinel: Sentinel, history_limit: int = 200) -> str:
     """The report for the project `sentinel` has open, from its history in the warehouse."""
-    latest = HistoryStore(sentinel.project.warehouse).latest_results()
+    latest = sentinel.latest_results()
     alerts = [d.alert for d in sentinel.alerts]
     overview = alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
     # Markup: history_chart builds the SVG itself and escapes every text it puts in.
@@ -41,7 +39,7 @@ def render_report(sentinel: Sentinel, history_limit: int = 200) -> str:
         )
         for entry in overview
     }
-    now = datetime.now(UTC)
+    now = sentinel.clock()
     page = _TEMPLATES.get_template("report.html").render(
         project=sentinel.project.name,
         target=sentinel.project.target_name,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlsentinel_dbt.config.channels import Route
+from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.engine.notification import Instance, Kind, LogEntry, Notification
-from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.state import Key
 from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Outcome, decide
@@ -30,6 +30,15 @@ _EXCERPT = 600
 
 
 @dataclass(frozen=True)
+class AlertAsRun:
+    """What a notification tells of an alert: its settings, and the SQL the run sent."""
+
+    alert: Alert
+    sql: str = ""
+    """The compiled query, as the run that the results come from sent it ("" if none)."""
+
+
+@dataclass(frozen=True)
 class RunContext:
     """Where and when the changes happened."""
 
@@ -40,7 +49,7 @@ class RunContext:
 
 
 def outbox_rows(
-    plans: Sequence[PlannedAlert],
+    alerts: Sequence[AlertAsRun],
     results: Sequence[AlertResult],
     routes: Sequence[Route],
     last: Mapping[tuple[str, str], LogEntry],
@@ -52,15 +61,15 @@ def outbox_rows(
     for result in results:
         by_alert.setdefault(result.alert, []).append(result)
     rows: list[OutboxRow] = []
-    for plan in plans:
-        channels = channels_for(plan.declared.alert, routes)
+    for item in alerts:
+        channels = channels_for(item.alert, routes)
         if channels:
-            groups = _groups(plan, by_alert.get(plan.name, []), silenced)
+            groups = _groups(item.alert, by_alert.get(item.alert.name, []), silenced)
             rows += [
                 row
                 for group_key, (now, members, error) in groups.items()
                 for channel in channels
-                for row in _row(plan, group_key, channel, now, members, error, last, run)
+                for row in _row(item, group_key, channel, now, members, error, last, run)
             ]
     return rows
 
@@ -68,10 +77,8 @@ def outbox_rows(
 _Group = tuple[GroupNow, dict[Key, AlertResult], str | None]
 
 
-def _groups(
-    plan: PlannedAlert, results: list[AlertResult], silenced: IsSilenced
-) -> dict[str, _Group]:
-    name = plan.name
+def _groups(alert: Alert, results: list[AlertResult], silenced: IsSilenced) -> dict[str, _Group]:
+    name = alert.name
     if any(r.status is Status.SKIPPED for r in results):
         return {}  # not evaluated: nothing is known to have changed
     errors = [r.error or "error" for r in results if r.status is Status.ERROR]
@@ -83,7 +90,7 @@ def _groups(
     }
     if errors or not any(r.state for r in results):
         return groups  # states were kept as they were: nothing changed
-    per_key = "key" in plan.declared.alert.group_by
+    per_key = "key" in alert.group_by
     members: dict[str, dict[Key, AlertResult]] = {} if per_key else {name: {}}
     for result in results:
         group = f"{name}|{result.key}" if per_key else name
@@ -96,7 +103,7 @@ def _groups(
 
 
 def _row(
-    plan: PlannedAlert,
+    item: AlertAsRun,
     group_key: str,
     channel: str,
     now: GroupNow,
@@ -105,7 +112,7 @@ def _row(
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
 ) -> list[OutboxRow]:
-    alert = plan.declared.alert
+    alert = item.alert
     previous = last.get((group_key, channel))
     decision = decide(
         now,
@@ -135,7 +142,7 @@ def _row(
         new_keys=sorted(decision.new_keys, key=_order),
         resolved_keys=sorted(decision.resolved_keys, key=_order),
         error=error,
-        sql_excerpt=redact(plan.compiled.sql)[:_EXCERPT] if plan.compiled else "",
+        sql_excerpt=redact(item.sql)[:_EXCERPT],
         project=run.project,
         target=run.target,
         message_template=alert.message,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.files import SentinelFile
@@ -24,10 +24,9 @@ from sqlsentinel_dbt.notify.retry import SendResult, send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import Claimed, Outbox
-from sqlsentinel_dbt.store.timestamps import iso_timestamp
+from sqlsentinel_dbt.store.timestamps import Clock, iso_timestamp
 
 logger = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -48,8 +47,7 @@ def deliver(
     outbox: Outbox,
     channels: Mapping[str, Channel],
     settings: SentinelFile,
-    *,
-    clock: Clock = lambda: datetime.now(UTC),
+    clock: Clock,
 ) -> DeliveryReport:
     """Claim every due notification and try to deliver it once (with in-run retries)."""
     claimer = uuid.uuid4().hex
@@ -136,13 +134,13 @@ def _failed(
     return report
 
 
-def send_test(channel: Channel, budget: float) -> SendResult:
+def send_test(channel: Channel, budget: float, clock: Clock) -> SendResult:
     """Send a test message straight to `channel`, bypassing the outbox."""
     try:
         sender, _ = build_sender(channel)
     except (MissingEnvVar, ValueError) as exc:
         return SendResult(False, False, str(exc))
-    now = datetime.now(UTC)
+    now = clock()
     notification = Notification(
         notification_id=uuid.uuid4().hex,
         channel=channel.name,

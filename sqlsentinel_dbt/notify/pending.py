@@ -5,7 +5,9 @@ it cannot read the channel and route files (dbt's Jinja reads no files), so for 
 it evaluated it queues one `pending` row in the outbox instead of notifications. Here, in
 `sentinel notify` (or the next `sentinel dbt-run`), each pending row is claimed, the run's
 results for that alert are read back from the history, routed and decided exactly as a
-CLI run decides its own (`changes.outbox_rows`), and the pending row is deleted.
+CLI run decides its own (`changes.outbox_rows`), and the pending row is deleted. The
+alert is not compiled again: the pending row carries the SQL the run sent, so the
+notification shows that query, not one compiled today with today's code and vars.
 
 A crash after queueing and before the delete leaves the pending row claimed; once its
 lease runs out it is decided again, against a log that now holds the first decision, so
@@ -16,42 +18,33 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.models import Alert
-from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.silences import SilenceBook
-from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
-from sqlsentinel_dbt.store.history import HistoryStore
-from sqlsentinel_dbt.store.outbox import Outbox, PendingDecision
-from sqlsentinel_dbt.store.silences import SilenceStore
+from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.store.outbox import PendingDecision
+from sqlsentinel_dbt.store.stores import Stores
 
 logger = logging.getLogger(__name__)
-PlanFor = Callable[[str], PlannedAlert | None]
 
 
 @dataclass(frozen=True)
 class Deciding:
     """What deciding needs besides the stores: the project's alerts and routes."""
 
-    plan_for: PlanFor
-    """The planned alert of a name, or None when the project no longer declares it."""
     alerts: Sequence[Alert]
+    """The alerts the project declares now; a change of one no longer declared is dropped."""
     routes: Sequence[Route]
     lease: float
 
 
-def decide_pending(
-    outbox: Outbox,
-    history: HistoryStore,
-    silences: SilenceStore,
-    deciding: Deciding,
-    now: datetime,
-) -> int:
+def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
     """Turn every pending `run_alerts` change into notifications; return how many were queued."""
+    outbox = stores.outbox
     claimer = uuid.uuid4().hex
     pending = outbox.claim_pending(claimer, now, deciding.lease)
     queued = 0
@@ -60,7 +53,7 @@ def decide_pending(
         if item.alert in held_back:
             continue
         try:
-            queued += _decide(item, outbox, history, silences, deciding)
+            queued += _decide(item, stores, deciding)
         except Exception as exc:  # one change that cannot be decided must not stop the rest
             held_back.add(item.alert)
             logger.warning(
@@ -77,29 +70,24 @@ def decide_pending(
     return queued
 
 
-def _decide(
-    item: PendingDecision,
-    outbox: Outbox,
-    history: HistoryStore,
-    silences: SilenceStore,
-    deciding: Deciding,
-) -> int:
-    plan = deciding.plan_for(item.alert)
-    if plan is None:
+def _decide(item: PendingDecision, stores: Stores, deciding: Deciding) -> int:
+    alert = next((a for a in deciding.alerts if a.name == item.alert), None)
+    if alert is None:
         logger.warning(
             "alert %s of run %s is no longer declared; its changes are not notified",
             item.alert,
             item.run_id,
         )
         return 0
-    recorded = history.run_results(item.run_id, item.alert)
+    recorded = stores.history.run_results(item.run_id, item.alert)
     if recorded is None:
         return 0
     record, results = recorded
     at = item.created_at
     run = RunContext(item.run_id, record.project_name, record.target_name, at)
-    silenced = SilenceBook(silences.ending_after(at), at, deciding.alerts)
-    last = outbox.last_entries([item.alert])
-    rows = outbox_rows([plan], results, deciding.routes, last, run, silenced)
-    outbox.queue(rows, at)
+    silenced = SilenceBook(stores.silences.ending_after(at), at, deciding.alerts)
+    last = stores.outbox.last_entries([item.alert])
+    as_run = AlertAsRun(alert, item.sql)
+    rows = outbox_rows([as_run], results, deciding.routes, last, run, silenced)
+    stores.outbox.queue(rows, at)
     return sum(row.status == "queued" for row in rows)

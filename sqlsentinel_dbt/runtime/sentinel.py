@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,30 +25,25 @@ from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, masked
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
-from sqlsentinel_dbt.engine.silences import Silence, SilenceBook, matches_any_alert
+from sqlsentinel_dbt.engine.silences import Silence, matches_any_alert
 from sqlsentinel_dbt.engine.state import Key, track_run
 from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH, VerdictCache
 from sqlsentinel_dbt.errors import ConfigError
-from sqlsentinel_dbt.notify.changes import RunContext, outbox_rows
-from sqlsentinel_dbt.notify.dispatch import Clock, DeliveryReport, deliver
-from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
+from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext
+from sqlsentinel_dbt.notify.dispatch import DeliveryReport
+from sqlsentinel_dbt.notify.notifier import Notifier
 from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.runtime.report import RunReport
-from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
-from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
-from sqlsentinel_dbt.store.silences import SilenceStore
-from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from sqlsentinel_dbt.store.history import RunRecord
+from sqlsentinel_dbt.store.stores import Stores
+from sqlsentinel_dbt.store.timestamps import Clock, as_utc, iso_timestamp, utc_now
 
 
 class Sentinel:
     """A dbt project with its alerts loaded and validated."""
 
-    def __init__(self, project: DbtProject, config: ProjectConfig, clock: Clock = _now) -> None:
+    def __init__(self, project: DbtProject, config: ProjectConfig, clock: Clock = utc_now) -> None:
         self.project = project
         self.config = config
         self.alerts = config.alerts
@@ -63,9 +58,11 @@ class Sentinel:
         self.query_policy = replace(policy, verdicts=verdicts)
         self.clock = clock
         """The time (UTC) of runs, claims, leases and silences: tests pass a fixed one."""
+        self.stores = Stores.of(project.warehouse)
+        self.notifier = Notifier(self.stores, config, clock)
 
     @classmethod
-    def open(cls, args: DbtArgs, *, clock: Clock = _now) -> Sentinel:
+    def open(cls, args: DbtArgs, *, clock: Clock = utc_now) -> Sentinel:
         """Parse the dbt project and load its alerts; raises ProjectError or ConfigError."""
         project = DbtProject.open(args, package_root())
         try:
@@ -184,10 +181,9 @@ class Sentinel:
         warehouse = self.project.warehouse
         warehouse.check_connection()
         now = self.clock()
-        store = HistoryStore(warehouse)
         if not dry_run:
-            store.ensure()
-        return now, store.latest_states([p.name for p in plans])
+            self.stores.history.ensure()
+        return now, self.stores.history.latest_states([p.name for p in plans])
 
     def _record(
         self,
@@ -201,7 +197,6 @@ class Sentinel:
         send: bool,
     ) -> RunReport:
         """Advance states, append to the history, queue and send notifications."""
-        warehouse = self.project.warehouse
         evaluated = [masked(result) for result in evaluated]
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
@@ -212,14 +207,14 @@ class Sentinel:
         )
         changed = tracked.results + tracked.missing
         if not dry_run:  # _start ensured the table
-            HistoryStore(warehouse).append(record, changed, ensure=False)
-        rows = self._notifications(plans, changed, record, now)
+            self.stores.history.append(record, changed, ensure=False)
+        run = RunContext(record.run_id, record.project_name, record.target_name, now)
+        rows = self.notifier.decide([_as_run(p) for p in plans], changed, run)
         delivery = None
         if self.config.channels and not dry_run:
-            outbox = Outbox(warehouse)
-            outbox.queue(rows, now)
+            self.notifier.queue(rows, run)
             if send:  # also what earlier runs failed to deliver, and run_alerts queued
-                delivery = self._deliver(outbox)
+                delivery = self.notifier.deliver()
         return RunReport(
             record.run_id,
             record.invocation_id,
@@ -236,68 +231,46 @@ class Sentinel:
         First the notifications for what `dbt run-operation sqlsentinel.run_alerts`
         recorded are decided and queued.
         """
-        return self._deliver(Outbox(self.project.warehouse))
-
-    def _deliver(self, outbox: Outbox) -> DeliveryReport:
-        warehouse = self.project.warehouse
-        deciding = Deciding(
-            self._plan_for,
-            [d.alert for d in self.alerts],
-            self.config.routes,
-            self.config.settings.claim_lease,
-        )
-        history = HistoryStore(warehouse)
-        decided = decide_pending(outbox, history, SilenceStore(warehouse), deciding, self.clock())
-        report = deliver(outbox, self.config.channels, self.config.settings, clock=self.clock)
-        report.decided = decided
-        return report
-
-    def _plan_for(self, name: str) -> PlannedAlert | None:
-        declared = next((d for d in self.alerts if d.name == name), None)
-        return self.compile(declared) if declared is not None else None
-
-    def _notifications(
-        self,
-        plans: Sequence[PlannedAlert],
-        results: Sequence[AlertResult],
-        record: RunRecord,
-        now: datetime,
-    ) -> list[OutboxRow]:
-        if not self.config.channels:
-            return []
-        warehouse = self.project.warehouse
-        last = Outbox(warehouse).last_entries([p.name for p in plans])
-        run = RunContext(record.run_id, record.project_name, record.target_name, now)
-        alerts = [p.declared.alert for p in plans]
-        silenced = SilenceBook(SilenceStore(warehouse).ending_after(now), now, alerts)
-        return outbox_rows(plans, results, self.config.routes, last, run, silenced)
+        return self.notifier.deliver()
 
     def silence(
-        self, matcher: str, key: str | None, ends_at: datetime, reason: str, created_by: str
+        self,
+        matcher: str,
+        key: str | None,
+        ends: datetime | timedelta,
+        reason: str,
+        created_by: str,
     ) -> Silence:
-        """Silence the alerts `matcher` selects (a name, a glob or `tag:X`) until `ends_at`."""
+        """Silence the alerts `matcher` selects (a name, a glob or `tag:X`).
+
+        `ends` is when the silence ends, or how long from now.
+        """
         alerts = [d.alert for d in self.alerts]
         if not matches_any_alert(matcher, alerts):
             names = sorted(a.name for a in alerts)
             raise ConfigError([f"{matcher!r} matches no alert{suggest(matcher, names)}"])
         now = self.clock()
+        ends_at = now + ends if isinstance(ends, timedelta) else ends
         if ends_at <= now:
             raise ConfigError([f"the silence would end in the past ({iso_timestamp(ends_at)})"])
-        store = SilenceStore(self.project.warehouse)
-        return store.add(matcher, key, now, ends_at, reason, created_by)
+        return self.stores.silences.add(matcher, key, now, ends_at, reason, created_by)
 
     def unsilence(self, silence_id: str, ended_by: str) -> bool:
         """End a silence now; False when no such silence is in force."""
-        return SilenceStore(self.project.warehouse).end(silence_id, self.clock(), ended_by)
+        return self.stores.silences.end(silence_id, self.clock(), ended_by)
 
     def silences(self, days: int = 7) -> list[Silence]:
         """Active silences, and those that ended in the last `days`."""
-        return SilenceStore(self.project.warehouse).recent(self.clock(), days)
+        return self.stores.silences.recent(self.clock(), days)
 
     def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """The newest history rows, of one alert or all; timestamps as aware UTC datetimes."""
-        rows = HistoryStore(self.project.warehouse).read(alert, limit)
+        rows = self.stores.history.read(alert, limit)
         return [_aware(row, ("started_at", "state_since")) for row in rows]
+
+    def latest_results(self) -> list[dict[str, Any]]:
+        """The newest history row of every instance of every alert (none before a run)."""
+        return self.stores.history.latest_results()
 
     def notifications_log(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest outbox rows, newest first, without their payloads."""
@@ -312,7 +285,7 @@ class Sentinel:
             "last_error",
             "sent_at",
         )
-        rows = Outbox(self.project.warehouse).read(limit)
+        rows = self.stores.outbox.read(limit)
         return [
             _aware({column: row.get(column) for column in shown}, ("created_at", "sent_at"))
             for row in rows
@@ -326,6 +299,10 @@ class Sentinel:
         """Keep what the query policy decided for the next run; release the connections."""
         self._save_verdicts()
         self.project.close()
+
+
+def _as_run(plan: PlannedAlert) -> AlertAsRun:
+    return AlertAsRun(plan.declared.alert, plan.compiled.sql if plan.compiled else "")
 
 
 def _aware(row: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:

@@ -53,6 +53,8 @@ class PendingDecision:
     run_id: str
     alert: str
     created_at: datetime
+    sql: str = ""
+    """The alert's query as the run sent it (its start: enough for an excerpt)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Outbox:
                         rows.text(row["run_id"], "run_id"),
                         rows.text(row["alert_name"], "alert_name"),
                         rows.timestamp(row["created_at"], "created_at"),
+                        _pending_sql(row["payload"]),
                     )
                 )
             except Exception as problem:
@@ -163,9 +166,7 @@ class Outbox:
             for row in fetched.rows
         ]
 
-    def _held(
-        self, claimer: str, status: str
-    ) -> tuple[list[Claimed], list[tuple[str, Exception]]]:
+    def _held(self, claimer: str, status: str) -> tuple[list[Claimed], list[tuple[str, Exception]]]:
         """The rows `claimer` holds in `status`, oldest first, and those it cannot read."""
         held, unreadable = [], []
         for row in self._rows(claimer, status):
@@ -278,6 +279,15 @@ def _claimed(row: dict[str, Any]) -> Claimed:
         rows.timestamp(row["created_at"], "created_at"),
         rows.optional_text(row["last_error"]),
     )
+
+
+def _pending_sql(payload: Any) -> str:
+    """The SQL a pending row carries, or "": the notification is still decided without it."""
+    try:
+        sql = rows.json_object(payload, "payload").get("sql")
+    except rows.Unreadable:
+        return ""
+    return sql if isinstance(sql, str) else ""
 
 
 def _keys_json(keys: frozenset[Key]) -> str:

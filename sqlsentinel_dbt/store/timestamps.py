@@ -7,10 +7,19 @@ output, notification payloads) goes through `iso_timestamp`, so it always reads 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 _FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+Clock = Callable[[], datetime]
+"""The time (aware, UTC) of runs, claims, leases and silences; tests pass a fixed one."""
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC: the clock when none is given."""
+    return datetime.now(UTC)
 
 
 def to_sql_text(moment: datetime) -> str:

@@ -1,0 +1,79 @@
+"""`Notifier`: delivery as one service, from a run's changes to messages sent.
+
+It decides what a run's changes call for (and queues it in the outbox), decides the
+changes `dbt run-operation sqlsentinel.run_alerts` left pending, and delivers what is due,
+reporting dead letters. `Sentinel` runs use it, and so do the daemon (through its
+`Sentinel`) and `sentinel notify`. The rules are in docs/notifications.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlsentinel_dbt.config.loader import suggest
+from sqlsentinel_dbt.config.project import ProjectConfig
+from sqlsentinel_dbt.engine.result import AlertResult
+from sqlsentinel_dbt.engine.silences import SilenceBook
+from sqlsentinel_dbt.errors import ConfigError
+from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver, send_test
+from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
+from sqlsentinel_dbt.notify.retry import SendResult
+from sqlsentinel_dbt.store.outbox import OutboxRow
+from sqlsentinel_dbt.store.stores import Stores
+from sqlsentinel_dbt.store.timestamps import Clock
+
+
+class Notifier:
+    """Decide, queue and deliver the notifications of one project's alerts."""
+
+    def __init__(self, stores: Stores, config: ProjectConfig, clock: Clock) -> None:
+        self._stores = stores
+        self._config = config
+        self.clock = clock
+        """The time of decisions, claims and leases: tests pass one past a lease."""
+
+    def decide(
+        self, alerts: Sequence[AlertAsRun], results: Sequence[AlertResult], run: RunContext
+    ) -> list[OutboxRow]:
+        """The log entries a run's tracked `results` call for, not yet queued.
+
+        None when the project declares no channel.
+        """
+        if not self._config.channels:
+            return []
+        last = self._stores.outbox.last_entries([a.alert.name for a in alerts])
+        in_force = self._stores.silences.ending_after(run.now)
+        silenced = SilenceBook(in_force, run.now, [a.alert for a in alerts])
+        return outbox_rows(alerts, results, self._config.routes, last, run, silenced)
+
+    def queue(self, rows: Sequence[OutboxRow], run: RunContext) -> None:
+        """Put a run's decided rows in the outbox (skipping any another run queued already)."""
+        if self._config.channels:
+            self._stores.outbox.queue(rows, run.now)
+
+    def deliver(self) -> DeliveryReport:
+        """Decide what `run_alerts` left pending, then deliver whatever is due.
+
+        Also what earlier runs failed to deliver; a notification past
+        `max_notification_age` is dead-lettered and reported on the other channels.
+        """
+        settings = self._config.settings
+        deciding = Deciding(
+            [d.alert for d in self._config.alerts], self._config.routes, settings.claim_lease
+        )
+        decided = decide_pending(self._stores, deciding, self.clock())
+        report = deliver(self._stores.outbox, self._config.channels, settings, self.clock)
+        report.decided = decided
+        return report
+
+    def send_test(self, channel_name: str) -> SendResult:
+        """Send a test message straight to one channel, bypassing the outbox.
+
+        Raises ConfigError when the project declares no such channel.
+        """
+        channel = self._config.channels.get(channel_name)
+        if channel is None:
+            hint = suggest(channel_name, sorted(self._config.channels))
+            raise ConfigError([f"No channel {channel_name!r}{hint}"])
+        return send_test(channel, self._config.settings.retry_budget, self.clock)

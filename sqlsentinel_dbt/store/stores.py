@@ -1,0 +1,24 @@
+"""The three tables of one warehouse, opened once and shared by whoever reads or writes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlsentinel_dbt.dbt import Warehouse
+from sqlsentinel_dbt.store.history import HistoryStore
+from sqlsentinel_dbt.store.outbox import Outbox
+from sqlsentinel_dbt.store.silences import SilenceStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The history, the outbox and the silences of one warehouse."""
+
+    history: HistoryStore
+    outbox: Outbox
+    silences: SilenceStore
+
+    @classmethod
+    def of(cls, warehouse: Warehouse) -> Stores:
+        """The stores that read and write `warehouse`'s sentinel tables."""
+        return cls(HistoryStore(warehouse), Outbox(warehouse), SilenceStore(warehouse))
