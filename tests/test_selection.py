@@ -19,6 +19,7 @@ GRAPH = {
     "orders": {"model.p.orders"},
     "+revenue": {"model.p.revenue", "model.p.orders"},
     "tag:nightly": {"model.p.payments"},
+    "tag:nightly+": {"model.p.payments"},
 }
 
 
@@ -36,9 +37,12 @@ def test_names_globs_and_alert_prefix() -> None:
     assert names(["alert:orders_*"]) == ["orders_nulls"]
 
 
-def test_tags_match_alert_tags_and_node_tags() -> None:
+def test_tag_is_the_alerts_tag_and_a_graph_selector_reaches_the_tags_of_nodes_it_reads() -> None:
     assert names(["tag:finance"]) == ["revenue_drop", "payment_failures"]
-    assert names(["tag:nightly"]) == ["payment_failures"]  # through the dbt node's tag
+    # tag:X names the alert's own tags, as in silences and routes; the tags of a node the
+    # alert reads are dbt's to select, with dbt's graph syntax.
+    assert names(["tag:nightly"]) == []
+    assert names(["tag:nightly+"]) == ["payment_failures"]
 
 
 def test_node_selectors_select_dependent_alerts() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,8 @@ class MetaAlerts:
     node_id: str
     path: str
     raw: Any
+    node_tags: tuple[str, ...] = ()
+    """The node's tags, which its alerts have too, after their own."""
 
 
 def validate_alerts(
@@ -80,7 +82,8 @@ def validate_alerts(
         declared += _validate_items(items, relative, None, problems, alerts_fail_alone)
     for block in meta:
         items = _meta_items(block, problems)
-        declared += _validate_items(items, block.path, block.node_id, problems, alerts_fail_alone)
+        found = _validate_items(items, block.path, block.node_id, problems, alerts_fail_alone)
+        declared += [_with_tags(d, block.node_tags) for d in found]
     problems += _duplicate_names(declared)
     return declared
 
@@ -150,6 +153,14 @@ def _validate_items(
             else:  # with no name to report it under, the project cannot run
                 problems += found
     return valid
+
+
+def _with_tags(declared: DeclaredAlert, tags: Sequence[str]) -> DeclaredAlert:
+    """`declared` with `tags` added after its own: an alert in a node's meta has its tags."""
+    merged = list(dict.fromkeys([*declared.alert.tags, *tags]))
+    if merged == declared.alert.tags:
+        return declared
+    return replace(declared, alert=declared.alert.model_copy(update={"tags": merged}))
 
 
 def _has_valid_name(item: dict[str, Any]) -> bool:

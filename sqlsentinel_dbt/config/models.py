@@ -90,7 +90,11 @@ class Alert(BaseModel):
         description="`warn` or `error`. A row's own `severity` column overrides it.",
     )
     tags: list[str] = Field(
-        default_factory=list, description="Tags, selectable with `--select tag:NAME`."
+        default_factory=list,
+        description=(
+            "Tags, for `--select tag:NAME`, silences and routes; an alert in a node's meta "
+            "also has the node's tags."
+        ),
     )
     enabled: bool = Field(default=True, description="Disabled alerts are listed but never run.")
     schedule: str | None = Field(

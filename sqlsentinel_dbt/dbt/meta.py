@@ -24,7 +24,8 @@ def meta_alerts(manifest: Any) -> list[MetaAlerts]:
             # dbt copies `meta` into `config.meta`; the same list must not count twice.
             if raw is not None and raw not in seen:
                 seen.append(raw)
-                found.append(MetaAlerts(node.unique_id, path, raw))
+                tags = tuple(str(t) for t in getattr(node, "tags", None) or ())
+                found.append(MetaAlerts(node.unique_id, path, raw, tags))
     return found
 
 

@@ -1,9 +1,9 @@
 """`--select` / `--exclude` for alerts: alert names, `tag:X`, and dbt node selectors.
 
-A token selects an alert when it names the alert (glob patterns allowed, or `alert:NAME`),
-matches one of its tags, or selects through dbt a node the alert reads, the way
-`dbt test --select orders` selects the tests on `orders`. Space-separated tokens are a
-union, comma-joined ones an intersection, as in dbt.
+A token selects an alert when it is an alert term that names it (engine/matcher.py: a
+name or glob, `alert:NAME`, `tag:X`), or a dbt node selector that selects a node the
+alert reads, the way `dbt test --select orders` selects the tests on `orders`.
+Space-separated tokens are a union, comma-joined ones an intersection, as in dbt.
 
 A term that matches no alert is almost always a typo, and a typo in a CI gate's
 `--select` would otherwise run nothing and pass: `check_selection` names every such term,
@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from sqlsentinel_dbt.engine.matcher import AlertTerm
 from sqlsentinel_dbt.errors import SelectionError
 
 
@@ -88,12 +89,12 @@ class Selection:
         return {a.name for a in self.alerts if self._matches(a, part)}
 
     def _matches(self, alert: Selectable, part: str) -> bool:
-        if part.startswith("alert:"):
-            return fnmatchcase(alert.name, part.removeprefix("alert:"))
-        if part.startswith("tag:") and part.removeprefix("tag:") in alert.tags:
-            return True
         match = _GRAPH_OPERATORS.match(part)
-        if ":" not in part and match and fnmatchcase(alert.name, match["name"]):
+        core = match["name"] if match else part
+        term = AlertTerm.parse(core)
+        if term is not None and ":" in part and core == part:  # alert:NAME, tag:X: ours alone
+            return term.matches(alert.name, alert.tags)
+        if term is not None and ":" not in part and term.matches(alert.name, alert.tags):
             return True
         return bool(alert.depends_on & self._nodes_of(part))
 

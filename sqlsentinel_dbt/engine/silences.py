@@ -1,8 +1,8 @@
 """Silences: which alert instances are muted right now (docs/notifications.md#silences).
 
-A silence matches an alert by name (glob patterns allowed) or `tag:X`, and optionally one
-key. Silenced instances are still evaluated and recorded; only their notifications are
-held back (recorded as `suppressed`).
+A silence names alerts with an alert term (engine/matcher.py: a name or glob, `alert:NAME`
+or `tag:X`), and optionally one key. Silenced instances are still evaluated and recorded;
+only their notifications are held back (recorded as `suppressed`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from fnmatch import fnmatchcase
 
 from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.engine.matcher import term_matches
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ class Silence:
         """Whether this silence mutes instance `key` of `alert` (any key when it has none)."""
         if self.alert_key is not None and self.alert_key != key:
             return False
-        if self.matcher.startswith("tag:"):
-            return self.matcher.removeprefix("tag:") in alert.tags
-        return fnmatchcase(alert.name, self.matcher.removeprefix("alert:"))
+        return term_matches(self.matcher, alert.name, alert.tags)
 
 
 def matches_any_alert(matcher: str, alerts: Sequence[Alert]) -> bool:

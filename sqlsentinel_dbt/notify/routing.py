@@ -1,12 +1,16 @@
-"""Which channels an alert notifies: its own `notify`, plus the routes it matches."""
+"""Which channels an alert notifies: its own `notify`, plus the routes it matches.
+
+A route's `alert` and `tags` read as the alert terms `NAME` and `tag:X` do everywhere
+(engine/matcher.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fnmatch import fnmatchcase
 
 from sqlsentinel_dbt.config.channels import Route, RouteMatch
 from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.engine.matcher import AlertTerm, Method
 
 
 def channels_for(alert: Alert, routes: Sequence[Route]) -> list[str]:
@@ -27,8 +31,10 @@ def channels_for(alert: Alert, routes: Sequence[Route]) -> list[str]:
 def _matches(alert: Alert, match: RouteMatch) -> bool:
     if match.severity is not None and alert.severity is not match.severity:
         return False
-    if match.tags and not set(match.tags) & set(alert.tags):
+    tagged = (AlertTerm(Method.TAG, tag) for tag in match.tags)
+    if match.tags and not any(t.matches(alert.name, alert.tags) for t in tagged):
         return False
     if match.owner is not None and alert.owner != match.owner:
         return False
-    return match.alert is None or fnmatchcase(alert.name, match.alert)
+    named = AlertTerm(Method.NAME, match.alert) if match.alert is not None else None
+    return named is None or named.matches(alert.name, alert.tags)
