@@ -48,5 +48,9 @@ class SelectionError(SentinelError):
         super().__init__("; ".join(problems))
 
 
+class NotFound(SentinelError):
+    """A name given to a command (an alert, a channel) that the project does not declare."""
+
+
 class WriteRefused(ValueError):
     """An alert's compiled SQL is not a single read query, or reads what it may not."""

@@ -24,7 +24,7 @@ def test_compile_prints_sql_with_refs_vars_and_macros(shop: Project) -> None:
 def test_compile_unknown_alert_suggests_names(shop: Project) -> None:
     result = cli("compile", "region_revenue", *shop.flags())
     assert result.exit_code == 2
-    assert "Did you mean: region_revenue_low" in result.stderr
+    assert "did you mean 'region_revenue_low'" in result.stderr
 
 
 def test_compile_error_exits_1(shop: Project) -> None:
@@ -166,3 +166,26 @@ def test_compile_works_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
     (project.root / "target" / "sqlsentinel").write_text("a file where the cache would go")
     result = cli("compile", "revenue_below_target", *project.flags())
     assert (result.exit_code, "sum(amount) < 1000" in result.stdout) == (0, True)
+
+
+def test_every_command_that_opens_the_project_takes_the_same_dbt_flags_declared_once() -> None:
+    import typer.main
+
+    from sqlsentinel_dbt.cli import app
+
+    flags = {"--project-dir", "--profiles-dir", "--profile", "--target", "--vars"}
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    opening = {}
+    for name, command in commands.items():
+        options = {o for p in command.params for o in p.opts}
+        if options & flags - {"--project-dir"}:
+            opening[name] = options & (flags | {"--threads"})
+    assert {name: sorted(found) for name, found in opening.items()} == {
+        name: sorted(flags | ({"--threads"} if name in ("dbt-run", "daemon") else set()))
+        for name in opening
+    }
+    assert set(opening) == set(commands) - {"init", "demo", "schema"}
+    # Declared once: no command module spells a dbt flag itself.
+    cli_dir = Path(__file__).parent.parent / "sqlsentinel_dbt" / "cli"
+    spelled = [p.name for p in cli_dir.glob("*.py") if '"--profiles-dir"' in p.read_text()]
+    assert spelled == ["options.py"]

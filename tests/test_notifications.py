@@ -108,11 +108,11 @@ def test_missing_env_var_fails_the_channel_not_the_run(
 
 @ON_DUCKDB
 def test_test_channel_sends_a_test_message(project: Project, receiver: Receiver) -> None:
-    result = cli("test-channel", "hook", "--project-dir", str(project.root))
+    result = cli("test-channel", "hook", *project.flags())
     assert (result.exit_code, result.stdout.strip()) == (0, "test message sent to hook")
     [sent] = receiver.notifications()
     assert sent["kind"] == "test"
-    unknown = cli("test-channel", "hok", "--project-dir", str(project.root))
+    unknown = cli("test-channel", "hok", *project.flags())
     assert unknown.exit_code == 2 and "did you mean 'hook'?" in unknown.stderr
 
 

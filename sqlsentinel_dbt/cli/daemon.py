@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error, err
+from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, opened
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.redact import register_secrets
 
 LOCALHOST = {"127.0.0.1", "localhost", "::1"}
@@ -41,13 +42,9 @@ Token = Annotated[
 ]
 
 
+@o.dbt_flags(threads=True)
 def daemon(
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
-    threads: o.Threads = None,
+    dbt: DbtArgs,
     host: Host = "127.0.0.1",
     port: Port = 8765,
     token: Token = None,
@@ -65,9 +62,7 @@ def daemon(
     hosts = _allowed(host, allowed_host)
     metrics = Metrics()
     with cannot_start_on_error():
-        service = Daemon(
-            o.dbt_args(project_dir, profiles_dir, profile, target, vars, threads), metrics
-        )
+        service = Daemon(dbt, metrics)
     stop_http, bound = serve_in_thread(
         create_app(Backend(daemon=service), token, metrics, hosts), host, port
     )
@@ -86,12 +81,9 @@ def daemon(
     err.print("sentinel daemon: stopped")
 
 
+@o.dbt_flags()
 def serve(
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
+    dbt: DbtArgs,
     host: Host = "127.0.0.1",
     port: Port = 8765,
     token: Token = None,
@@ -99,25 +91,22 @@ def serve(
 ) -> None:
     """Serve the dashboard and API over the history alone: nothing is scheduled or run."""
     from sqlsentinel_dbt.daemon.app import Backend, create_app, serve_in_thread
-    from sqlsentinel_dbt.runtime import Sentinel
 
     _check_exposure(host, token)
     hosts = _allowed(host, allowed_host)
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    sentinel.project.warehouse.release_when_idle()  # `dbt run` may use a DuckDB file meanwhile
-    app = create_app(Backend(sentinel=sentinel), token, allowed_hosts=hosts)
-    stop_http, bound = serve_in_thread(app, host, port)
-    err.print(f"sentinel serve: {_url(host, bound)}", markup=False)
-    _say_hosts(hosts)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        stop.wait()
-    finally:
-        stop_http()
-        sentinel.close()
+    with opened(dbt) as sentinel:
+        sentinel.project.warehouse.release_when_idle()  # `dbt run` may use the DuckDB file
+        app = create_app(Backend(sentinel=sentinel), token, allowed_hosts=hosts)
+        stop_http, bound = serve_in_thread(app, host, port)
+        err.print(f"sentinel serve: {_url(host, bound)}", markup=False)
+        _say_hosts(hosts)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        try:
+            stop.wait()
+        finally:
+            stop_http()
 
 
 def _check_exposure(host: str, token: str | None) -> None:

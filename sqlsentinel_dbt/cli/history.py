@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import err, opened, out
 from sqlsentinel_dbt.cli.render import print_json
+from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 _SHOWN = (
@@ -27,18 +28,15 @@ _SHOWN = (
 )
 
 
+@o.dbt_flags()
 def history(
+    dbt: DbtArgs,
     alert: Annotated[str | None, typer.Argument(help="Only this alert.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many rows.")] = 50,
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
     output: o.Output = o.OutputFormat.TEXT,
 ) -> None:
     """Show recorded results, newest first."""
-    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
+    with opened(dbt) as sentinel:
         rows = sentinel.history(alert, limit)
     if output is o.OutputFormat.JSON:
         for row in rows:

@@ -7,27 +7,21 @@ from typing import Any
 from rich.table import Table
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error, out
+from sqlsentinel_dbt.cli.console import opened, out
 from sqlsentinel_dbt.cli.render import print_json
+from sqlsentinel_dbt.dbt import DbtArgs
 
 
+@o.dbt_flags()
 def list_alerts(
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
+    dbt: DbtArgs,
     select: o.Select = None,
     exclude: o.Exclude = None,
     allow_empty: o.AllowEmpty = False,
     output: o.Output = o.OutputFormat.TEXT,
 ) -> None:
     """List the enabled alerts that --select/--exclude pick, with the dbt nodes they read."""
-    from sqlsentinel_dbt.runtime import Sentinel
-
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel, cannot_start_on_error():
+    with opened(dbt) as sentinel:
         plans = sentinel.plan(select or [], exclude or [], allow_empty=allow_empty)
     rows: list[dict[str, Any]] = [
         {

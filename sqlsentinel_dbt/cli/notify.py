@@ -8,20 +8,18 @@ from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import opened
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_delivery, print_json
+from sqlsentinel_dbt.dbt import DbtArgs
 
 
+@o.dbt_flags()
 def notify(
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
+    dbt: DbtArgs,
     output: o.Output = o.OutputFormat.TEXT,
 ) -> None:
     """Send every queued notification that is due (failed ones are retried)."""
     from dataclasses import asdict
 
-    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
+    with opened(dbt) as sentinel:
         report = sentinel.notify()
     if output is o.OutputFormat.JSON:
         print_json(asdict(report))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
@@ -11,6 +14,8 @@ from sqlsentinel_dbt.cli.console import quiet_for_json_output
 from sqlsentinel_dbt.dbt import DbtArgs
 
 _DBT = "dbt flags"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ProjectDir = Annotated[
     str | None,
@@ -104,13 +109,44 @@ Output = Annotated[
 ]
 
 
-def dbt_args(
-    project_dir: str | None,
-    profiles_dir: str | None,
-    profile: str | None,
-    target: str | None,
-    vars: str | None,
-    threads: int | None = None,
-) -> DbtArgs:
-    """Collect the dbt flags into the library's DbtArgs."""
-    return DbtArgs(project_dir, profiles_dir, profile, target, vars, threads)
+_DBT_FLAGS: dict[str, Any] = {
+    "project_dir": ProjectDir,
+    "profiles_dir": ProfilesDir,
+    "profile": Profile,
+    "target": Target,
+    "vars": Vars,
+}
+
+
+def dbt_flags(*, threads: bool = False) -> Callable[[Callable[P, R]], Callable[..., R]]:
+    """Give a command dbt's flags, declared here once.
+
+    The command takes a `dbt: DbtArgs` parameter; the command line shows --project-dir,
+    --profiles-dir, --profile, --target and --vars in its place (and --threads when
+    `threads`), and the command receives them as one DbtArgs.
+    """
+    flags = {**_DBT_FLAGS, **({"threads": Threads} if threads else {})}
+
+    def with_flags(command: Callable[P, R]) -> Callable[..., R]:
+        signature = inspect.signature(command, eval_str=True)
+        kept = [p for p in signature.parameters.values() if p.name != "dbt"]
+        if len(kept) == len(signature.parameters):
+            raise TypeError(f"{command.__name__} takes no `dbt: DbtArgs` parameter")
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+            for name, kind in flags.items()
+        ]
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> R:
+            given = {name: kwargs.pop(name, None) for name in flags}
+            return command(*args, dbt=DbtArgs(**given), **kwargs)  # type: ignore[arg-type]
+
+        # Typer reads the parameters from the signature: dbt's flags in place of `dbt`.
+        del run.__wrapped__
+        parameters = [*kept, *added]
+        run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        return run
+
+    return with_flags

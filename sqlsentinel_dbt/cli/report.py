@@ -9,20 +9,18 @@ import typer
 
 from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import err, opened
+from sqlsentinel_dbt.dbt import DbtArgs
 
 
+@o.dbt_flags()
 def report(
+    dbt: DbtArgs,
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML file.")],
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
 ) -> None:
     """Write the alerts' states, charts, silences and notifications as one HTML file."""
     from sqlsentinel_dbt.daemon.static_report import render_report
 
-    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
+    with opened(dbt) as sentinel:
         page = render_report(sentinel)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

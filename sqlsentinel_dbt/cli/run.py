@@ -11,10 +11,11 @@ from typing import Annotated
 import typer
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error, err
+from sqlsentinel_dbt.cli.console import err, opened
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_json, print_notifications, print_results, progress
 from sqlsentinel_dbt.config.models import Severity
+from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.gate import junit_xml, step_summary, workflow_annotations
 from sqlsentinel_dbt.runtime.report import RunReport
 
@@ -27,13 +28,9 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
+@o.dbt_flags(threads=True)
 def dbt_run(
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
-    threads: o.Threads = None,
+    dbt: DbtArgs,
     select: o.Select = None,
     exclude: o.Exclude = None,
     allow_empty: o.AllowEmpty = False,
@@ -88,12 +85,7 @@ def dbt_run(
     Under GitHub Actions (GITHUB_STEP_SUMMARY set) it also writes a summary table for the
     job page and `::error`/`::warning` annotations for what fires.
     """
-    from sqlsentinel_dbt.runtime import Sentinel
-
-    args = o.dbt_args(project_dir, profiles_dir, profile, target, vars, threads)
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(args)
-    with sentinel, cannot_start_on_error():
+    with opened(dbt) as sentinel:
         if from_artifacts is not None:
             report = sentinel.record_tests(
                 from_artifacts,

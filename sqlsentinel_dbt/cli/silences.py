@@ -14,12 +14,15 @@ from sqlsentinel_dbt.cli import options as o
 from sqlsentinel_dbt.cli.console import err, opened, out
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_json
+from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 CreatedBy = Annotated[str | None, typer.Option("--by", help="Who does it (default: the OS user).")]
 
 
+@o.dbt_flags()
 def silence(
+    dbt: DbtArgs,
     matcher: Annotated[str, typer.Argument(help="Alert name, glob (`orders_*`) or `tag:X`.")],
     reason: Annotated[str, typer.Option("--reason", help="Why; shown with the silence.")],
     key: Annotated[str | None, typer.Option("--key", help="Only this instance.")] = None,
@@ -28,15 +31,10 @@ def silence(
         str | None, typer.Option("--until", help="End time, ISO 8601 (UTC unless a zone is given).")
     ] = None,
     by: CreatedBy = None,
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
 ) -> None:
     """Silence notifications of matching alerts; they are still evaluated and recorded."""
     ends = _end(for_, until)
-    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
+    with opened(dbt) as sentinel:
         made = sentinel.silence(matcher, key, ends, reason, by or _user())
     instance = f" (key {made.alert_key})" if made.alert_key is not None else ""
     out.print(
@@ -45,17 +43,14 @@ def silence(
     )
 
 
+@o.dbt_flags()
 def unsilence(
+    dbt: DbtArgs,
     silence_id: Annotated[str, typer.Argument(help="The id `sentinel silences` shows.")],
     by: CreatedBy = None,
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
 ) -> None:
     """End a silence now."""
-    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
+    with opened(dbt) as sentinel:
         ended = sentinel.unsilence(silence_id, by or _user())
     if not ended:
         err.print(f"No silence {silence_id!r} is in force; see `sentinel silences`.", markup=False)
@@ -63,17 +58,14 @@ def unsilence(
     out.print(f"silence {silence_id} ended", markup=False)
 
 
+@o.dbt_flags()
 def silences(
+    dbt: DbtArgs,
     days: Annotated[int, typer.Option("--days", min=0, help="Also those ended this recently.")] = 7,
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
     output: o.Output = o.OutputFormat.TEXT,
 ) -> None:
     """List active silences, and recently ended ones."""
-    with opened(o.dbt_args(project_dir, profiles_dir, profile, target, vars)) as sentinel:
+    with opened(dbt) as sentinel:
         found = sentinel.silences(days)
         now = sentinel.clock()
     if output is o.OutputFormat.JSON:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import typer
 
 from sqlsentinel_dbt.cli import options as o
-from sqlsentinel_dbt.cli.console import cannot_start_on_error, err, out
+from sqlsentinel_dbt.cli.console import err, opened, out
 from sqlsentinel_dbt.cli.exit_codes import ExitCode
+from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.redact import redact
 
 
+@o.dbt_flags()
 def validate(
-    project_dir: o.ProjectDir = None,
-    profiles_dir: o.ProfilesDir = None,
-    profile: o.Profile = None,
-    target: o.Target = None,
-    vars: o.Vars = None,
+    dbt: DbtArgs,
 ) -> None:
     """Check alert files and meta, render every `message` template, compile every alert.
 
@@ -23,11 +21,8 @@ def validate(
     alert's ERROR; a `message` template that fails too), 1 if any alert fails to compile.
     """
     from sqlsentinel_dbt.notify.render.template import alert_problems
-    from sqlsentinel_dbt.runtime import Sentinel
 
-    with cannot_start_on_error():
-        sentinel = Sentinel.open(o.dbt_args(project_dir, profiles_dir, profile, target, vars))
-    with sentinel:
+    with opened(dbt) as sentinel:
         plans = sentinel.plan()
     misdeclared = sentinel.config.alert_problems
     misdeclared += [

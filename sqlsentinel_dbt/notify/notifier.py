@@ -14,7 +14,7 @@ from sqlsentinel_dbt.config.loader import suggest
 from sqlsentinel_dbt.config.project import ProjectConfig
 from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
-from sqlsentinel_dbt.errors import ConfigError
+from sqlsentinel_dbt.errors import NotFound
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver, send_test
 from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
@@ -70,10 +70,10 @@ class Notifier:
     def send_test(self, channel_name: str) -> SendResult:
         """Send a test message straight to one channel, bypassing the outbox.
 
-        Raises ConfigError when the project declares no such channel.
+        Raises NotFound when the project declares no such channel.
         """
         channel = self._config.channels.get(channel_name)
         if channel is None:
             hint = suggest(channel_name, sorted(self._config.channels))
-            raise ConfigError([f"No channel {channel_name!r}{hint}"])
+            raise NotFound(f"No channel {channel_name!r}{hint}")
         return send_test(channel, self._config.settings.retry_budget, self.clock)

@@ -8,6 +8,7 @@ The CLI is a thin layer over this class; Python users can drive it the same way:
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -28,10 +29,11 @@ from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, matches_any_alert
 from sqlsentinel_dbt.engine.state import Key, track_run
 from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH, VerdictCache
-from sqlsentinel_dbt.errors import ConfigError
+from sqlsentinel_dbt.errors import ConfigError, NotFound
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport
 from sqlsentinel_dbt.notify.notifier import Notifier
+from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.runtime.report import RunReport
@@ -105,9 +107,27 @@ class Sentinel:
         finally:
             self._save_verdicts()
 
-    def compile(self, declared: DeclaredAlert) -> PlannedAlert:
-        """Compile one alert under the project's query policy; a problem is kept, not raised."""
+    def compile(self, declared: DeclaredAlert | str) -> PlannedAlert:
+        """Compile one alert (or the one of that name) under the project's query policy.
+
+        A problem compiling is kept in the plan, not raised; a name the project does not
+        declare raises NotFound.
+        """
+        if isinstance(declared, str):
+            declared = self._declared(declared)
         return compile_alert(self.project, declared, self.query_policy)
+
+    def _declared(self, name: str) -> DeclaredAlert:
+        found = next((d for d in self.alerts if d.name == name), None)
+        if found is None:
+            close = difflib.get_close_matches(name, [d.name for d in self.alerts], n=3)
+            hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+            raise NotFound(f"No alert named {name!r}{hint}")
+        return found
+
+    def send_test(self, channel: str) -> SendResult:
+        """Send a test message straight to `channel`, now; NotFound if it is not declared."""
+        return self.notifier.send_test(channel)
 
     def run(
         self,
