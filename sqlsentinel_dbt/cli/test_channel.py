@@ -17,9 +17,9 @@ def test_channel(
     project_dir: o.ProjectDir = None,
 ) -> None:
     """Send a test message to one channel, now, and say whether it arrived."""
-    from sqlsentinel_dbt.config.loader import suggest
     from sqlsentinel_dbt.config.project import load_config
     from sqlsentinel_dbt.notify.dispatch import send_test
+    from sqlsentinel_dbt.suggest import suggest
 
     with cannot_start_on_error():
         config = load_config(Path(project_dir or "."))

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlsentinel_dbt.config.loader import DeclaredAlert, suggest
+from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.freshness import stale_alerts
@@ -39,6 +39,7 @@ from sqlsentinel_dbt.store.history import HistoryStore, RunRecord
 from sqlsentinel_dbt.store.outbox import Outbox, OutboxRow
 from sqlsentinel_dbt.store.silences import SilenceStore
 from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
+from sqlsentinel_dbt.suggest import suggest
 
 
 def _now() -> datetime:
