@@ -1,8 +1,8 @@
-"""Teams and PagerDuty: a JSON POST each, classified by HTTP status."""
+"""The JSON POST of the webhook, Teams and PagerDuty channels, classified by HTTP status."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
@@ -15,12 +15,23 @@ from sqlsentinel_dbt.notify.senders import USER_AGENT
 from sqlsentinel_dbt.redact import Redactor
 
 
-def post_json(url: str, body: Any, timeout: float, redact: Redactor) -> SendResult:
-    """POST `body` as JSON; never raises."""
-    headers = {"User-Agent": USER_AGENT}
+def post_json(
+    url: str,
+    body: Any,
+    timeout: float,
+    redact: Redactor,
+    headers: Mapping[str, str] | None = None,
+) -> SendResult:
+    """POST `body` as JSON (bytes are sent as they are), with `headers` too; never raises.
+
+    The answer is classified by its status (retry.from_status); every reason is redacted.
+    """
+    sent = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
+    content: dict[str, Any] = {"data": body} if isinstance(body, bytes) else {"json": body}
     try:
+        # A redirect is a configuration problem to fix, not something to follow.
         response = requests.post(
-            url, json=body, headers=headers, timeout=timeout, allow_redirects=False
+            url, **content, headers=sent, timeout=timeout, allow_redirects=False
         )
     except requests.RequestException as exc:
         return SendResult(False, True, redact(f"{type(exc).__name__}: {exc}"))

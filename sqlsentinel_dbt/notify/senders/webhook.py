@@ -12,12 +12,10 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import requests
-
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.webhook import webhook_body
-from sqlsentinel_dbt.notify.retry import SendResult, from_status
-from sqlsentinel_dbt.notify.senders import USER_AGENT
+from sqlsentinel_dbt.notify.retry import SendResult
+from sqlsentinel_dbt.notify.senders.http_json import post_json
 from sqlsentinel_dbt.redact import Redactor
 
 
@@ -49,27 +47,13 @@ class WebhookSender:
         body = webhook_body(notifications, datetime.now(UTC))
         timestamp = str(int(time.time()))
         headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
             "Idempotency-Key": _idempotency_key(notifications),
             "X-Sentinel-Timestamp": timestamp,
             **self._headers,
         }
         if self._secret:
             headers["X-Sentinel-Signature"] = signature(self._secret, timestamp, body)
-        try:
-            # A redirect is a configuration problem to fix, not something to follow.
-            response = requests.post(
-                self._url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
-            )
-        except requests.RequestException as exc:
-            return SendResult(False, True, self._redact(f"{type(exc).__name__}: {exc}"))
-        result = from_status(
-            response.status_code, response.text, response.headers.get("Retry-After")
-        )
-        return SendResult(
-            result.ok, result.retryable, self._redact(result.reason), result.retry_after
-        )
+        return post_json(self._url, body, self._timeout, self._redact, headers)
 
 
 def _idempotency_key(notifications: Sequence[Notification]) -> str:
