@@ -1,15 +1,12 @@
-"""The JSON POST of the webhook, Teams and PagerDuty channels, classified by HTTP status."""
+"""The JSON POST the webhook, Teams and PagerDuty senders share, classified by HTTP status."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import requests
 
-from sqlsentinel_dbt.engine.notification import Notification
-from sqlsentinel_dbt.notify.render.pagerduty import pagerduty_event
-from sqlsentinel_dbt.notify.render.teams import teams_message
 from sqlsentinel_dbt.notify.retry import SendResult, from_status
 from sqlsentinel_dbt.notify.senders import USER_AGENT
 from sqlsentinel_dbt.redact import Redactor
@@ -37,30 +34,3 @@ def post_json(
         return SendResult(False, True, redact(f"{type(exc).__name__}: {exc}"))
     result = from_status(response.status_code, response.text, response.headers.get("Retry-After"))
     return SendResult(result.ok, result.retryable, redact(result.reason), result.retry_after)
-
-
-class TeamsSender:
-    """An Adaptive Card to a Teams incoming webhook or workflow URL."""
-
-    def __init__(self, url: str, timeout: float, redact: Redactor) -> None:
-        self._url, self._timeout, self._redact = url, timeout, redact
-
-    def send(self, notifications: Sequence[Notification]) -> SendResult:
-        """One POST."""
-        return post_json(self._url, teams_message(notifications), self._timeout, self._redact)
-
-
-class PagerDutySender:
-    """One Events API v2 event per notification (the channel sends one per message)."""
-
-    def __init__(self, url: str, routing_key: str, timeout: float, redact: Redactor) -> None:
-        self._url, self._key, self._timeout, self._redact = url, routing_key, timeout, redact
-
-    def send(self, notifications: Sequence[Notification]) -> SendResult:
-        """POST each event; stop at the first that does not go through."""
-        for notification in notifications:
-            event = pagerduty_event(notification, self._key)
-            result = post_json(self._url, event, self._timeout, self._redact)
-            if not result.ok:
-                return result
-        return SendResult(True)

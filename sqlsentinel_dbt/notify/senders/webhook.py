@@ -12,10 +12,12 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlsentinel_dbt.config.channels import WebhookChannel
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.webhook import webhook_body
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.http_json import post_json
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
 from sqlsentinel_dbt.redact import Redactor
 
 
@@ -59,3 +61,16 @@ class WebhookSender:
 def _idempotency_key(notifications: Sequence[Notification]) -> str:
     joined = ",".join(n.notification_id for n in notifications)
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+def _build(channel: WebhookChannel, secrets: Secrets, redact: Redactor) -> WebhookSender:
+    headers = {
+        name.removeprefix("headers."): value
+        for name, value in secrets.items()
+        if name.startswith("headers.")
+    }
+    url, signing_secret = secrets.get("url", ""), secrets.get("signing_secret")
+    return WebhookSender(url, headers, signing_secret, channel.timeout, redact)
+
+
+CHANNEL_TYPE = ChannelType(WebhookChannel, _build)
