@@ -10,8 +10,9 @@ from collections.abc import Callable
 import pytest
 
 from sqlsentinel_dbt.notify.retry import SendResult
-from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
+from sqlsentinel_dbt.notify.senders.pagerduty import PagerDutySender
 from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
+from sqlsentinel_dbt.notify.senders.teams import TeamsSender
 from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
 from sqlsentinel_dbt.redact import Redactor
 from tests.receivers import Receiver, http_receiver

@@ -7,7 +7,7 @@ repr, a log line or a JSON dump; its `{{ env_var(...) }}` is rendered at send ti
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -108,18 +108,21 @@ class TeamsChannel(_Channel):
     webhook_url: SecretStr = Field(description="Incoming webhook or workflow URL.")
 
 
-CHANNEL_TYPES: dict[str, type[_Channel]] = {
-    "webhook": WebhookChannel,
-    "slack": SlackChannel,
-    "email": EmailChannel,
-    "pagerduty": PagerDutyChannel,
-    "teams": TeamsChannel,
-}
-
 Channel = Annotated[
     WebhookChannel | SlackChannel | EmailChannel | PagerDutyChannel | TeamsChannel,
     Field(discriminator="type"),
 ]
+
+
+def _type_name(model: type[_Channel]) -> str:
+    [name] = get_args(model.model_fields["type"].annotation)
+    return str(name)
+
+
+CHANNEL_TYPES: dict[str, type[_Channel]] = {
+    _type_name(model): model for model in get_args(get_args(Channel)[0])
+}
+"""Each model of the `Channel` union by its `type`, in the union's order."""
 
 
 class RouteMatch(BaseModel):

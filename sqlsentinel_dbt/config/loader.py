@@ -7,7 +7,6 @@ it as that alert's ERROR and run the others; `sentinel validate` fails on it.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from sqlsentinel_dbt.config.models import NAME_PATTERN, Alert
+from sqlsentinel_dbt.suggest import suggest
 
 ALERT_DIR = "alerts"
 ALERT_FIELDS = sorted(field.alias or name for name, field in Alert.model_fields.items())
@@ -210,13 +210,6 @@ def field_problem(
     if str(loc[0]) in hidden or isinstance(given, dict | list):
         return f"field {field!r}: {message}"
     return f"field {field!r}: {message} (got {_short(given)})"
-
-
-def suggest(word: str, choices: list[str]) -> str:
-    """`; did you mean 'x'? Allowed: ...`, for an unknown word."""
-    close = difflib.get_close_matches(word, choices, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{hint} Allowed: {', '.join(choices)}"
 
 
 def _short(value: Any) -> str:

@@ -22,10 +22,10 @@ from sqlsentinel_dbt.config.loader import (
     alert_files,
     field_problem,
     read_document,
-    suggest,
     validate_alerts,
 )
 from sqlsentinel_dbt.config.schedule import check_fires
+from sqlsentinel_dbt.suggest import suggest
 
 SENTINEL_FILE = "sentinel.yml"
 _CHANNEL = TypeAdapter[Channel](Channel)

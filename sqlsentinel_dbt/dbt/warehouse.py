@@ -14,6 +14,7 @@ from typing import Any
 from sqlsentinel_dbt.dbt.deadlines import Deadlines
 from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
 from sqlsentinel_dbt.errors import SentinelError, WarehouseError
+from sqlsentinel_dbt.retrying import Sleep, retry_raising
 
 logger = logging.getLogger(__name__)
 # Every query of a thread runs on one dbt connection under one name: renaming it per
@@ -83,8 +84,9 @@ def connection_lost(exc: BaseException) -> bool:
 class Warehouse:
     """The adapter's connections, one per worker thread, kept open for the whole run."""
 
-    def __init__(self, adapter: Any, manifest: Any) -> None:
+    def __init__(self, adapter: Any, manifest: Any, *, sleep: Sleep = time.sleep) -> None:
         self._adapter = adapter
+        self._sleep = sleep  # between reconnection attempts; tests pass one that does not wait
         self._manifest = manifest
         self._macro_context: dict[str, Any] | None = None
         self._package_macros: dict[str, Any] = {}
@@ -256,7 +258,7 @@ class Warehouse:
             return self._run_macro(macro_name, **kwargs)
 
     def _run_macro(self, macro_name: str, **kwargs: Any) -> Any:
-        for wait in (*RECONNECT_WAITS, None):
+        def attempt() -> Any:
             connection = self._adapter.acquire_connection("sentinel:store")
             with DBT_LOCK:
                 try:
@@ -264,12 +266,14 @@ class Warehouse:
                     self._end_transaction()
                     return result
                 except Exception as exc:
-                    if wait is None or not connection_lost(exc):
-                        message = f"{macro_name} failed: {dbt_message(exc)}"
-                        raise WarehouseError(message) from exc
-                    self._discard(connection)
-            time.sleep(wait)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+                    if connection_lost(exc):  # the next attempt opens a new one
+                        self._discard(connection)
+                    raise
+
+        try:
+            return retry_raising(attempt, connection_lost, RECONNECT_WAITS, sleep=self._sleep)
+        except Exception as exc:
+            raise WarehouseError(f"{macro_name} failed: {dbt_message(exc)}") from exc
 
     def _package_macro(self, macro_name: str) -> Any:
         """The package's macro `macro_name`, to call in the context its macros share.

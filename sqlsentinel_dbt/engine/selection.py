@@ -12,7 +12,6 @@ unless the caller allows an empty selection on purpose.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from fnmatch import fnmatchcase
 
 from sqlsentinel_dbt.engine.matcher import AlertTerm
 from sqlsentinel_dbt.errors import SelectionError
+from sqlsentinel_dbt.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Selection:
             known = [a.name for a in self.alerts]
         else:
             return ""  # another dbt method: its values are the project's, not ours
-        close = difflib.get_close_matches(word, known, n=1)
+        close = closest(word, known)
         return f" (did you mean {term[: len(term) - len(word)] + close[0]!r}?)" if close else ""
 
     def _union(self, terms: Sequence[str]) -> set[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlsentinel_dbt.config.loader import suggest
 from sqlsentinel_dbt.config.project import ProjectConfig
 from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
@@ -22,6 +21,7 @@ from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.stores import Stores
 from sqlsentinel_dbt.store.timestamps import Clock
+from sqlsentinel_dbt.suggest import suggest
 
 
 class Notifier:

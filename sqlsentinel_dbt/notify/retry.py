@@ -1,22 +1,23 @@
-"""Retry vs final, and the retry loop: docs/notifications.md#delivery (Alertmanager's retrier).
+"""Retry vs final, and how a message is retried: docs/notifications.md#delivery.
 
 Retried: network errors, timeouts, 408, 429 (honouring `Retry-After`) and 5xx. Final:
 every other 4xx, and a Slack `ok: false`. Backoff is exponential with full jitter, within
-a time budget per message.
+a time budget per message (as Alertmanager's retrier does), in the loop of retrying.py.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.redact import redact
+from sqlsentinel_dbt.retrying import full_jitter, retry
 
+FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 
 
@@ -68,18 +69,17 @@ def send_with_retry(
 ) -> SendResult:
     """Call `attempt` until it succeeds, fails for good, or the next wait would pass `budget`."""
     deadline = clock() + budget
-    tries = 0
-    while True:
-        result = attempt()
-        tries += 1
+
+    def wait_after(result: SendResult, tries: int) -> float | None:
         if result.ok or not result.retryable:
-            return SendResult(result.ok, result.retryable, result.reason, result.retry_after, tries)
+            return None
         wait = result.retry_after
         if wait is None:
-            wait = random.uniform(0, min(MAX_BACKOFF, 0.5 * 2 ** (tries - 1)))
-        if clock() + wait > deadline:
-            return SendResult(False, True, result.reason, result.retry_after, tries)
-        sleep(wait)
+            wait = full_jitter(tries, first=FIRST_BACKOFF, cap=MAX_BACKOFF)
+        return None if clock() + wait > deadline else wait
+
+    result, tries = retry(attempt, wait_after, sleep=sleep)
+    return replace(result, attempts=tries)
 
 
 Message = Sequence[Notification]

@@ -8,7 +8,6 @@ The CLI is a thin layer over this class; Python users can drive it the same way:
 
 from __future__ import annotations
 
-import difflib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -17,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlsentinel_dbt.config.loader import DeclaredAlert, suggest
+from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.freshness import stale_alerts
@@ -40,6 +39,7 @@ from sqlsentinel_dbt.runtime.report import RunReport
 from sqlsentinel_dbt.store.history import RunRecord
 from sqlsentinel_dbt.store.stores import Stores
 from sqlsentinel_dbt.store.timestamps import Clock, as_utc, iso_timestamp, utc_now
+from sqlsentinel_dbt.suggest import closest, suggest
 
 
 class Sentinel:
@@ -120,7 +120,7 @@ class Sentinel:
     def _declared(self, name: str) -> DeclaredAlert:
         found = next((d for d in self.alerts if d.name == name), None)
         if found is None:
-            close = difflib.get_close_matches(name, [d.name for d in self.alerts], n=3)
+            close = closest(name, [d.name for d in self.alerts], n=3)
             hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
             raise NotFound(f"No alert named {name!r}{hint}")
         return found

@@ -1,4 +1,8 @@
-"""Thin senders, one per medium: render, do the I/O, return a SendResult; never raise."""
+"""Thin senders, one module per channel type: render, do the I/O, return a SendResult.
+
+Each module declares its `CHANNEL_TYPE` (registry.py), which build.py looks channels up
+in. A sender never raises: every failure is a SendResult, retryable or final.
+"""
 
 from __future__ import annotations
 

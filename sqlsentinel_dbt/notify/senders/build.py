@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterable
 from contextlib import suppress
 
 from pydantic import SecretStr
 
-from sqlsentinel_dbt.config.channels import (
-    Channel,
-    PagerDutyChannel,
-    SlackChannel,
-    TeamsChannel,
-    WebhookChannel,
-)
+from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.secrets import MissingEnvVar, env_vars_read, render_env
 from sqlsentinel_dbt.notify.senders import Sender
+from sqlsentinel_dbt.notify.senders.registry import channel_type
 from sqlsentinel_dbt.redact import Redactor, register_secrets
 
 
@@ -27,7 +21,7 @@ def build_sender(channel: Channel) -> tuple[Sender, Redactor]:
     every = [*raw, *secrets.values(), *_variable_values(raw)]
     register_secrets(every)
     redact = Redactor(every)
-    return _sender(channel, secrets, redact), redact
+    return channel_type(channel).build(channel, secrets, redact), redact
 
 
 def rendered_secrets(channel: Channel) -> dict[str, str]:
@@ -75,37 +69,3 @@ def _secret_fields(channel: Channel) -> dict[str, SecretStr]:
         elif name == "headers":
             fields |= {f"headers.{k}": v for k, v in value.items()}
     return fields
-
-
-def _sender(channel: Channel, secret: dict[str, str], redact: Redactor) -> Sender:
-    # Imported here: the senders load their HTTP and SMTP clients (slack_sdk, requests),
-    # which only a command that sends needs.
-    from sqlsentinel_dbt.notify.senders.email import EmailSender
-    from sqlsentinel_dbt.notify.senders.http_json import PagerDutySender, TeamsSender
-    from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
-    from sqlsentinel_dbt.notify.senders.webhook import WebhookSender
-
-    def get(name: str) -> str:
-        return secret.get(name) or ""
-
-    if isinstance(channel, WebhookChannel):
-        headers = {
-            k.removeprefix("headers."): v or ""
-            for k, v in secret.items()
-            if k.startswith("headers.")
-        }
-        return WebhookSender(
-            get("url"), headers, secret.get("signing_secret"), channel.timeout, redact
-        )
-    if isinstance(channel, SlackChannel):
-        if channel.token is not None:
-            return SlackBotSender(
-                get("token"), channel.channel or "", channel.base_url, channel.timeout, redact
-            )
-        return SlackWebhookSender(get("webhook_url"), channel.timeout, redact)
-    if isinstance(channel, TeamsChannel):
-        return TeamsSender(get("webhook_url"), channel.timeout, redact)
-    if isinstance(channel, PagerDutyChannel):
-        return PagerDutySender(channel.url, get("routing_key"), channel.timeout, redact)
-    tls = ssl.create_default_context(cafile=channel.ca_file)
-    return EmailSender(channel, secret.get("username"), secret.get("password"), redact, tls)

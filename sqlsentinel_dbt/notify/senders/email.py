@@ -12,6 +12,7 @@ from sqlsentinel_dbt.config.channels import EmailChannel
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.email import email_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
 from sqlsentinel_dbt.redact import Redactor
 
 # The server refused this message or these credentials: sending again will not help.
@@ -76,3 +77,11 @@ class EmailSender:
             if self._login:
                 smtp.login(*self._login)
             smtp.send_message(message)
+
+
+def _build(channel: EmailChannel, secrets: Secrets, redact: Redactor) -> EmailSender:
+    tls = ssl.create_default_context(cafile=channel.ca_file)
+    return EmailSender(channel, secrets.get("username"), secrets.get("password"), redact, tls)
+
+
+CHANNEL_TYPE = ChannelType(EmailChannel, _build)

@@ -8,9 +8,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from sqlsentinel_dbt.config.channels import SlackChannel
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.slack import slack_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult, from_status, parse_retry_after
+from sqlsentinel_dbt.notify.senders import Sender
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
 from sqlsentinel_dbt.redact import Redactor
 
 
@@ -70,3 +73,13 @@ def _first(value: str | list[str] | None) -> str | None:
     return (
         value[0] if isinstance(value, list) and value else value if isinstance(value, str) else None
     )
+
+
+def _build(channel: SlackChannel, secrets: Secrets, redact: Redactor) -> Sender:
+    if channel.token is not None:
+        token, to = secrets.get("token", ""), channel.channel or ""
+        return SlackBotSender(token, to, channel.base_url, channel.timeout, redact)
+    return SlackWebhookSender(secrets.get("webhook_url", ""), channel.timeout, redact)
+
+
+CHANNEL_TYPE = ChannelType(SlackChannel, _build)

@@ -12,12 +12,12 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import requests
-
+from sqlsentinel_dbt.config.channels import WebhookChannel
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.webhook import webhook_body
-from sqlsentinel_dbt.notify.retry import SendResult, from_status
-from sqlsentinel_dbt.notify.senders import USER_AGENT
+from sqlsentinel_dbt.notify.retry import SendResult
+from sqlsentinel_dbt.notify.senders.http_json import post_json
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
 from sqlsentinel_dbt.redact import Redactor
 
 
@@ -49,29 +49,28 @@ class WebhookSender:
         body = webhook_body(notifications, datetime.now(UTC))
         timestamp = str(int(time.time()))
         headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
             "Idempotency-Key": _idempotency_key(notifications),
             "X-Sentinel-Timestamp": timestamp,
             **self._headers,
         }
         if self._secret:
             headers["X-Sentinel-Signature"] = signature(self._secret, timestamp, body)
-        try:
-            # A redirect is a configuration problem to fix, not something to follow.
-            response = requests.post(
-                self._url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
-            )
-        except requests.RequestException as exc:
-            return SendResult(False, True, self._redact(f"{type(exc).__name__}: {exc}"))
-        result = from_status(
-            response.status_code, response.text, response.headers.get("Retry-After")
-        )
-        return SendResult(
-            result.ok, result.retryable, self._redact(result.reason), result.retry_after
-        )
+        return post_json(self._url, body, self._timeout, self._redact, headers)
 
 
 def _idempotency_key(notifications: Sequence[Notification]) -> str:
     joined = ",".join(n.notification_id for n in notifications)
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+def _build(channel: WebhookChannel, secrets: Secrets, redact: Redactor) -> WebhookSender:
+    headers = {
+        name.removeprefix("headers."): value
+        for name, value in secrets.items()
+        if name.startswith("headers.")
+    }
+    url, signing_secret = secrets.get("url", ""), secrets.get("signing_secret")
+    return WebhookSender(url, headers, signing_secret, channel.timeout, redact)
+
+
+CHANNEL_TYPE = ChannelType(WebhookChannel, _build)
