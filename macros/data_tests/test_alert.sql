@@ -16,7 +16,7 @@
   {%- if config.problems -%}
     {%- do exceptions.raise_compiler_error('sqlsentinel.alert on ' ~ model ~ ': ' ~ config.problems | join('; ')) -%}
   {%- endif -%}
-  {%- set sql = modules.re.sub(';\\s*$', '', fields['query'] | trim) -%}
+  {%- set sql = sqlsentinel._without_final_semicolon(fields['query'] | trim) -%}
   {%- if fields.mode == 'failing_rows' -%}
     {{ sql }}
   {%- else -%}
