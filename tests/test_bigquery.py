@@ -21,6 +21,7 @@ import sqlglot
 import yaml
 
 from sqlsentinel_dbt.dbt import DbtArgs, Warehouse
+from sqlsentinel_dbt.engine.bounded import bounded_sql, without_final_semicolon
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.conftest import FIXTURES, public_macros
 from tests.fake_bigquery import PROJECT, FakeBigQuery, fake_bigquery
@@ -177,6 +178,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             "select_notifications_sql", claimed_by="c1", status="sending"
         ),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
+        "bounded_sql": lambda: call("bounded_sql", sql="select 1 as n -- one", limit=3),
     }
 
 
@@ -189,7 +191,7 @@ def test_every_public_macro_runs_on_the_bigquery_adapter(project: Path, fake: Fa
         returned = {name: call() for name, call in calls.items()}
     assert fake.refused == []
     for name, value in returned.items():
-        if name.startswith("select_"):  # these return SQL for the caller to run
+        if name.startswith("select_") or name == "bounded_sql":  # SQL for the caller to run
             assert sqlglot.parse_one(str(value), read="bigquery") is not None, name
     types = (returned["type_double"].lower(), returned["type_long_text"].lower())
     assert types == ("float64", "string")
@@ -203,6 +205,36 @@ def test_every_public_macro_runs_on_the_bigquery_adapter(project: Path, fake: Fa
     assert {"Create", "Insert", "Merge", "Update", "Delete"} <= set(kinds)
     [scratch] = [q for q in fake.queries if "`scratch`" in q and "create" in q.lower()]
     assert "primary key (id) not enforced" in scratch
+
+
+# BigQuery's own ways to end a query: # comments, backslash escapes, "strings" and `names`.
+BIGQUERY_ENDINGS = [
+    "select 1; -- done",
+    "select 1; # done",
+    "select 1 # not this;",
+    "select 'a\\';' ;",
+    'select "a;" ;',
+    'select "a\\";" as x',
+    "select `a;b` from t;",
+    "select '''a;''';",
+    'select """a; -- b""" ;',
+    "select 1 /* a; */;;",
+    "select 'unterminated;",
+]
+
+
+def test_both_engines_shape_a_query_alike_on_bigquery(project: Path, fake: FakeBigQuery) -> None:
+    args = DbtArgs(project_dir=str(project), profiles_dir=str(project))
+    with Sentinel.open(args) as sentinel:
+        warehouse = sentinel.project.warehouse
+        for sql in BIGQUERY_ENDINGS:
+            dropped = warehouse.run_macro("_without_final_semicolon", sql=sql)
+            assert dropped == without_final_semicolon(sql, "bigquery"), sql
+        sql = "select 'OK' as status # a trailing comment"
+        wrapped = warehouse.run_macro("bounded_sql", sql=sql, limit=3)
+        assert wrapped == bounded_sql(sql, 3, "bigquery")
+        assert warehouse.fetch(wrapped, limit=None, timeout=60, name="t").columns == ["status"]
+    assert fake.refused == []
 
 
 def test_run_alerts_dbt_run_and_the_alert_test_run_on_bigquery(

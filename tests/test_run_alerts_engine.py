@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.dbt import CompiledQuery, Warehouse
+from sqlsentinel_dbt.engine.bounded import HAS_LIMIT, bounded_sql, without_final_semicolon
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState
 from sqlsentinel_dbt.engine.runner import run_one
@@ -168,6 +170,27 @@ CONTRACT_CASES: list[tuple[str, dict[str, Any], str]] = [
         {"mode": "failing_rows", "severity": "warn", "warn_if": ">=1"},
         "select 1 as id  -- a trailing comment",
     ),
+    # How a query may end: its final semicolon goes, with the comments after it; a
+    # semicolon in a string or a comment stays; a trailing comment must not swallow the `)`
+    # that either engine's wrapping adds.
+    ("semicolon, then a line comment", {}, "select 'ALERT' as status, 2 as actual_value; -- done"),
+    ("semicolon, then a block comment", {}, "select 'OK' as status; /* checked daily */"),
+    ("semicolons among comments", {}, "select 'OK' as status -- one\n;\n/* two */ ;\n-- three"),
+    ("semicolon in a string at the end", {}, "select 'OK' as status where 'a' <> 'b; -- c'"),
+    ("semicolon in a string, then one", {}, "select 'ALERT' as status, 'a; /* b */' as note;"),
+    ("semicolon in a line comment", {}, "select 'OK' as status -- not this one;"),
+    ("semicolon in a block comment", {}, "select 'OK' as status /* nor; this */"),
+    ("trailing comment, no semicolon", {}, "select 'ALERT' as status -- no semicolon"),
+    (
+        "failing rows, semicolon and comment",
+        {"mode": "failing_rows"},
+        "select 1 as id union all select 2; -- two rows",
+    ),
+    (
+        "failing rows, semicolon in a string",
+        {"mode": "failing_rows", "warn_if": ">=1"},
+        "select 1 as id where 'x' <> 'y;'",
+    ),
 ]
 
 
@@ -231,6 +254,73 @@ def normalise(context: dict[str, Any]) -> dict[str, Any]:
 def normalise_numbers(view: tuple[Any, ...]) -> tuple[Any, ...]:
     context = json.loads(view[5])
     return (*view[:5], json.dumps(normalise(context)), *view[6:])
+
+
+# Endings the two engines must shape alike, on PostgreSQL and DuckDB (which quote alike);
+# tests/test_bigquery.py has BigQuery's.
+ENDINGS = [
+    "select 1",
+    "select 1;",
+    "select 1 ;  -- done",
+    "select 1; /* done */\n-- and done",
+    "select 1;;",
+    "select 1 -- one\n;\n/* two */ ;",
+    "select ';' as s -- a comment",
+    "select 1 -- a;",
+    "select 1 /* a; */",
+    "select 1 where 'a' = 'a; -- b'",
+    "select 'it''s;';",
+    'select 1 as "a;" ;',
+    "select $$a; -- b$$;",
+    "select $tag$ a;$ $tag$ ;",
+    "select e'a\\';' ;",
+    "select 'unterminated;",
+    "select 1 /* unterminated;",
+    "select 1; select 2",
+]
+
+
+@pytest.mark.parametrize("sql", ENDINGS)
+def test_both_engines_drop_the_same_final_semicolon(jinja: Warehouse, sql: str) -> None:
+    expected = without_final_semicolon(sql, jinja.adapter_type)
+    assert jinja.run_macro("_without_final_semicolon", sql=sql) == expected
+
+
+def test_both_engines_bound_the_rows_of_the_same_adapters(jinja: Warehouse) -> None:
+    """HAS_LIMIT (Python) and _limit_adapters (Jinja) are one rule written twice."""
+    assert sorted(jinja.run_macro("_limit_adapters")) == sorted(HAS_LIMIT)
+    sql = "select 'OK' as status -- a trailing comment"
+    wrapped = jinja.run_macro("bounded_sql", sql=sql, limit=7)
+    assert wrapped == bounded_sql(sql, 7, jinja.adapter_type)
+    assert jinja.fetch(wrapped, limit=None, timeout=60, name="t").rows == [("OK",)]
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
+@pytest.mark.parametrize(
+    ("adapter", "macro"),
+    [("snowflake", "snowflake___sql_token_pattern"), ("trino", "default___sql_token_pattern")],
+)
+def test_the_token_rules_of_warehouses_not_run_here_are_sqlglots(
+    jinja: Warehouse, adapter: str, macro: str
+) -> None:
+    """Where no warehouse of the kind runs here, its token pattern is held to sqlglot's
+    tokenizer for the dialect, walked as _without_final_semicolon walks it."""
+    pattern = re.compile(jinja.run_macro(macro))
+
+    def as_the_macro_strips(sql: str) -> str:
+        cut = None
+        for token in pattern.finditer(sql):
+            if token.lastgroup == "broken":
+                return sql
+            if token.lastgroup == "semi":
+                cut = token.start() if cut is None else cut
+            elif token.lastgroup in ("quoted", "other"):
+                cut = None
+        return sql if cut is None else sql[:cut]
+
+    own = ["select 1 // c;", "select 1; // c", "select 'a\\';' ;", "select '';", "select '' '';"]
+    for sql in ENDINGS + own:
+        assert as_the_macro_strips(sql) == without_final_semicolon(sql, adapter), sql
 
 
 def test_invalid_meta_alerts_are_errors_naming_the_field(jinja: Warehouse) -> None:

@@ -25,6 +25,8 @@
   {%- do _check(failed, 'string_literals', both[0] == awkward and both[1] == "it's") -%}
   {%- set unbounded = target.type in ('duckdb', 'postgres') -%}
   {%- do _check(failed, 'statement_chunk_size', (sqlsentinel.statement_chunk_size() is none) == unbounded) -%}
+  {%- set bounded = sqlsentinel.bounded_sql('select 1 as n union all select 2 -- two rows', 1) -%}
+  {%- do _check(failed, 'bounded_sql', run_query(bounded).rows | length == 1) -%}
 
   {%- set scratch = sqlsentinel.sentinel_relation('sentinel_scratch') -%}
   {%- set created = sqlsentinel.create_sentinel_table(scratch, [('id', dbt.type_string())], 'id') -%}

@@ -2,7 +2,8 @@
     sqlsentinel_dbt/engine/result.py's AlertResult). An alert whose config is invalid gets
     an ERROR result and is not run. dbt's Jinja cannot catch exceptions, so a query that
     fails to compile or to run stops the operation (see docs/decisions/0002). A `rendered`
-    dict, when given, receives the query as rendered, under `sql`. -#}
+    dict, when given, receives the query as rendered (as `sentinel dbt-run` records it, final
+    semicolon included), under `sql`. -#}
 {% macro _evaluate_alert(alert, problems, rendered=none) %}
   {%- set started_at = sqlsentinel._utc_now() -%}
   {%- set base = {
@@ -15,15 +16,17 @@
   {%- endif -%}
   {{ log('sqlsentinel: running alert ' ~ alert.name, info=false) }}
   {%- set sql = render(alert['query']) | trim -%}
-  {%- set sql = modules.re.sub(';\\s*$', '', sql) -%}
   {%- if rendered is not none -%}
     {%- do rendered.update({'sql': sql}) -%}
   {%- endif -%}
+  {#- Shaped as sqlsentinel_dbt/engine/runner.py shapes it: without its final semicolon, then
+      counted (failing_rows), or bounded to max_instances + 1 rows, enough to tell it is too
+      many. -#}
+  {%- set sql = sqlsentinel._without_final_semicolon(sql) -%}
   {%- if alert.mode == 'failing_rows' -%}
     {%- set sql = sqlsentinel._failing_rows_sql(sql) -%}
   {%- else -%}
-    {#- Fetch at most max_instances + 1 rows, as the CLI does: enough to tell it is too many. -#}
-    {%- set sql = 'select * from (\n' ~ sql ~ '\n) as sentinel_alert limit ' ~ (alert.max_instances + 1) -%}
+    {%- set sql = sqlsentinel.bounded_sql(sql, alert.max_instances + 1) -%}
   {%- endif -%}
   {%- set table = run_query(sql) -%}
   {%- set elapsed = sqlsentinel._utc_now() - started_at -%}

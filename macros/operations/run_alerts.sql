@@ -9,6 +9,10 @@
     `exclude` term that matches no alert fails it before anything runs, unless
     `allow_empty_selection: true`. -#}
 {% macro run_alerts(select=none, exclude=none, fail_on='error', dry_run=false, allow_empty_selection=false) %}
+  {{ return(adapter.dispatch('run_alerts', 'sqlsentinel')(select, exclude, fail_on, dry_run, allow_empty_selection)) }}
+{% endmacro %}
+
+{% macro default__run_alerts(select, exclude, fail_on, dry_run, allow_empty_selection) %}
   {%- if not execute -%}
     {{ return('') }}
   {%- endif -%}

@@ -2,6 +2,10 @@
     report them), then claim every row due for delivery for `claimer` until `lease_until`. One UPDATE claims, so two runs never claim one row:
     the second finds it already `sending` under a lease that has not run out. -#}
 {% macro claim_notifications(claimer, now, lease_until, expired_before) %}
+  {{ return(adapter.dispatch('claim_notifications', 'sqlsentinel')(claimer, now, lease_until, expired_before)) }}
+{% endmacro %}
+
+{% macro default__claim_notifications(claimer, now, lease_until, expired_before) %}
   {%- set relation = sqlsentinel.ensure_notifications() -%}
   {%- set ts = dbt.type_timestamp() -%}
   {%- set due -%}

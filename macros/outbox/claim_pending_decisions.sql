@@ -2,6 +2,10 @@
     decided yet (or whose last claimer's lease ran out). One UPDATE claims, so two
     `sentinel notify` never decide the same change at once. -#}
 {% macro claim_pending_decisions(claimer, now, lease_until) %}
+  {{ return(adapter.dispatch('claim_pending_decisions', 'sqlsentinel')(claimer, now, lease_until)) }}
+{% endmacro %}
+
+{% macro default__claim_pending_decisions(claimer, now, lease_until) %}
   {%- set relation = sqlsentinel.ensure_notifications() -%}
   {%- set ts = dbt.type_timestamp() -%}
   {%- call statement('sqlsentinel_claim_pending_decisions') -%}

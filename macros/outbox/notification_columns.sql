@@ -1,5 +1,9 @@
 {#- Columns of sentinel_notifications, in order: the one definition used by DDL and inserts. -#}
 {% macro notification_columns() %}
+  {{ return(adapter.dispatch('notification_columns', 'sqlsentinel')()) }}
+{% endmacro %}
+
+{% macro default__notification_columns() %}
   {{ return([
       ('notification_id', dbt.type_string()),
       ('run_id', dbt.type_string()),

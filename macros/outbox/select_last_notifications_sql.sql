@@ -2,6 +2,10 @@
     for the named alerts (changes run_alerts queued, not yet decided, are not in the log).
     A row with no created_at sorts last, so it cannot stand as the newest for ever. -#}
 {% macro select_last_notifications_sql(alert_names) %}
+  {{ return(adapter.dispatch('select_last_notifications_sql', 'sqlsentinel')(alert_names)) }}
+{% endmacro %}
+
+{% macro default__select_last_notifications_sql(alert_names) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- set sql -%}
     select group_key, channel, notification_id, firing_keys, silenced_keys, created_at

@@ -1,5 +1,9 @@
 {#- SQL reading outbox rows: those `claimed_by` a claimer in `status`, or the newest ones. -#}
 {% macro select_notifications_sql(claimed_by=none, status='sending', limit=none) %}
+  {{ return(adapter.dispatch('select_notifications_sql', 'sqlsentinel')(claimed_by, status, limit)) }}
+{% endmacro %}
+
+{% macro default__select_notifications_sql(claimed_by, status, limit) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- set sql -%}
     select {{ sqlsentinel.notification_columns() | map(attribute=0) | join(', ') }}

@@ -1,5 +1,9 @@
 {#- End a silence now: its ends_at becomes `now` if that is earlier. -#}
 {% macro end_silence(silence_id, now, ended_by) %}
+  {{ return(adapter.dispatch('end_silence', 'sqlsentinel')(silence_id, now, ended_by)) }}
+{% endmacro %}
+
+{% macro default__end_silence(silence_id, now, ended_by) %}
   {%- set relation = sqlsentinel.ensure_silences() -%}
   {%- set ts = dbt.type_timestamp() -%}
   {%- call statement('sqlsentinel_end_silence', fetch_result=false) -%}

@@ -1,5 +1,9 @@
 {#- Columns of sentinel_silences, in order. -#}
 {% macro silence_columns() %}
+  {{ return(adapter.dispatch('silence_columns', 'sqlsentinel')()) }}
+{% endmacro %}
+
+{% macro default__silence_columns() %}
   {{ return([
       ('silence_id', dbt.type_string()),
       ('matcher', dbt.type_string()),

@@ -1,5 +1,9 @@
 {#- Columns of sentinel_alert_history, in order: the one definition used by DDL and inserts. -#}
 {% macro alert_history_columns() %}
+  {{ return(adapter.dispatch('alert_history_columns', 'sqlsentinel')()) }}
+{% endmacro %}
+
+{% macro default__alert_history_columns() %}
   {{ return([
       ('run_id', dbt.type_string()),
       ('invocation_id', dbt.type_string()),

@@ -1,6 +1,10 @@
 {#- Create the schema and table `relation` with `columns` if the table is missing, and tell
     dbt's relation cache (or get_relation will not see it); true when it was created. -#}
 {% macro create_sentinel_table(relation, columns, primary_key=none) %}
+  {{ return(adapter.dispatch('create_sentinel_table', 'sqlsentinel')(relation, columns, primary_key)) }}
+{% endmacro %}
+
+{% macro default__create_sentinel_table(relation, columns, primary_key) %}
   {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none -%}
     {{ return(false) }}
   {%- endif -%}

@@ -3,6 +3,10 @@
     values, when it ran and in which run. A row with no started_at sorts last, as in
     select_latest_states_sql. -#}
 {% macro select_latest_results_sql() %}
+  {{ return(adapter.dispatch('select_latest_results_sql', 'sqlsentinel')()) }}
+{% endmacro %}
+
+{% macro default__select_latest_results_sql() %}
   {%- set relation = sqlsentinel.history_relation() -%}
   {%- set sql -%}
     select alert_name, alert_key, status, state, state_since, severity, actual_value,

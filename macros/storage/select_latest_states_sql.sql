@@ -3,6 +3,10 @@
     no started_at sorts last (PostgreSQL puts NULLs first in a descending order), so it
     cannot hide every later row of its instance for ever. -#}
 {% macro select_latest_states_sql(alert_names) %}
+  {{ return(adapter.dispatch('select_latest_states_sql', 'sqlsentinel')(alert_names)) }}
+{% endmacro %}
+
+{% macro default__select_latest_states_sql(alert_names) %}
   {%- set relation = sqlsentinel.history_relation() -%}
   {%- set sql -%}
     select alert_name, alert_key, state, state_since, state_count, severity

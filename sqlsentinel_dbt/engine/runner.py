@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlsentinel_dbt.config.models import Mode
 from sqlsentinel_dbt.dbt import QueryError, Warehouse
-from sqlsentinel_dbt.engine.bounded import bounded_sql
+from sqlsentinel_dbt.engine.bounded import bounded_sql, without_final_semicolon
 from sqlsentinel_dbt.engine.contract import (
     error_result,
     evaluate,
@@ -63,10 +63,13 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
         return [error_result(base, plan.compile_error or "not compiled")]
     failing_rows = alert.mode is Mode.FAILING_ROWS
     needed = alert.max_instances + 1  # one more than allowed tells "too many" apart
+    # As macros/engine/_evaluate_alert.sql shapes it: without its final semicolon, then
+    # counted (failing_rows) or bounded.
+    inner = without_final_semicolon(plan.compiled.sql, warehouse.adapter_type)
     sql = (
-        failing_rows_sql(plan.compiled.sql)
+        failing_rows_sql(inner)
         if failing_rows
-        else bounded_sql(plan.compiled.sql, needed, warehouse.adapter_type)
+        else bounded_sql(inner, needed, warehouse.adapter_type)
     )
     try:
         fetched = warehouse.fetch(
