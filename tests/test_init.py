@@ -19,16 +19,21 @@ from tests.git_repo import git_copy_of_repo
 from tests.integration_runner import run_dbt
 
 
+def package_doc_section(title: str) -> str:
+    """One `## title` section of docs/dbt_package.md."""
+    page = (Path(__file__).parent.parent / "docs" / "dbt_package.md").read_text()
+    return page.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
 def documented_model() -> str:
     """The example model of docs/dbt_package.md."""
-    page = (Path(__file__).parent.parent / "docs" / "dbt_package.md").read_text()
-    [sql] = re.findall(r"```sql\n(.*?)```", page, re.S)
+    [sql] = re.findall(r"```sql\n(.*?)```", package_doc_section("The tables"), re.S)
     return sql
 
 
 def documented_packages_entries() -> list[dict[str, str]]:
-    page = (Path(__file__).parent.parent / "docs" / "dbt_package.md").read_text()
-    return [yaml.safe_load(b)["packages"][0] for b in re.findall(r"```yaml\n(.*?)```", page, re.S)]
+    blocks = re.findall(r"```yaml\n(.*?)```", package_doc_section("Install"), re.S)
+    return [yaml.safe_load(b)["packages"][0] for b in blocks]
 
 
 @dataclass(frozen=True)
