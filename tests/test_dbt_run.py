@@ -213,6 +213,9 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "error",
         "context",
         "duration_ms",
+        "dbt_node",
+        "owner",
+        "tags",
     }
     assert "Registered adapter" in result.stderr
 

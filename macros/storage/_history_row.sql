@@ -16,7 +16,8 @@
       'context': tojson(result.context, sort_keys=true),
       'error': result.error,
       'started_at': sqlsentinel._timestamp_text(result.started_at) if result.started_at else none,
-      'duration_ms': result.duration_ms}) -%}
+      'duration_ms': result.duration_ms,
+      'dbt_node': result.get('dbt_node')}) -%}
   {{ return(row) }}
 {% endmacro %}
 

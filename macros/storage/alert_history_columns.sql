@@ -22,5 +22,6 @@
       ('error', sqlsentinel.type_long_text()),
       ('started_at', dbt.type_timestamp()),
       ('duration_ms', dbt.type_bigint()),
+      ('dbt_node', dbt.type_string()),
   ]) }}
 {% endmacro %}

@@ -87,7 +87,7 @@ def dbt_run(
     """
     with opened(dbt) as sentinel:
         if from_artifacts is not None:
-            report = sentinel.record_tests(
+            report = sentinel.record_build(
                 from_artifacts,
                 select or [],
                 exclude or [],

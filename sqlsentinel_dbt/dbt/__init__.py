@@ -9,6 +9,7 @@ from sqlsentinel_dbt.dbt.artifacts import AlertTestRun, LastBuild, TestArtifacts
 from sqlsentinel_dbt.dbt.commands import dbt_build
 from sqlsentinel_dbt.dbt.compiler import CompileChecks, CompiledQuery
 from sqlsentinel_dbt.dbt.logging_bridge import DEPRECATIONS_LOGGER, forget_shown_deprecations
+from sqlsentinel_dbt.dbt.node_results import NodeRun
 from sqlsentinel_dbt.dbt.project import DbtProject
 from sqlsentinel_dbt.dbt.session import free_dropped_projects
 from sqlsentinel_dbt.dbt.warehouse import QueryError, QueryResult, QueryTimeout, Warehouse
@@ -21,6 +22,7 @@ __all__ = [
     "DbtArgs",
     "DbtProject",
     "LastBuild",
+    "NodeRun",
     "QueryError",
     "QueryResult",
     "QueryTimeout",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlsentinel_dbt.dbt.node_results import NodeRun, node_runs, read_sources
 from sqlsentinel_dbt.errors import ProjectError
 
 RUN_RESULTS = "run_results.json"
@@ -116,6 +117,8 @@ class TestArtifacts:
     tests: list[AlertTestRun]
     flags: BuildFlags | None = None
     """Where that command ran; None when run_results.json does not say."""
+    runs: list[NodeRun] = field(default_factory=list)
+    """Every other test, model, seed and snapshot it ran, and sources.json's sources."""
 
 
 def read_alert_tests(target_dir: Path) -> TestArtifacts:
@@ -133,7 +136,8 @@ def read_alert_tests(target_dir: Path) -> TestArtifacts:
         if metadata.get("namespace") == "sqlsentinel" and metadata.get("name") == "alert":
             tests.append(_alert_test(node, metadata, result))
     invocation = (run_results.get("metadata") or {}).get("invocation_id")
-    return TestArtifacts(invocation, tests, build_flags(run_results))
+    runs = node_runs(manifest, run_results, read_sources(target_dir))
+    return TestArtifacts(invocation, tests, build_flags(run_results), runs)
 
 
 def _alert_test(

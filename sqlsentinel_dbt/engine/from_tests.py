@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from sqlsentinel_dbt.config.loader import MetaAlerts, validate_alerts
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.dbt import AlertTestRun, CompiledQuery
+from sqlsentinel_dbt.engine.from_dbt import started_at
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.errors import ConfigError
@@ -51,7 +51,7 @@ def _result(test: AlertTestRun, plan: PlannedAlert) -> AlertResult:
         severity=alert.severity,
         actual_value=None if test.failures is None else float(test.failures),
         context={"dbt_test": test.unique_id},
-        started_at=_started_at(test.started_at),
+        started_at=started_at(test.started_at),
         duration_ms=round(test.execution_time * 1000),
     )
     if test.status == "pass":
@@ -64,9 +64,3 @@ def _result(test: AlertTestRun, plan: PlannedAlert) -> AlertResult:
         return replace(base, status=Status.SKIPPED, error=f"skipped by dbt: {reason}")
     return replace(base, status=Status.ERROR, error=f"the dbt test errored: {reason}")
 
-
-def _started_at(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

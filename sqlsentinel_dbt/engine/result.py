@@ -66,6 +66,8 @@ class AlertResult:
     no_data: bool = False
     state: InstanceState | None = None
     """The instance's state after this evaluation; None when it was not advanced (errors)."""
+    dbt_node: str | None = None
+    """The unique_id of the dbt node whose result this is, for dbt's own checks."""
 
     def fails(self, fail_on: Severity | None) -> bool:
         """True if this result should fail a run gated at `fail_on` (None: only errors fail)."""
@@ -90,6 +92,7 @@ class AlertResult:
             "error": self.error,
             "context": self.context,
             "duration_ms": self.duration_ms,
+            "dbt_node": self.dbt_node,
         }
 
 

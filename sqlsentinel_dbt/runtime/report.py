@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlsentinel_dbt.config.models import Severity
+from sqlsentinel_dbt.config.models import Alert, Severity
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport
 from sqlsentinel_dbt.store.outbox import OutboxRow
@@ -25,6 +25,8 @@ class RunReport:
     """What this run decided to tell each channel (in a dry run: what it would)."""
     delivery: DeliveryReport | None = None
     """What was delivered at the end of the run; None when nothing was sent."""
+    alerts: dict[str, Alert] = field(default_factory=dict)
+    """The alerts the results are of, by name: their owner and tags go with each result."""
 
     def summary(self) -> dict[str, int]:
         """Counts of results by outcome."""
@@ -39,6 +41,10 @@ class RunReport:
     def failed(self, fail_on: Severity | None) -> bool:
         """True when any result fails a run gated at `fail_on` (None: errors only)."""
         return any(result.fails(fail_on) for result in self.results)
+
+    def _about(self, name: str) -> dict[str, Any]:
+        alert = self.alerts.get(name)
+        return {"owner": alert.owner, "tags": alert.tags} if alert else {}
 
     def notifications_json(self) -> list[dict[str, Any]]:
         """The decided notifications, for `--output json`."""
@@ -63,7 +69,7 @@ class RunReport:
             "run_id": self.run_id,
             "invocation_id": self.invocation_id,
             "dry_run": self.dry_run,
-            "results": [r.to_json() for r in self.results],
+            "results": [r.to_json() | self._about(r.alert) for r in self.results],
             "missing": [
                 {"alert": r.alert, "key": r.key, "state": r.state.state.value if r.state else None}
                 for r in self.missing

@@ -8,6 +8,7 @@ The CLI is a thin layer over this class; Python users can drive it the same way:
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
 from sqlsentinel_dbt.engine.freshness import stale_alerts
+from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
 from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts, select_planned
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
@@ -40,6 +42,11 @@ from sqlsentinel_dbt.store.history import RunRecord
 from sqlsentinel_dbt.store.stores import Stores
 from sqlsentinel_dbt.store.timestamps import Clock, as_utc, iso_timestamp, utc_now
 from sqlsentinel_dbt.suggest import closest, suggest
+
+logger = logging.getLogger(__name__)
+_FAILING_ROWS = 10
+"""Failing rows of a test that stores them, kept with its result."""
+_CELL = 200
 
 
 class Sentinel:
@@ -171,7 +178,7 @@ class Sentinel:
         invocation_id = (build and build.invocation_id) or self.project.invocation_id
         return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
 
-    def record_tests(
+    def record_build(
         self,
         target_dir: Path,
         select: Sequence[str] = (),
@@ -181,18 +188,43 @@ class Sentinel:
         send: bool = True,
         allow_empty: bool = False,
     ) -> RunReport:
-        """Record the `sqlsentinel.alert` data tests the last dbt build ran, without running them.
+        """Record what the dbt command that wrote `target_dir` checked, without running it.
 
-        Their outcome is read from `target_dir`'s run_results.json and manifest.json; the
-        history rows carry that build's invocation id. Selection is checked as by `plan`.
+        Its `sqlsentinel.alert` tests are the alerts they declare; every other test, model,
+        seed and snapshot of its run_results.json, and every source of sources.json, is an
+        alert of its own (engine/from_dbt.py). The history rows carry that command's
+        invocation id. Selection is checked as by `plan`.
         """
         artifacts = self.project.alert_tests(target_dir)
         tests = plans_from_tests(artifacts.tests)
-        plans = select_planned(self.project, tests, select, exclude, allow_empty=allow_empty)
+        taken = {d.name for d in self.alerts} | {p.name for p in tests}
+        checks = dbt_checks(artifacts.runs, taken, self._failing_rows)
+        candidates = tests + [c.plan for c in checks]
+        plans = select_planned(self.project, candidates, select, exclude, allow_empty=allow_empty)
         now, prior = self._start(plans, dry_run)
-        evaluated = results_from_tests(artifacts.tests, plans)
+        chosen = {p.name for p in plans}
+        test_names = {p.name for p in tests}
+        evaluated = results_from_tests(artifacts.tests, [p for p in plans if p.name in test_names])
+        evaluated += [c.result for c in checks if c.plan.name in chosen]
         invocation_id = artifacts.invocation_id or self.project.invocation_id
         return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+
+    def _failing_rows(self, relation: str) -> list[dict[str, Any]]:
+        """The first rows a test stored as its failures (a sample for the notification)."""
+        try:
+            fetched = self.project.warehouse.fetch(
+                f"select * from {relation}",
+                limit=_FAILING_ROWS,
+                timeout=60,
+                name="sentinel:failures",
+            )
+        except Exception as exc:  # a sample is a courtesy: the result is recorded without it
+            logger.warning("could not read the failing rows in %s: %s", relation, exc)
+            return []
+        return [
+            {column: _shown(value) for column, value in zip(fetched.columns, row, strict=True)}
+            for row in fetched.rows
+        ]
 
     def _start(
         self, plans: Sequence[PlannedAlert], dry_run: bool
@@ -243,6 +275,7 @@ class Sentinel:
             tracked.missing,
             rows,
             delivery,
+            {p.name: p.declared.alert for p in plans},
         )
 
     def notify(self) -> DeliveryReport:
@@ -319,6 +352,14 @@ class Sentinel:
         """Keep what the query policy decided for the next run; release the connections."""
         self._save_verdicts()
         self.project.close()
+
+
+def _shown(value: Any) -> Any:
+    """A stored failing row's value as JSON can carry it, long text cut short."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
 
 
 def _as_run(plan: PlannedAlert) -> AlertAsRun:

@@ -138,6 +138,7 @@ def result_of_row(row: dict[str, Any]) -> AlertResult:
         started_at=rows.optional_timestamp(row["started_at"], "started_at"),
         duration_ms=rows.count(row["duration_ms"], "duration_ms"),
         state=state,
+        dbt_node=rows.optional_text(row.get("dbt_node")),
     )
 
 
@@ -171,4 +172,5 @@ def history_row(record: RunRecord, result: AlertResult) -> dict[str, Any]:
         "error": result.error,
         "started_at": started,
         "duration_ms": result.duration_ms,
+        "dbt_node": result.dbt_node,
     }

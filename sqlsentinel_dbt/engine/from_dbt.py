@@ -1,0 +1,200 @@
+"""dbt's own checks as alerts: what a build's tests, models and source freshness said.
+
+Each node a dbt command ran (or `dbt source freshness` checked) becomes one alert with one
+instance, named by the node's name (docs/dbt_results.md):
+
+- data and unit tests: pass is OK, warn an ALERT at `warn`, fail an ALERT at `error`, and
+  error (the test could not run) an ERROR; the failing-row count is the `actual_value`;
+- models, seeds and snapshots: success is OK and error an ALERT at `error`;
+- sources: pass is OK, warn and error an ALERT at that severity, a runtime error an ERROR;
+  the age of the newest row is the `actual_value`, the limit it crossed the `threshold`;
+- a node skipped because something upstream failed is SKIPPED, with that node as the
+  reason, and never announced on its own.
+
+A name already taken (by an alert of the project or another node) is qualified with the
+node's unique_id: `model.shop.orders` becomes `model__shop__orders`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlsentinel_dbt.config.loader import DeclaredAlert
+from sqlsentinel_dbt.config.models import Alert, Severity
+from sqlsentinel_dbt.dbt import CompiledQuery, NodeRun
+from sqlsentinel_dbt.engine.plan import PlannedAlert
+from sqlsentinel_dbt.engine.result import AlertResult, Status
+
+SampleRows = Callable[[str], list[dict[str, Any]]]
+"""The first failing rows a test stored, read from its relation (bounded by the caller)."""
+
+_FIRING = {"warn": Severity.WARN, "fail": Severity.ERROR, "error": Severity.ERROR}
+_FAILED = {"error", "fail", "runtime error"}
+_BUILT = ("model", "seed", "snapshot")
+_NAME_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class DbtCheck:
+    """One dbt node's result, as an alert and its one result."""
+
+    plan: PlannedAlert
+    result: AlertResult
+
+
+def dbt_checks(
+    runs: Sequence[NodeRun], taken: set[str], sample: SampleRows | None = None
+) -> list[DbtCheck]:
+    """An alert and a result for each run; `taken` holds the project's own alert names."""
+    by_id = {run.unique_id: run for run in runs}
+    names = _names(runs, taken)
+    checks = []
+    for run in runs:
+        alert = _alert(run, names[run.unique_id])
+        compiled = CompiledQuery(run.compiled_sql or "", _selected_by(run))
+        declared = DeclaredAlert(alert, run.path or run.unique_id, run.unique_id)
+        result = _result(run, alert.name, by_id, sample)
+        checks.append(DbtCheck(PlannedAlert(declared, compiled), result))
+    return checks
+
+
+def _selected_by(run: NodeRun) -> frozenset[str]:
+    """The nodes whose selection selects this check: itself, and what a test is on."""
+    if run.resource_type in ("test", "unit_test"):
+        return frozenset({run.unique_id, *run.depends_on})
+    return frozenset({run.unique_id})
+
+
+def _names(runs: Sequence[NodeRun], taken: set[str]) -> dict[str, str]:
+    plain = [_valid_name(run.name) for run in runs]
+    counts: dict[str, int] = {}
+    for name in plain:
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        run.unique_id: name
+        if counts[name] == 1 and name not in taken
+        else _valid_name(run.unique_id.replace(".", "__"))
+        for run, name in zip(runs, plain, strict=True)
+    }
+
+
+def _valid_name(text: str) -> str:
+    """`text` as an alert name: letters, digits, `_` and `-`, at most 200 characters."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", text).lstrip("-") or "_"
+    if len(name) <= _NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[: _NAME_LIMIT - 13]}_{digest}"
+
+
+def _alert(run: NodeRun, name: str) -> Alert:
+    return Alert(
+        name=name,
+        query=run.compiled_sql or f"-- {run.resource_type} {run.unique_id}, run by dbt",
+        description=run.description,
+        tags=list(dict.fromkeys(run.tags)),
+        owner=run.owner,
+        meta={"dbt_node": run.unique_id, "resource_type": run.resource_type},
+    )
+
+
+def _result(
+    run: NodeRun, name: str, by_id: Mapping[str, NodeRun], sample: SampleRows | None
+) -> AlertResult:
+    context: dict[str, Any] = {"resource_type": run.resource_type}
+    context |= {k: v for k, v in (("model", run.model), ("column", run.column)) if v}
+    message = _first_line(run.message)
+    base = AlertResult(
+        alert=name,
+        status=Status.OK,
+        severity=Severity.ERROR,
+        actual_value=None if run.failures is None else float(run.failures),
+        context=context,
+        started_at=started_at(run.started_at),
+        duration_ms=round(run.execution_time * 1000),
+        dbt_node=run.unique_id,
+    )
+    if run.resource_type == "source":
+        base = _freshness(base, run)
+    if run.status == "skipped":
+        upstream = _failed_upstream(run, by_id)
+        why = f"upstream {upstream} failed" if upstream else (message or "skipped by dbt")
+        context = base.context | ({"upstream": upstream} if upstream else {})
+        return replace(base, status=Status.SKIPPED, error=f"skipped by dbt: {why}", context=context)
+    if run.status in ("pass", "success"):
+        return base
+    cannot_run = run.status == "runtime error" or (
+        run.status == "error" and run.resource_type not in _BUILT and run.resource_type != "source"
+    )
+    if cannot_run or run.status not in _FIRING:
+        return replace(base, status=Status.ERROR, error=f"dbt: {message or run.status}")
+    context = base.context | ({"message": message} if message else {})
+    if sample is not None and run.failures_relation and run.failures:
+        context |= {"failing_rows": sample(run.failures_relation)}
+    return replace(base, status=Status.ALERT, severity=_FIRING[run.status], context=context)
+
+
+def _freshness(base: AlertResult, run: NodeRun) -> AlertResult:
+    fresh = run.freshness
+    limit = fresh.get("error_after_seconds") if run.status != "warn" else None
+    limit = limit or fresh.get("warn_after_seconds") or fresh.get("error_after_seconds")
+    age = fresh.get("age_seconds")
+    loaded = {"max_loaded_at": fresh["max_loaded_at"]} if "max_loaded_at" in fresh else {}
+    return replace(
+        base,
+        actual_value=None if age is None else float(age),
+        threshold=None if limit is None else float(limit),
+        context=base.context | loaded,
+    )
+
+
+def _failed_upstream(run: NodeRun, by_id: Mapping[str, NodeRun]) -> str | None:
+    """The nearest node upstream of `run` that failed in the same command, if any.
+
+    A model whose unit test failed is skipped by `dbt build`, so a failed unit test of a
+    node counts as upstream of it.
+    """
+    failed_unit_tests = {
+        on: unit.unique_id
+        for unit in by_id.values()
+        if unit.resource_type == "unit_test" and unit.status in _FAILED
+        for on in unit.depends_on
+    }
+    seen: set[str] = set()
+    frontier = [run.unique_id]
+    while frontier:
+        later: list[str] = []
+        for unique_id in frontier:
+            if unique_id in seen:
+                continue
+            seen.add(unique_id)
+            node = by_id.get(unique_id)
+            if node is not None and node is not run and node.status in _FAILED:
+                return unique_id
+            if unique_id in failed_unit_tests and failed_unit_tests[unique_id] != run.unique_id:
+                return failed_unit_tests[unique_id]
+            later += node.depends_on if node is not None else ()
+        frontier = later
+    return None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _first_line(message: str | None) -> str:
+    """The first line of dbt's message, without the colours dbt gives a unit test's diff."""
+    lines = _ANSI.sub("", message or "").strip().splitlines()
+    return lines[0][:300] if lines else ""
+
+
+def started_at(text: str | None) -> datetime:
+    """When dbt says a node's execution started (now, if it does not say)."""
+    if not text:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,133 @@
+"""dbt's own checks become alert instances: every test, model, seed, snapshot and source
+freshness result of a build, read back from `target/` (docs/dbt_results.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import Project, drop_pg_schemas, make_project
+from tests.integration_runner import run_steps
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[dict[str, Any]]:
+    """The checks project built (tests fail, a model errors), its sources checked, and
+    what `sentinel dbt-run --from-artifacts` recorded, by dbt node."""
+    project: Project = make_project(tmp_path_factory.mktemp("checks"), "checks", warehouse)
+    target = str(project.root / "target")
+    steps = run_steps(
+        project.root,
+        os.environ,
+        ("build", "dbt", ["build"]),
+        ("freshness", "dbt", ["source", "freshness"]),
+        ("record", "sentinel", ["dbt-run", "--from-artifacts", target, "-o", "json"]),
+    )
+    assert steps["build"]["code"] == 1 and steps["freshness"]["code"] == 1
+    assert steps["record"]["code"] == 1  # a test that could not run is an ERROR
+    report = json.loads(steps["record"]["output"])
+    yield {r["dbt_node"]: r for r in report["results"] if r["dbt_node"]}
+    if warehouse == "postgres":
+        drop_pg_schemas(project.schema)
+
+
+def node(recorded: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    base = f"{kind}.checks.{name}"  # a generic test's id ends in a hash of its arguments
+    [found] = [r for uid, r in recorded.items() if uid == base or uid.startswith(f"{base}.")]
+    return found
+
+
+def outcome(result: dict[str, Any]) -> tuple[str, str, float | None]:
+    return result["status"], result["severity"], result["actual_value"]
+
+
+def test_tests_pass_warn_fail_and_error(recorded: dict[str, Any]) -> None:
+    assert outcome(node(recorded, "test", "not_null_stg_orders_id")) == ("OK", "error", 0.0)
+    warned = node(recorded, "test", "accepted_values_stg_orders_status__placed__shipped")
+    assert outcome(warned) == ("ALERT", "warn", 1.0)
+    assert warned["context"] | {"message": ""} == {
+        "resource_type": "test",
+        "model": "stg_orders",
+        "column": "status",
+        "message": "",
+    }
+    assert outcome(node(recorded, "test", "assert_no_negative_amounts")) == ("ALERT", "error", 1.0)
+    errored = node(recorded, "test", "orders_quality_missing_column_not_null")
+    assert (
+        errored["status"] == "ERROR"
+        and "orders_quality_missing_column_not_null" in errored["error"]
+    )
+
+
+def test_a_test_that_stores_failures_brings_a_sample_of_them(recorded: dict[str, Any]) -> None:
+    failed = node(recorded, "test", "unique_orders_quality_id")
+    assert outcome(failed) == ("ALERT", "error", 1.0)
+    [row] = failed["context"]["failing_rows"]
+    assert {k.lower(): v for k, v in row.items()}["unique_field"] == 4
+
+
+def test_unit_tests_models_seeds_and_snapshots(recorded: dict[str, Any]) -> None:
+    assert outcome(
+        node(recorded, "unit_test", "customers_clean.customers_clean_drops_nothing")
+    ) == (
+        "ALERT",
+        "error",
+        1.0,
+    )
+    assert node(recorded, "model", "stg_orders")["status"] == "OK"
+    assert node(recorded, "seed", "raw_orders")["status"] == "OK"
+    assert node(recorded, "snapshot", "customers_snapshot")["status"] == "OK"
+    broken = node(recorded, "model", "orders_broken")
+    assert outcome(broken) == ("ALERT", "error", None)
+    assert broken["alert"] == "orders_broken" and broken["owner"] == "marts-team"
+
+
+def test_a_node_skipped_for_a_failure_upstream_names_it(recorded: dict[str, Any]) -> None:
+    for kind, name, upstream in [
+        ("model", "orders_enriched", "model.checks.orders_broken"),
+        ("test", "not_null_orders_enriched_id", "model.checks.orders_broken"),
+        ("model", "customers_clean", "unit_test.checks.customers_clean.customers_clean_drops_"),
+    ]:
+        skipped = node(recorded, kind, name)
+        assert skipped["status"] == "SKIPPED", name
+        assert skipped["context"]["upstream"].startswith(upstream)
+        assert upstream in skipped["error"]
+
+
+def test_source_freshness_is_the_age_against_the_limit_it_crossed(
+    recorded: dict[str, Any],
+) -> None:
+    late = node(recorded, "source", "shop.raw_customers_late")
+    assert (late["status"], late["severity"], late["threshold"]) == ("ALERT", "warn", 86400.0)
+    assert 129_600 <= late["actual_value"] < 129_600 + 3600
+    stale = node(recorded, "source", "shop.raw_orders")
+    assert (stale["status"], stale["severity"], stale["threshold"]) == ("ALERT", "error", 172800.0)
+    assert stale["owner"] == "ingest-team"
+    fresh = node(recorded, "source", "shop.raw_customers")
+    assert fresh["status"] == "OK" and fresh["actual_value"] < 3600
+
+
+def test_owners_come_from_meta_or_the_group_and_tags_from_the_node(
+    recorded: dict[str, Any],
+) -> None:
+    assert node(recorded, "model", "stg_customers")["owner"] == "crm-team"
+    assert node(recorded, "model", "stg_orders")["owner"] == "Finance Data"  # its group's
+    assert node(recorded, "model", "stg_orders")["tags"] == ["finance"]
+    # A test has the owner of the model it is on, when it names none.
+    assert node(recorded, "test", "unique_orders_quality_id")["owner"] == "Finance Data"
+    assert node(recorded, "test", "unique_stg_customers_id")["owner"] == "crm-team"
+
+
+def test_names_are_the_nodes_and_a_name_taken_twice_is_qualified(
+    recorded: dict[str, Any],
+) -> None:
+    names = {uid: r["alert"] for uid, r in recorded.items()}
+    assert names["model.checks.stg_orders"] == "stg_orders"
+    # The seed raw_orders and the source table raw_orders share a name.
+    assert names["seed.checks.raw_orders"] == "seed__checks__raw_orders"
+    assert names["source.checks.shop.raw_orders"] == "source__checks__shop__raw_orders"
+    assert len(set(names.values())) == len(names)
