@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import Project, drop_pg_schemas, make_project
 from tests.integration_runner import run_steps
@@ -131,3 +132,88 @@ def test_names_are_the_nodes_and_a_name_taken_twice_is_qualified(
     assert names["seed.checks.raw_orders"] == "seed__checks__raw_orders"
     assert names["source.checks.shop.raw_orders"] == "source__checks__shop__raw_orders"
     assert len(set(names.values())) == len(names)
+
+
+SETTINGS = """\
+dbt_results:
+  with_dbt_run: true
+  resource_types: [test, unit_test, model, source]
+  exclude: [orders_quality]
+  min_severity: error
+  overrides:
+    - select: [customers_clean]
+      owner: crm-oncall
+      severity: warn
+    - select: [stg_orders]
+      severity: error
+"""
+SQL_ALERT = """\
+alerts:
+  - name: always_fires
+    query: select 'ALERT' as status
+"""
+
+
+@pytest.fixture(scope="module")
+def with_dbt_run(
+    tmp_path_factory: pytest.TempPathFactory, warehouse: str
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Plain `sentinel dbt-run` after a failing build, with `dbt_results` in sentinel.yml:
+    the exit code and the results, by alert name."""
+    project: Project = make_project(tmp_path_factory.mktemp("checks"), "checks", warehouse)
+    (project.root / "sentinel.yml").write_text(SETTINGS)
+    (project.root / "alerts").mkdir()
+    (project.root / "alerts" / "sql.yml").write_text(SQL_ALERT)
+    steps = run_steps(
+        project.root,
+        os.environ,
+        ("build", "dbt", ["build"]),
+        ("run", "sentinel", ["dbt-run", "-o", "json"]),
+    )
+    report = json.loads(steps["run"]["output"])
+    yield steps["run"]["code"], {r["alert"]: r for r in report["results"]}
+    if warehouse == "postgres":
+        drop_pg_schemas(project.schema)
+
+
+def test_plain_dbt_run_records_the_build_with_the_sql_alerts_in_one_run(
+    with_dbt_run: tuple[int, dict[str, Any]],
+) -> None:
+    code, results = with_dbt_run
+    assert (
+        results["always_fires"]["status"] == "ALERT" and results["always_fires"]["dbt_node"] is None
+    )
+    assert results["orders_broken"]["status"] == "ALERT"
+    assert code == 1  # one exit code for both
+
+
+def test_dbt_results_settings_choose_the_checks_and_override_them(
+    with_dbt_run: tuple[int, dict[str, Any]],
+) -> None:
+    _, results = with_dbt_run
+    kinds = {r["context"]["resource_type"] for r in results.values() if r["dbt_node"]}
+    assert kinds == {"test", "unit_test", "model"}  # no seed, no snapshot; no freshness ran
+    assert not [name for name in results if "orders_quality" in name]  # and tests on it
+    assert "assert_no_negative_amounts" not in results  # a test on orders_quality too
+    # Overridden up, a warning on stg_orders fires at error; overridden down to warn, the
+    # failing unit test is below min_severity: recorded as OK, saying why.
+    raised = results["accepted_values_stg_orders_status__placed__shipped"]
+    assert (raised["status"], raised["severity"]) == ("ALERT", "error")
+    lowered = results["customers_clean_drops_nothing"]
+    assert lowered["status"] == "OK" and lowered["context"]["below_min_severity"] == "warn"
+    assert lowered["owner"] == "crm-oncall"
+    assert results["orders_broken"]["owner"] == "marts-team"  # not overridden
+
+
+def test_the_settings_example_of_the_doc_is_valid() -> None:
+    import re
+    from pathlib import Path
+
+    from sqlsentinel_dbt.config.files import SentinelFile
+
+    page = (Path(__file__).parent.parent / "docs" / "dbt_results.md").read_text()
+    [example] = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    settings = SentinelFile.model_validate(yaml.safe_load(example)).dbt_results
+    assert settings.with_dbt_run and settings.min_severity.value == "error"
+    assert settings.overrides[1].repeat_interval is None  # never
+    assert settings.overrides[1].for_evaluations == 2

@@ -96,7 +96,9 @@ def dbt_run(
                 allow_empty=allow_empty,
             )
         else:
-            plans = sentinel.plan(select or [], exclude or [], allow_empty=allow_empty)
+            plans = sentinel.plan(
+                select or [], exclude or [], allow_empty=allow_empty, with_build=True
+            )
             with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
                 report = sentinel.execute(
                     plans,

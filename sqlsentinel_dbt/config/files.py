@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sqlsentinel_dbt.config.channels import Channel, Route
+from sqlsentinel_dbt.config.dbt_results import DbtResultsSettings
 from sqlsentinel_dbt.config.duration import DAY, HOUR, YEAR, Within
 from sqlsentinel_dbt.config.models import Alert, check_timezone
 from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
@@ -76,6 +77,14 @@ class SentinelFile(BaseModel):
         description=(
             "`sentinel daemon`: a run missed (the daemon was busy or down) is made up once "
             f"if it is at most this late, and skipped otherwise. At most {MISFIRE_GRACE.text}."
+        ),
+    )
+
+    dbt_results: DbtResultsSettings = Field(
+        default_factory=DbtResultsSettings,
+        description=(
+            "Which results of dbt's own checks (tests, models, sources) are recorded, and "
+            "how; see docs/dbt_results.md."
         ),
     )
 

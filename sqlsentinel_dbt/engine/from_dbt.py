@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,18 +39,13 @@ _BUILT = ("model", "seed", "snapshot")
 _NAME_LIMIT = 200
 
 
-@dataclass(frozen=True)
-class DbtCheck:
-    """One dbt node's result, as an alert and its one result."""
-
-    plan: PlannedAlert
-    result: AlertResult
-
-
 def dbt_checks(
     runs: Sequence[NodeRun], taken: set[str], sample: SampleRows | None = None
-) -> list[DbtCheck]:
-    """An alert and a result for each run; `taken` holds the project's own alert names."""
+) -> list[PlannedAlert]:
+    """A planned alert, with its one result recorded, for each run.
+
+    `taken` holds the names of the project's own alerts.
+    """
     by_id = {run.unique_id: run for run in runs}
     names = _names(runs, taken)
     checks = []
@@ -59,7 +54,7 @@ def dbt_checks(
         compiled = CompiledQuery(run.compiled_sql or "", _selected_by(run))
         declared = DeclaredAlert(alert, run.path or run.unique_id, run.unique_id)
         result = _result(run, alert.name, by_id, sample)
-        checks.append(DbtCheck(PlannedAlert(declared, compiled), result))
+        checks.append(PlannedAlert(declared, compiled, recorded=(result,)))
     return checks
 
 

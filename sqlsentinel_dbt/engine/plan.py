@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.dbt import CompiledQuery, DbtProject
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
+from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.selection import Selectable, Selection, check_selection
 from sqlsentinel_dbt.errors import CompileError, Refused, WriteRefused
 
@@ -19,6 +20,8 @@ class PlannedAlert:
     declared: DeclaredAlert
     compiled: CompiledQuery | None = None
     compile_error: str | None = None
+    recorded: tuple[AlertResult, ...] | None = None
+    """For a check dbt already ran (engine/from_dbt.py): its results, recorded, not run."""
 
     @property
     def name(self) -> str:
@@ -67,12 +70,15 @@ def plan_alerts(
     exclude: Sequence[str] = (),
     *,
     allow_empty: bool = False,
+    recorded: Sequence[PlannedAlert] = (),
 ) -> list[PlannedAlert]:
     """Compile the enabled alerts and return the selected ones, in declaration order.
 
+    `recorded` plans (checks dbt already ran) are selected from with them, after them.
     Raises SelectionError when a term matches no alert, unless `allow_empty`.
     """
     planned = [compile_alert(project, a, policy) for a in alerts if a.alert.enabled]
+    planned += recorded
     disabled = [a.name for a in alerts if not a.alert.enabled]
     return select_planned(
         project, planned, include, exclude, allow_empty=allow_empty, disabled=disabled

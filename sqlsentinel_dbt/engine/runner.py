@@ -34,19 +34,22 @@ def run_planned(
 ) -> list[AlertResult]:
     """Evaluate every plan on `threads` connections; results come back in plan order.
 
-    Alerts named in `skip` are not run; each gets a SKIPPED result with the reason.
+    Alerts named in `skip` are not run; each gets a SKIPPED result with the reason. A
+    plan with `recorded` results (a check dbt already ran) is not run: those are its results.
     """
     skip = skip or {}
     pool = warehouse.thread_pool("alerts", max(1, threads))
     futures = [
-        pool.submit(_skipped, plan, skip[plan.name])
+        None
+        if plan.recorded is not None
+        else pool.submit(_skipped, plan, skip[plan.name])
         if plan.name in skip
         else pool.submit(run_one, plan, warehouse)
         for plan in plans
     ]
     results: list[AlertResult] = []
     for plan, future in zip(plans, futures, strict=True):
-        outcome = future.result()
+        outcome = list(plan.recorded or ()) if future is None else future.result()
         if on_results is not None:
             on_results(plan, outcome)
         results += outcome

@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
-from sqlsentinel_dbt.dbt import DbtArgs, DbtProject
+from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, TestArtifacts
+from sqlsentinel_dbt.engine.check_settings import configured_checks
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
@@ -30,7 +31,7 @@ from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, matches_any_alert
 from sqlsentinel_dbt.engine.state import Key, track_run
 from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH, VerdictCache
-from sqlsentinel_dbt.errors import ConfigError, NotFound
+from sqlsentinel_dbt.errors import ConfigError, NotFound, ProjectError
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport
 from sqlsentinel_dbt.notify.notifier import Notifier
@@ -96,12 +97,17 @@ class Sentinel:
         exclude: Sequence[str] = (),
         *,
         allow_empty: bool = False,
+        with_build: bool = False,
     ) -> list[PlannedAlert]:
         """Compile the enabled alerts and keep the selected ones.
 
-        Raises SelectionError when a --select or --exclude term matches no alert (a typo
-        would otherwise run nothing and pass), unless `allow_empty`.
+        With `with_build`, and `dbt_results: {with_dbt_run: true}` in sentinel.yml, the
+        checks of the build in the project's target/ are among them, their results
+        recorded (they are not run). Raises SelectionError when a --select or --exclude
+        term matches no alert (a typo would otherwise run nothing and pass), unless
+        `allow_empty`.
         """
+        wanted = with_build and self.config.settings.dbt_results.with_dbt_run
         try:
             return plan_alerts(
                 self.project,
@@ -110,6 +116,7 @@ class Sentinel:
                 select,
                 exclude,
                 allow_empty=allow_empty,
+                recorded=self._last_build_checks() if wanted else (),
             )
         finally:
             self._save_verdicts()
@@ -145,8 +152,8 @@ class Sentinel:
         allow_empty: bool = False,
         on_results: OnResults | None = None,
     ) -> RunReport:
-        """Plan and execute in one call."""
-        plans = self.plan(select, exclude, allow_empty=allow_empty)
+        """Plan (with the build's checks, when sentinel.yml asks) and execute in one call."""
+        plans = self.plan(select, exclude, allow_empty=allow_empty, with_build=True)
         return self.execute(plans, dry_run=dry_run, on_results=on_results)
 
     def execute(
@@ -196,18 +203,40 @@ class Sentinel:
         invocation id. Selection is checked as by `plan`.
         """
         artifacts = self.project.alert_tests(target_dir)
-        tests = plans_from_tests(artifacts.tests)
-        taken = {d.name for d in self.alerts} | {p.name for p in tests}
-        checks = dbt_checks(artifacts.runs, taken, self._failing_rows)
-        candidates = tests + [c.plan for c in checks]
-        plans = select_planned(self.project, candidates, select, exclude, allow_empty=allow_empty)
+        plans = select_planned(
+            self.project, self._recorded(artifacts), select, exclude, allow_empty=allow_empty
+        )
         now, prior = self._start(plans, dry_run)
-        chosen = {p.name for p in plans}
-        test_names = {p.name for p in tests}
-        evaluated = results_from_tests(artifacts.tests, [p for p in plans if p.name in test_names])
-        evaluated += [c.result for c in checks if c.plan.name in chosen]
+        evaluated = [r for p in plans for r in p.recorded or ()]
         invocation_id = artifacts.invocation_id or self.project.invocation_id
         return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+
+    def _recorded(self, artifacts: TestArtifacts) -> list[PlannedAlert]:
+        """What a dbt command checked, as plans with their results recorded.
+
+        Its `sqlsentinel.alert` tests, then dbt's own checks as `dbt_results:` of
+        sentinel.yml wants them.
+        """
+        tests = plans_from_tests(artifacts.tests)
+        recorded = results_from_tests(artifacts.tests, tests)  # one result per test, in order
+        tests = [replace(p, recorded=(r,)) for p, r in zip(tests, recorded, strict=True)]
+        taken = {p.name for p in tests} | {d.name for d in self.alerts}
+        checks = dbt_checks(artifacts.runs, taken, self._failing_rows)
+        settings = self.config.settings.dbt_results
+        return tests + configured_checks(checks, settings, self.project.select_nodes)
+
+    def _last_build_checks(self) -> list[PlannedAlert]:
+        """The checks of the build in the project's target/, results recorded.
+
+        None (and a warning) when its artifacts are missing, unreadable, or of another
+        profile or target.
+        """
+        try:
+            artifacts = self.project.alert_tests(self.project.target_dir)
+        except (ProjectError, ConfigError) as exc:
+            logger.warning("the build's results are not recorded: %s", exc)
+            return []
+        return self._recorded(artifacts)
 
     def _failing_rows(self, relation: str) -> list[dict[str, Any]]:
         """The first rows a test stored as its failures (a sample for the notification)."""
