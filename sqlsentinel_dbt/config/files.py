@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlsentinel_dbt.config.channels import Channel, Route
 from sqlsentinel_dbt.config.duration import DAY, HOUR, YEAR, Within
 from sqlsentinel_dbt.config.models import Alert, check_timezone
+from sqlsentinel_dbt.config.owners import OwnerContacts
 from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
 
 MAX_NOTIFICATION_AGE = Within(YEAR, positive=True)
@@ -41,6 +42,13 @@ class SentinelFile(BaseModel):
     )
     routes: list[Route] = Field(
         default_factory=list, description="Which alerts go to which channels."
+    )
+    owners: dict[str, OwnerContacts] = Field(
+        default_factory=dict,
+        description=(
+            "Owner name to `{slack, teams, email}`: Slack and Teams messages about an "
+            "owner's alerts mention them, emails add them as recipients."
+        ),
     )
     max_notification_age: Annotated[float, MAX_NOTIFICATION_AGE] = Field(
         default=86400.0,

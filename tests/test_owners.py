@@ -1,0 +1,89 @@
+"""Owners reach people: `group_by` owner and dbt node, routes on dbt groups, and the
+`owners:` mapping of sentinel.yml."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlsentinel_dbt.config.channels import Route
+from sqlsentinel_dbt.config.loader import MetaAlerts, validate_alerts
+from sqlsentinel_dbt.config.models import Alert, Severity
+from sqlsentinel_dbt.dbt import NodeRun
+from sqlsentinel_dbt.engine.from_dbt import dbt_checks
+from sqlsentinel_dbt.engine.result import AlertResult, Status
+from sqlsentinel_dbt.engine.state import track
+from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.routing import channels_for
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def group_keys(alert: Alert, keys: list[str | None]) -> list[str]:
+    results = [AlertResult(alert.name, Status.ALERT, Severity.ERROR, key=k) for k in keys]
+    tracked = track(alert, {}, results, NOW)
+    context = RunContext("r1", "shop", "ci", NOW)
+    rows = outbox_rows([AlertAsRun(alert)], tracked.results, [], {}, context)
+    return sorted(r.notification.group_key for r in rows)
+
+
+def alert(**fields: Any) -> Alert:
+    return Alert.model_validate({"name": "late", "query": "q", "notify": ["chat"], **fields})
+
+
+def test_group_keys_of_existing_configs_are_unchanged() -> None:
+    assert group_keys(alert(), ["eu", "us"]) == ["late"]
+    assert group_keys(alert(group_by=["alert", "key"]), ["eu", None]) == ["late|None", "late|eu"]
+
+
+def test_owner_and_dbt_node_labels_add_them_to_the_group_key() -> None:
+    owned = alert(owner="crm", group_by=["alert", "owner"])
+    assert group_keys(owned, ["eu", "us"]) == ["late|owner=crm"]
+    per_key = alert(owner="crm", group_by=["owner", "key"])
+    assert group_keys(per_key, ["eu"]) == ["late|owner=crm|eu"]
+    node = alert(meta={"dbt_node": "model.shop.orders"}, group_by=["dbt_node"])
+    assert group_keys(node, [None]) == ["late|dbt_node=model.shop.orders"]
+    assert group_keys(alert(group_by=["owner", "dbt_node"]), [None]) == ["late|owner=|dbt_node="]
+
+
+def test_a_new_owner_starts_a_new_group_which_announces_again() -> None:
+    before, after = alert(owner="crm", group_by=["owner"]), alert(owner="ops", group_by=["owner"])
+    assert group_keys(before, ["eu"]) != group_keys(after, ["eu"])
+
+
+def test_routes_match_on_the_dbt_group_and_the_owner() -> None:
+    routes = [
+        Route.model_validate({"match": {"group": "finance"}, "notify": ["finance_chat"]}),
+        Route.model_validate({"match": {"owner": "crm"}, "notify": ["crm_chat"]}),
+        Route.model_validate({"notify": ["catch_all"]}),
+    ]
+    assert channels_for(alert(meta={"dbt_group": "finance"}), routes) == ["chat", "finance_chat"]
+    assert channels_for(alert(owner="crm", meta={"dbt_group": "x"}), routes) == [
+        "chat",
+        "crm_chat",
+    ]
+    assert channels_for(alert(), routes) == ["chat", "catch_all"]
+
+
+def test_dbt_checks_carry_their_nodes_group() -> None:
+    runs = [
+        NodeRun("model.shop.orders", "orders", "model", "error", owner="Fin", group="finance"),
+        NodeRun("model.shop.users", "users", "model", "success"),
+    ]
+    checks = {c.plan.declared.alert.name: c.plan.declared.alert for c in dbt_checks(runs, set())}
+    assert checks["orders"].meta["dbt_group"] == "finance"
+    assert checks["orders"].dbt_node == "model.shop.orders"
+    assert (checks["orders"].dbt_group, checks["users"].dbt_group) == ("finance", None)
+    assert "dbt_group" not in checks["users"].meta
+
+
+def test_alerts_in_a_nodes_meta_get_its_group_unless_they_set_one() -> None:
+    raw = [{"name": "a", "query": "q"}, {"name": "b", "query": "q", "meta": {"dbt_group": "own"}}]
+    block = MetaAlerts("model.shop.orders", "models/x.yml", raw, ("t",), "finance")
+    problems: list[str] = []
+    declared = {d.alert.name: d.alert for d in validate_alerts([], [block], problems)}
+    assert problems == []
+    assert (declared["a"].dbt_group, declared["b"].dbt_group) == ("finance", "own")
+    plain = MetaAlerts("model.shop.orders", "models/x.yml", raw[:1])
+    [only] = validate_alerts([], [plain], problems)
+    assert only.alert.meta == {}
