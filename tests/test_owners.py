@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.loader import MetaAlerts, validate_alerts
 from sqlsentinel_dbt.config.models import Alert, Severity
+from sqlsentinel_dbt.config.project import load_config
 from sqlsentinel_dbt.dbt import NodeRun
 from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.state import track
+from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.routing import channels_for
 
@@ -87,3 +92,25 @@ def test_alerts_in_a_nodes_meta_get_its_group_unless_they_set_one() -> None:
     plain = MetaAlerts("model.shop.orders", "models/x.yml", raw[:1])
     [only] = validate_alerts([], [plain], problems)
     assert only.alert.meta == {}
+
+
+def test_a_wrong_owners_mapping_is_named_field_by_field(tmp_path: Path) -> None:
+    (tmp_path / "sentinel.yml").write_text(
+        "owners:\n"
+        "  crm:\n"
+        "    slack: ['@jane']\n"
+        "    teams: [{name: Jane, id: nope, mail: x}]\n"
+        "    email: [jane]\n"
+        "    phone: [1]\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert sorted(caught.value.problems) == [
+        "sentinel.yml: field 'owners.crm.email': 'jane' is not an email address (name@example.com)",
+        "sentinel.yml: field 'owners.crm.slack': '@jane' is not a Slack id: write a user id "
+        "(U0123ABCD, W0123ABCD) or a user-group id (S0123ABCD), not a name or @handle",
+        "sentinel.yml: field 'owners.crm.teams.0.id': 'nope' is neither an Azure AD object "
+        "id (00000000-0000-0000-0000-000000000000) nor a UPN (name@example.com) (got 'nope')",
+        "sentinel.yml: unknown field 'owners.crm.phone' Allowed: slack, teams, email",
+        "sentinel.yml: unknown field 'owners.crm.teams.0.mail' Allowed: name, id",
+    ]
