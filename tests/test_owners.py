@@ -3,23 +3,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sqlsentinel_dbt.config.channels import Route
+from sqlsentinel_dbt.config.channels import Route, SlackChannel
+from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.config.loader import MetaAlerts, validate_alerts
 from sqlsentinel_dbt.config.models import Alert, Severity
 from sqlsentinel_dbt.config.project import load_config
 from sqlsentinel_dbt.dbt import NodeRun
 from sqlsentinel_dbt.engine.from_dbt import dbt_checks
+from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.state import track
 from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.dispatch import deliver
 from sqlsentinel_dbt.notify.routing import channels_for
+from sqlsentinel_dbt.store.outbox import Claim, Claimed
+from tests.receivers import http_receiver
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -114,3 +121,41 @@ def test_a_wrong_owners_mapping_is_named_field_by_field(tmp_path: Path) -> None:
         "sentinel.yml: unknown field 'owners.crm.phone' Allowed: slack, teams, email",
         "sentinel.yml: unknown field 'owners.crm.teams.0.mail' Allowed: name, id",
     ]
+
+
+class StandInOutbox:
+    """The part of the outbox `deliver` uses: one claim of `due`, settlements recorded."""
+
+    def __init__(self, due: list[Notification]) -> None:
+        self._due = [Claimed(n, 0, NOW) for n in due]
+        self.settled: list[tuple[list[str], bool]] = []
+
+    def thread_pool(self, size: int) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(1)
+
+    def claim(self, claimer: str, now: datetime, lease: float, max_age: float) -> Claim:
+        due, self._due = self._due, []
+        return Claim(due, [])
+
+    def settle(self, ids: Sequence[str], claimer: str, now: datetime, **outcome: Any) -> None:
+        self.settled.append((list(ids), bool(outcome["sent"])))
+
+
+def test_delivery_mentions_the_owners_of_sentinel_yml() -> None:
+    settings = SentinelFile.model_validate({"owners": {"crm": {"slack": ["U024BE7LH"]}}})
+    due = [
+        Notification(
+            "n1", "chat", "late", "late", Kind.FIRING, "error", "2026-01-05", "r1", owner="crm"
+        ),
+        Notification("n2", "chat", "x", "x", Kind.FIRING, "error", "2026-01-05", "r1", owner="ops"),
+    ]
+    with http_receiver() as receiver:
+        chat = SlackChannel.model_validate(
+            {"name": "chat", "type": "slack", "webhook_url": receiver.url + "/hook"}
+        )
+        outbox = StandInOutbox(due)
+        report = deliver(outbox, {"chat": chat}, settings, lambda: NOW)  # type: ignore[arg-type]
+    assert (report.sent, report.failed, outbox.settled) == (2, 0, [(["n1", "n2"], True)])
+    body = receiver.requests[0].json()
+    assert body["text"].startswith("<@U024BE7LH> [FIRING] late")
+    assert "<@" not in body["text"].split("; ", 1)[1]  # ops has no contacts

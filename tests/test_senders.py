@@ -355,9 +355,8 @@ def test_slack_without_owners_is_unchanged() -> None:
 def test_slack_bot_mentions_too() -> None:
     replies = [slack_api_reply({"ok": True, "ts": "1.2"})]
     with http_receiver(Receiver(script=replies)) as receiver:
-        channel = SlackChannel(  # type: ignore[call-arg]
-            name="c", type="slack", token="xoxb-1", channel="C1", base_url=receiver.url + "/api/"
-        )
+        settings = {"token": "xoxb-1", "channel": "C1", "base_url": receiver.url + "/api/"}
+        channel = SlackChannel.model_validate({"name": "c", "type": "slack", **settings})
         assert build_sender(channel, OWNERS)[0].send([notification()]).ok
     assert "<!subteam^S0614TZR7>" in receiver.requests[0].body.decode()
 
