@@ -159,3 +159,29 @@ def test_delivery_mentions_the_owners_of_sentinel_yml() -> None:
     body = receiver.requests[0].json()
     assert body["text"].startswith("<@U024BE7LH> [FIRING] late")
     assert "<@" not in body["text"].split("; ", 1)[1]  # ops has no contacts
+
+
+def test_meta_alerts_read_the_group_of_their_node_from_the_manifest() -> None:
+    from types import SimpleNamespace
+
+    from sqlsentinel_dbt.dbt.meta import meta_alerts
+
+    def node(unique_id: str, group: str | None, resource_type: str = "model") -> Any:
+        meta = {"sentinel": {"alerts": [{"name": unique_id.split(".")[-1], "query": "q"}]}}
+        return SimpleNamespace(
+            unique_id=unique_id,
+            resource_type=resource_type,
+            group=group,
+            config=SimpleNamespace(meta=meta),
+            meta=meta,
+            tags=[],
+            original_file_path="models/x.yml",
+            patch_path=None,
+        )
+
+    manifest = SimpleNamespace(
+        nodes={"a": node("model.shop.a", "finance"), "b": node("model.shop.b", None)},
+        sources={"s": node("source.shop.raw.s", None, "source")},
+    )
+    found = {block.node_id: block.node_group for block in meta_alerts(manifest)}
+    assert found == {"model.shop.a": "finance", "model.shop.b": None, "source.shop.raw.s": None}
