@@ -185,3 +185,42 @@ def test_meta_alerts_read_the_group_of_their_node_from_the_manifest() -> None:
     )
     found = {block.node_id: block.node_group for block in meta_alerts(manifest)}
     assert found == {"model.shop.a": "finance", "model.shop.b": None, "source.shop.raw.s": None}
+
+
+def test_grouping_by_owner_keeps_the_dedup_rules_and_an_owner_change_announces_anew() -> None:
+    from datetime import timedelta
+
+    from sqlsentinel_dbt.engine.notification import LogEntry
+    from sqlsentinel_dbt.engine.result import InstanceState
+    from sqlsentinel_dbt.engine.state import Key
+
+    history: dict[Key, InstanceState] = {}
+    log: dict[tuple[str, str], LogEntry] = {}
+
+    def step(minutes: int, owned: Alert, firing: list[str]) -> list[tuple[str, str, list[Key]]]:
+        now = NOW + timedelta(minutes=minutes)
+        results = [AlertResult(owned.name, Status.ALERT, Severity.ERROR, key=k) for k in firing]
+        tracked = track(owned, history, results, now)
+        context = RunContext(f"r{minutes}", "shop", "ci", now)
+        rows = outbox_rows([AlertAsRun(owned)], tracked.results + tracked.missing, [], log, context)
+        for row in rows:
+            n = row.notification
+            log[(n.group_key, n.channel)] = LogEntry(
+                n.notification_id, row.firing_keys, row.silenced_keys, now
+            )
+        for result in tracked.results + tracked.missing:
+            if result.state is not None:
+                history[result.key] = result.state
+        return [
+            (r.notification.group_key, r.notification.kind.value, r.notification.new_keys)
+            for r in rows
+            if r.status == "queued"
+        ]
+
+    crm, ops = alert(owner="crm", group_by=["owner"]), alert(owner="ops", group_by=["owner"])
+    assert step(0, crm, ["eu"]) == [("late|owner=crm", "firing", ["eu"])]
+    assert step(15, crm, ["eu"]) == []  # announced already: nothing new
+    assert step(30, crm, ["eu", "us"]) == [("late|owner=crm", "firing", ["us"])]
+    # The new owner has been told nothing: every firing instance is new to them.
+    assert step(45, ops, ["eu", "us"]) == [("late|owner=ops", "firing", ["eu", "us"])]
+    assert step(60, ops, ["eu", "us"]) == []
