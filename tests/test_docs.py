@@ -56,6 +56,20 @@ def test_notification_config_in_docs_is_valid(tmp_path: Path) -> None:
     assert config.settings.retry_budget == 120
 
 
+def test_owners_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
+    from sqlsentinel_dbt.config.project import load_config
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# sentinel.yml: owners\n(.*?)```", page, re.S)
+    (tmp_path / "sentinel.yml").write_text(block)
+    config = load_config(tmp_path)
+    owners = config.settings.owners
+    assert sorted(owners) == ["Finance Data", "crm-team"]
+    assert owners["crm-team"].slack == ["U024BE7LH", "S0614TZR7"]
+    assert owners["crm-team"].teams[0].id == "jane.doe@example.com"
+    assert [r.match.group for r in config.routes] == ["finance", None]
+
+
 def test_cli_examples_in_notification_docs_are_real_commands() -> None:
     from sqlsentinel_dbt.cli import app
 

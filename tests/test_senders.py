@@ -23,6 +23,7 @@ from sqlsentinel_dbt.config.channels import (
     SlackChannel,
     TeamsChannel,
 )
+from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.engine.notification import Instance, Kind, Notification
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from tests.receivers import Receiver, http_receiver
@@ -182,9 +183,12 @@ def test_no_secret_in_errors_even_when_the_server_echoes_it(kind: str) -> None:
 @dataclass
 class Mailbox:
     messages: list[bytes] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+    """Each message's envelope recipients (RCPT TO), which is who receives it."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(envelope.content)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 
@@ -308,3 +312,113 @@ def test_a_full_slack_message_stays_within_slack_limits() -> None:
     assert sum("orders_late" in b["text"]["text"] for b in blocks if b["type"] == "section") >= len(
         many
     )
+
+
+# --- owners: mentions and recipients -------------------------------------------------------
+
+OWNERS = SentinelFile.model_validate(
+    {
+        "owners": {
+            "data-team": {
+                "slack": ["U024BE7LH", "S0614TZR7"],
+                "teams": [{"name": "Jane Doe", "id": "jane@example.test"}],
+                "email": ["jane@example.test", "ONCALL@example.test"],
+            },
+            "ops": {"slack": ["W0OPS"], "email": ["ops@example.test"]},
+        }
+    }
+).owners
+
+
+def test_slack_mentions_the_owners_users_and_user_groups() -> None:
+    with http_receiver() as receiver:
+        channel = SlackChannel(name="c", type="slack", webhook_url=receiver.url + "/x")  # type: ignore[arg-type]
+        sender, _ = build_sender(channel, OWNERS)
+        unknown = notification(notification_id="n2", owner="nobody")
+        assert sender.send([notification(), unknown, notification(owner="ops")]).ok
+    body = receiver.requests[0].json()
+    assert body["text"].startswith("<@U024BE7LH> <!subteam^S0614TZR7> <@W0OPS> [FIRING]")
+    texts = [b["text"]["text"] for b in body["blocks"] if b["type"] == "section"]
+    headers = [t for t in texts if "*Owner:*" in t]
+    assert "*Owner:* data-team <@U024BE7LH> <!subteam^S0614TZR7> · " in headers[0]
+    assert "*Owner:* nobody · " in headers[1]  # not in owners: as before
+    assert "*Owner:* ops <@W0OPS> · " in headers[2]
+
+
+def test_slack_without_owners_is_unchanged() -> None:
+    from sqlsentinel_dbt.notify.render.slack import slack_message
+
+    assert slack_message([notification()], {}) == slack_message([notification()])
+    assert "<@" not in json.dumps(slack_message([notification()]))
+
+
+def test_slack_bot_mentions_too() -> None:
+    replies = [slack_api_reply({"ok": True, "ts": "1.2"})]
+    with http_receiver(Receiver(script=replies)) as receiver:
+        settings = {"token": "xoxb-1", "channel": "C1", "base_url": receiver.url + "/api/"}
+        channel = SlackChannel.model_validate({"name": "c", "type": "slack", **settings})
+        assert build_sender(channel, OWNERS)[0].send([notification()]).ok
+    assert "<!subteam^S0614TZR7>" in receiver.requests[0].body.decode()
+
+
+def test_teams_mentions_the_owner_with_entities() -> None:
+    with http_receiver() as receiver:
+        channel = TeamsChannel(name="t", type="teams", webhook_url=receiver.url + "/w")  # type: ignore[arg-type]
+        sender, _ = build_sender(channel, OWNERS)
+        assert sender.send([notification(), notification(notification_id="n2")]).ok
+    card = receiver.requests[0].json()["attachments"][0]["content"]
+    texts = [b.get("text", "") for b in card["body"]]
+    assert texts.count("Owner: <at>Jane Doe</at>") == 2
+    assert card["msteams"]["entities"] == [  # once, though mentioned twice
+        {
+            "type": "mention",
+            "text": "<at>Jane Doe</at>",
+            "mentioned": {"id": "jane@example.test", "name": "Jane Doe"},
+        }
+    ]
+
+
+def test_teams_without_a_mapped_owner_has_no_entities() -> None:
+    from sqlsentinel_dbt.notify.render.teams import teams_message
+
+    card = teams_message([notification(owner="ops")], OWNERS)["attachments"][0]["content"]
+    assert "msteams" not in card and "<at>" not in json.dumps(card)
+    assert teams_message([notification()]) == teams_message([notification()], {})
+
+
+def test_teams_mentions_stay_within_the_size_limit() -> None:
+    from sqlsentinel_dbt.config.owners import OwnerContacts, TeamsUser
+    from sqlsentinel_dbt.notify.render.limits import TEAMS_BYTES, json_size
+    from sqlsentinel_dbt.notify.render.teams import TEAMS_MENTIONS, teams_message
+
+    owners = {
+        f"o{i}": OwnerContacts(
+            teams=[TeamsUser(name="N" * 100, id=f"u{i}.{j}@example.test") for j in range(20)]
+        )
+        for i in range(10)
+    }
+    big = "x" * 40_000
+    notes = [notification(owner=f"o{i}", description=big) for i in range(10)]
+    message = teams_message(notes, owners)
+    assert json_size(message) <= TEAMS_BYTES
+    card = message["attachments"][0]["content"]
+    assert len(card["msteams"]["entities"]) == TEAMS_MENTIONS
+    assert json.dumps(card).count("<at>") == 2 * TEAMS_MENTIONS  # texts and entities
+
+
+def test_email_copies_the_owners(smtp: tuple[Mailbox, EmailChannel]) -> None:
+    mailbox, channel = smtp
+    sender, _ = build_sender(channel, OWNERS)
+    notes = [notification(), notification(notification_id="n2", owner="ops")]
+    assert sender.send(notes).ok
+    assert sender.send([notification(owner="nobody")]).ok
+    first, second = (message_from_bytes(m, policy=policy.default) for m in mailbox.messages)
+    assert first["To"] == "oncall@example.test"
+    # ONCALL@ is already a To recipient: not copied again.
+    assert first["Cc"] == "jane@example.test, ops@example.test"
+    assert sorted(mailbox.recipients[0]) == [
+        "jane@example.test",
+        "oncall@example.test",
+        "ops@example.test",
+    ]
+    assert second["Cc"] is None and mailbox.recipients[1] == ["oncall@example.test"]

@@ -134,6 +134,10 @@ class RouteMatch(BaseModel):
     tags: list[str] = Field(default_factory=list, description="Any of these tags.")
     owner: str | None = Field(default=None, description="The alert's owner.")
     alert: str | None = Field(default=None, description="Alert name, glob patterns allowed.")
+    group: str | None = Field(
+        default=None,
+        description="The dbt group of the alert's node (dbt's checks, alerts in a node's meta).",
+    )
 
 
 class Route(BaseModel):

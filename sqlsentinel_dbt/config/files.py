@@ -10,6 +10,7 @@ from sqlsentinel_dbt.config.channels import Channel, Route
 from sqlsentinel_dbt.config.dbt_results import DbtResultsSettings
 from sqlsentinel_dbt.config.duration import DAY, HOUR, YEAR, Within
 from sqlsentinel_dbt.config.models import Alert, check_timezone
+from sqlsentinel_dbt.config.owners import OwnerContacts
 from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
 
 MAX_NOTIFICATION_AGE = Within(YEAR, positive=True)
@@ -42,6 +43,13 @@ class SentinelFile(BaseModel):
     )
     routes: list[Route] = Field(
         default_factory=list, description="Which alerts go to which channels."
+    )
+    owners: dict[str, OwnerContacts] = Field(
+        default_factory=dict,
+        description=(
+            "Owner name to `{slack, teams, email}`: Slack and Teams messages about an "
+            "owner's alerts mention them, emails add them as recipients."
+        ),
     )
     max_notification_age: Annotated[float, MAX_NOTIFICATION_AGE] = Field(
         default=86400.0,

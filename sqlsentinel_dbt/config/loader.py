@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sqlsentinel_dbt.config.models import NAME_PATTERN, Alert
+from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert
 from sqlsentinel_dbt.suggest import suggest
 
 ALERT_DIR = "alerts"
@@ -59,6 +59,8 @@ class MetaAlerts:
     raw: Any
     node_tags: tuple[str, ...] = ()
     """The node's tags, which its alerts have too, after their own."""
+    node_group: str | None = None
+    """The node's dbt group, which its alerts have as `meta.dbt_group` unless they set one."""
 
 
 def validate_alerts(
@@ -83,7 +85,7 @@ def validate_alerts(
     for block in meta:
         items = _meta_items(block, problems)
         found = _validate_items(items, block.path, block.node_id, problems, alerts_fail_alone)
-        declared += [_with_tags(d, block.node_tags) for d in found]
+        declared += [_with_group(_with_tags(d, block.node_tags), block.node_group) for d in found]
     problems += _duplicate_names(declared)
     return declared
 
@@ -161,6 +163,14 @@ def _with_tags(declared: DeclaredAlert, tags: Sequence[str]) -> DeclaredAlert:
     if merged == declared.alert.tags:
         return declared
     return replace(declared, alert=declared.alert.model_copy(update={"tags": merged}))
+
+
+def _with_group(declared: DeclaredAlert, group: str | None) -> DeclaredAlert:
+    """`declared` with its node's dbt group in `meta`, for routes that match on `group`."""
+    if group is None or DBT_GROUP in declared.alert.meta:
+        return declared
+    meta = {**declared.alert.meta, DBT_GROUP: group}
+    return replace(declared, alert=declared.alert.model_copy(update={"meta": meta}))
 
 
 def _has_valid_name(item: dict[str, Any]) -> bool:

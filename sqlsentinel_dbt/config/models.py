@@ -44,7 +44,11 @@ class Mode(StrEnum):
     FAILING_ROWS = "failing_rows"
 
 
-GroupLabel = Literal["alert", "key"]
+GroupLabel = Literal["alert", "key", "owner", "dbt_node"]
+DBT_NODE = "dbt_node"
+"""`meta` key: the unique_id of the dbt node an alert reports on (dbt's own checks)."""
+DBT_GROUP = "dbt_group"
+"""`meta` key: the dbt group of that node, or of the node an alert is declared in."""
 
 QUERY_TIMEOUT = Within(DAY, positive=True)
 """An alert query may run a day at most: a longer wait is no alerting."""
@@ -194,13 +198,27 @@ class Alert(BaseModel):
     group_by: list[GroupLabel] = Field(
         default_factory=_per_alert,
         min_length=1,
-        description="`[alert]`: one notification per alert; `[alert, key]`: per instance.",
+        description=(
+            "`[alert]`: one notification per alert; `[alert, key]`: per instance. "
+            "`owner` and `dbt_node` add the alert's owner and dbt node to the group, so a "
+            "change of either starts a new group."
+        ),
     )
     max_instances: int = Field(
         default=1000,
         ge=1,
         description="More rows than this is an error; only this many (+1) are ever fetched.",
     )
+
+    @property
+    def dbt_node(self) -> str | None:
+        """The dbt node this alert reports on (`meta.dbt_node`), if any."""
+        return _text(self.meta.get(DBT_NODE))
+
+    @property
+    def dbt_group(self) -> str | None:
+        """The dbt group of the alert's node (`meta.dbt_group`), if any."""
+        return _text(self.meta.get(DBT_GROUP))
 
     @field_validator("query")
     @classmethod
@@ -239,3 +257,7 @@ class Alert(BaseModel):
             if not re.fullmatch(NAME_PATTERN, tag):
                 raise ValueError(f"tag {tag!r} must be letters, digits, `_` or `-`")
         return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

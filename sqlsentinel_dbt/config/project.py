@@ -24,6 +24,7 @@ from sqlsentinel_dbt.config.loader import (
     read_document,
     validate_alerts,
 )
+from sqlsentinel_dbt.config.owners import OwnerContacts, TeamsUser
 from sqlsentinel_dbt.config.schedule import check_fires
 from sqlsentinel_dbt.suggest import suggest
 
@@ -157,8 +158,19 @@ def _settings(documents: list[tuple[str, dict[str, Any]]], problems: list[str]) 
     try:
         return SentinelFile.model_validate({k: v for k, v in raw.items() if k in _SETTINGS})
     except ValidationError as exc:
-        problems += [f"{SENTINEL_FILE}: {field_problem(e, _SETTINGS)}" for e in exc.errors()]
+        problems += [
+            f"{SENTINEL_FILE}: {field_problem(e, _allowed_at(e['loc']))}" for e in exc.errors()
+        ]
         return SentinelFile()
+
+
+def _allowed_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The fields a sentinel.yml error's place allows: the settings, or an owner's."""
+    if loc[:1] == ("owners",) and len(loc) >= 5:  # owners.NAME.teams.0.FIELD
+        return list(TeamsUser.model_fields)
+    if loc[:1] == ("owners",) and len(loc) >= 3:  # owners.NAME.FIELD
+        return list(OwnerContacts.model_fields)
+    return _SETTINGS
 
 
 def _project_problems(

@@ -25,8 +25,14 @@ def meta_alerts(manifest: Any) -> list[MetaAlerts]:
             if raw is not None and raw not in seen:
                 seen.append(raw)
                 tags = tuple(str(t) for t in getattr(node, "tags", None) or ())
-                found.append(MetaAlerts(node.unique_id, path, raw, tags))
+                found.append(MetaAlerts(node.unique_id, path, raw, tags, _group(node)))
     return found
+
+
+def _group(node: Any) -> str | None:
+    """The node's dbt group (models, seeds, snapshots; sources have none), if any."""
+    group = getattr(node, "group", None) or getattr(getattr(node, "config", None), "group", None)
+    return str(group) if group else None
 
 
 def _nodes(manifest: Any) -> Iterator[Any]:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
-from sqlsentinel_dbt.config.models import Alert, Severity
+from sqlsentinel_dbt.config.models import DBT_GROUP, DBT_NODE, Alert, Severity
 from sqlsentinel_dbt.dbt import CompiledQuery, NodeRun
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, Status
@@ -94,7 +94,11 @@ def _alert(run: NodeRun, name: str) -> Alert:
         description=run.description,
         tags=list(dict.fromkeys(run.tags)),
         owner=run.owner,
-        meta={"dbt_node": run.unique_id, "resource_type": run.resource_type},
+        meta={
+            DBT_NODE: run.unique_id,
+            "resource_type": run.resource_type,
+            **({DBT_GROUP: run.group} if run.group else {}),
+        },
     )
 
 

@@ -1,6 +1,8 @@
 """Turn one run's tracked results into outbox rows: group, route, decide, describe.
 
-Groups are `group_by` partitions of an alert's instances (the alert, or alert + key). An
+Groups are `group_by` partitions of an alert's instances (the alert, or alert + key), never
+of several alerts; `owner` and `dbt_node` add the alert's owner and dbt node to the group
+key, so a new owner starts a new group (docs/decisions/0011-group-by-owner.md). An
 alert that errored has only its error group decided: its instances keep their states, so
 nothing about them changed. The error group fires while the alert errors and resolves
 when it evaluates again.
@@ -91,15 +93,26 @@ def _groups(alert: Alert, results: list[AlertResult], silenced: IsSilenced) -> d
     if errors or not any(r.state for r in results):
         return groups  # states were kept as they were: nothing changed
     per_key = "key" in alert.group_by
-    members: dict[str, dict[Key, AlertResult]] = {} if per_key else {name: {}}
+    prefix = _group_prefix(alert)
+    members: dict[str, dict[Key, AlertResult]] = {} if per_key else {prefix: {}}
     for result in results:
-        group = f"{name}|{result.key}" if per_key else name
+        group = f"{prefix}|{result.key}" if per_key else prefix
         members.setdefault(group, {})[result.key] = result
     for group, instances in members.items():
         active = {k for k, r in instances.items() if r.state and r.state.state.active}
         quiet = {k for k in active if silenced(name, k)}
         groups[group] = (GroupNow(frozenset(active - quiet), frozenset(quiet)), instances, None)
     return groups
+
+
+def _group_prefix(alert: Alert) -> str:
+    """`name`, then `|owner=X` and `|dbt_node=Y` for those labels of `group_by`."""
+    parts = [alert.name]
+    if "owner" in alert.group_by:
+        parts.append(f"owner={alert.owner or ''}")
+    if "dbt_node" in alert.group_by:
+        parts.append(f"dbt_node={alert.dbt_node or ''}")
+    return "|".join(parts)
 
 
 def _row(

@@ -98,7 +98,7 @@ def _deliver_channel(
             outbox, claimer, name, ids, f"channel {name!r} is no longer declared", clock, report
         )
     try:
-        sender, _ = build_sender(channel)
+        sender, _ = build_sender(channel, settings.owners)
     except (MissingEnvVar, ValueError) as exc:
         return _failed(outbox, claimer, name, ids, str(exc), clock, report)
     for start in range(0, len(items), channel.max_per_message):

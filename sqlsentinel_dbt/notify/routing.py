@@ -1,7 +1,7 @@
 """Which channels an alert notifies: its own `notify`, plus the routes it matches.
 
 A route's `alert` and `tags` read as the alert terms `NAME` and `tag:X` do everywhere
-(engine/matcher.py).
+(engine/matcher.py); `owner` is the alert's owner, `group` the dbt group of its node.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def _matches(alert: Alert, match: RouteMatch) -> bool:
     if match.tags and not any(t.matches(alert.name, alert.tags) for t in tagged):
         return False
     if match.owner is not None and alert.owner != match.owner:
+        return False
+    if match.group is not None and alert.dbt_group != match.group:
         return False
     named = AlertTerm(Method.NAME, match.alert) if match.alert is not None else None
     return named is None or named.matches(alert.name, alert.tags)

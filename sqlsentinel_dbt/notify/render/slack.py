@@ -1,10 +1,15 @@
-"""Slack: Block Kit blocks plus a plain `text` fallback, every value mrkdwn-escaped."""
+"""Slack: Block Kit blocks plus a plain `text` fallback, every value mrkdwn-escaped.
+
+An owner listed in `owners:` is mentioned beside its name (`<@U1>`, `<!subteam^S1>`), and
+every owner's mentions lead the `text` too, which is what Slack notifies people with.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from sqlsentinel_dbt.config.owners import Owners, contacts_of, slack_mention
 from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.render.common import (
     escape_slack,
@@ -24,23 +29,34 @@ _EMOJI = {
 }
 
 
-def slack_message(notifications: Sequence[Notification]) -> dict[str, Any]:
+def slack_message(
+    notifications: Sequence[Notification], owners: Owners | None = None
+) -> dict[str, Any]:
     """`{"text": ..., "blocks": [...]}` for chat.postMessage or an incoming webhook."""
     blocks: list[dict[str, Any]] = []
     for index, notification in enumerate(notifications):
         if index:
             blocks.append({"type": "divider"})
-        blocks += _blocks(notification)
+        blocks += _blocks(notification, _mentions(notification, owners or {}))
     text = "; ".join(n.title for n in notifications)
+    everyone = dict.fromkeys(m for n in notifications for m in _mentions(n, owners or {}))
+    # Mentions first, so that cutting a long text never drops them.
+    lead = "".join(f"{mention} " for mention in everyone)
     # max_per_message keeps a message within Slack's 50 blocks; each block is cut to fit.
-    return {"text": cut_html(clean(escape_slack(text)), SLACK_SECTION), "blocks": blocks}
+    return {"text": cut_html(clean(lead + escape_slack(text)), SLACK_SECTION), "blocks": blocks}
 
 
-def _blocks(n: Notification) -> list[dict[str, Any]]:
+def _mentions(n: Notification, owners: Owners) -> list[str]:
+    contacts = contacts_of(owners, n.owner)
+    return [slack_mention(i) for i in contacts.slack] if contacts else []
+
+
+def _blocks(n: Notification, mentions: Sequence[str] = ()) -> list[dict[str, Any]]:
     header = f"{_EMOJI[n.kind]} *{_field(n.title)}*"
     facts = [f"*Severity:* {_field(n.severity)}"]
     if n.owner:
-        facts.append(f"*Owner:* {_field(n.owner)}")
+        # The ids were checked (config/owners.py): they are markup, not values to escape.
+        facts.append(f"*Owner:* {_field(n.owner)}" + "".join(f" {m}" for m in mentions))
     if n.project:
         facts.append(f"*Project:* {_field(n.project)} ({_field(n.target)})")
     body = message_body(n, escape_slack, _default_body, SLACK_SECTION, markup=True)

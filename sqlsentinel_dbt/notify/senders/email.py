@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlsentinel_dbt.config.channels import EmailChannel
+from sqlsentinel_dbt.config.owners import Owners, contacts_of
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.email import email_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult
@@ -34,8 +35,10 @@ class EmailSender:
         password: str | None,
         redact: Redactor,
         tls: ssl.SSLContext | None = None,
+        owners: Owners | None = None,
     ) -> None:
         self._channel = channel
+        self._owners = owners or {}
         self._login = (username, password) if username and password else None
         self._redact = redact
         self._tls = tls or ssl.create_default_context()
@@ -48,6 +51,9 @@ class EmailSender:
         message["Subject"] = rendered.subject
         message["From"] = channel.sender
         message["To"] = ", ".join(channel.to)
+        copied = self._copied(notifications)
+        if copied:
+            message["Cc"] = ", ".join(copied)
         message["Message-ID"] = make_msgid(domain="sqlsentinel")
         # Receivers (and tests) can drop duplicates by these, as with a webhook's ids.
         message["X-Sentinel-Notification-Ids"] = ", ".join(n.notification_id for n in notifications)
@@ -62,6 +68,17 @@ class EmailSender:
         except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timeout, TLS
             return SendResult(False, True, self._redact(f"{type(exc).__name__}: {exc}"))
         return SENT
+
+    def _copied(self, notifications: Sequence[Notification]) -> list[str]:
+        """The owners' addresses (`owners:`) of these notifications that `to` lacks."""
+        to = {address.lower() for address in self._channel.to}
+        copied: dict[str, str] = {}
+        for n in notifications:
+            contacts = contacts_of(self._owners, n.owner)
+            for address in contacts.email if contacts else []:
+                if address.lower() not in to:
+                    copied.setdefault(address.lower(), address)
+        return list(copied.values())
 
     def _deliver(self, message: EmailMessage) -> None:
         channel = self._channel
@@ -79,9 +96,12 @@ class EmailSender:
             smtp.send_message(message)
 
 
-def _build(channel: EmailChannel, secrets: Secrets, redact: Redactor) -> EmailSender:
+def _build(
+    channel: EmailChannel, secrets: Secrets, redact: Redactor, owners: Owners
+) -> EmailSender:
     tls = ssl.create_default_context(cafile=channel.ca_file)
-    return EmailSender(channel, secrets.get("username"), secrets.get("password"), redact, tls)
+    username, password = secrets.get("username"), secrets.get("password")
+    return EmailSender(channel, username, password, redact, tls, owners)
 
 
 CHANNEL_TYPE = ChannelType(EmailChannel, _build)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlsentinel_dbt.config.channels import PagerDutyChannel
+from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.pagerduty import pagerduty_event
 from sqlsentinel_dbt.notify.retry import SendResult
@@ -29,7 +30,9 @@ class PagerDutySender:
         return SendResult(True)
 
 
-def _build(channel: PagerDutyChannel, secrets: Secrets, redact: Redactor) -> PagerDutySender:
+def _build(
+    channel: PagerDutyChannel, secrets: Secrets, redact: Redactor, owners: Owners
+) -> PagerDutySender:
     return PagerDutySender(channel.url, secrets.get("routing_key", ""), channel.timeout, redact)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.notify import senders
 from sqlsentinel_dbt.notify.senders import Sender
 from sqlsentinel_dbt.redact import Redactor
@@ -31,7 +32,8 @@ class ChannelType(Generic[C]):
     """What a channel module declares: the config model it handles, how to build its sender."""
 
     config: type[C]
-    build: Callable[[C, Secrets, Redactor], Sender]
+    build: Callable[[C, Secrets, Redactor, Owners], Sender]
+    """Also given `owners:` of sentinel.yml, for media that mention or copy owners."""
 
 
 @cache

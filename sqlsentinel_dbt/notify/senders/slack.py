@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from sqlsentinel_dbt.config.channels import SlackChannel
+from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.slack import slack_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult, from_status, parse_retry_after
@@ -20,13 +21,16 @@ from sqlsentinel_dbt.redact import Redactor
 class SlackWebhookSender:
     """Posts to an incoming-webhook URL."""
 
-    def __init__(self, url: str, timeout: float, redact: Redactor) -> None:
+    def __init__(
+        self, url: str, timeout: float, redact: Redactor, owners: Owners | None = None
+    ) -> None:
         self._client = WebhookClient(url, timeout=int(max(1, timeout)))
         self._redact = redact
+        self._owners = owners or {}
 
     def send(self, notifications: Sequence[Notification]) -> SendResult:
         """One webhook call."""
-        message = slack_message(notifications)
+        message = slack_message(notifications, self._owners)
         try:
             response = self._client.send(text=message["text"], blocks=message["blocks"])
         except Exception as exc:  # slack_sdk raises the stdlib's URLError, timeouts, ...
@@ -44,15 +48,22 @@ class SlackBotSender:
     """`chat.postMessage` with a bot token; `ok: false` is final, 429 and 5xx are not."""
 
     def __init__(
-        self, token: str, channel: str, base_url: str, timeout: float, redact: Redactor
+        self,
+        token: str,
+        channel: str,
+        base_url: str,
+        timeout: float,
+        redact: Redactor,
+        owners: Owners | None = None,
     ) -> None:
         self._client = WebClient(token=token, base_url=base_url, timeout=int(max(1, timeout)))
         self._channel = channel
         self._redact = redact
+        self._owners = owners or {}
 
     def send(self, notifications: Sequence[Notification]) -> SendResult:
         """One API call."""
-        message = slack_message(notifications)
+        message = slack_message(notifications, self._owners)
         try:
             self._client.chat_postMessage(
                 channel=self._channel, text=message["text"], blocks=message["blocks"]
@@ -75,11 +86,11 @@ def _first(value: str | list[str] | None) -> str | None:
     )
 
 
-def _build(channel: SlackChannel, secrets: Secrets, redact: Redactor) -> Sender:
+def _build(channel: SlackChannel, secrets: Secrets, redact: Redactor, owners: Owners) -> Sender:
     if channel.token is not None:
         token, to = secrets.get("token", ""), channel.channel or ""
-        return SlackBotSender(token, to, channel.base_url, channel.timeout, redact)
-    return SlackWebhookSender(secrets.get("webhook_url", ""), channel.timeout, redact)
+        return SlackBotSender(token, to, channel.base_url, channel.timeout, redact, owners)
+    return SlackWebhookSender(secrets.get("webhook_url", ""), channel.timeout, redact, owners)
 
 
 CHANNEL_TYPE = ChannelType(SlackChannel, _build)

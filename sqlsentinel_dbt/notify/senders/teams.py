@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlsentinel_dbt.config.channels import TeamsChannel
+from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.teams import teams_message
 from sqlsentinel_dbt.notify.retry import SendResult
@@ -16,16 +17,22 @@ from sqlsentinel_dbt.redact import Redactor
 class TeamsSender:
     """An Adaptive Card to a Teams incoming webhook or workflow URL."""
 
-    def __init__(self, url: str, timeout: float, redact: Redactor) -> None:
+    def __init__(
+        self, url: str, timeout: float, redact: Redactor, owners: Owners | None = None
+    ) -> None:
         self._url, self._timeout, self._redact = url, timeout, redact
+        self._owners = owners or {}
 
     def send(self, notifications: Sequence[Notification]) -> SendResult:
         """One POST."""
-        return post_json(self._url, teams_message(notifications), self._timeout, self._redact)
+        message = teams_message(notifications, self._owners)
+        return post_json(self._url, message, self._timeout, self._redact)
 
 
-def _build(channel: TeamsChannel, secrets: Secrets, redact: Redactor) -> TeamsSender:
-    return TeamsSender(secrets.get("webhook_url", ""), channel.timeout, redact)
+def _build(
+    channel: TeamsChannel, secrets: Secrets, redact: Redactor, owners: Owners
+) -> TeamsSender:
+    return TeamsSender(secrets.get("webhook_url", ""), channel.timeout, redact, owners)
 
 
 CHANNEL_TYPE = ChannelType(TeamsChannel, _build)

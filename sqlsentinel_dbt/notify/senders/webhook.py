@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlsentinel_dbt.config.channels import WebhookChannel
+from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.webhook import webhook_body
 from sqlsentinel_dbt.notify.retry import SendResult
@@ -63,7 +64,9 @@ def _idempotency_key(notifications: Sequence[Notification]) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
-def _build(channel: WebhookChannel, secrets: Secrets, redact: Redactor) -> WebhookSender:
+def _build(
+    channel: WebhookChannel, secrets: Secrets, redact: Redactor, owners: Owners
+) -> WebhookSender:
     headers = {
         name.removeprefix("headers."): value
         for name, value in secrets.items()
