@@ -2,7 +2,7 @@
 
 Groups are `group_by` partitions of an alert's instances (the alert, or alert + key), never
 of several alerts; `owner` and `dbt_node` add the alert's owner and dbt node to the group
-key, so a new owner starts a new group (docs/decisions/0011-group-by-owner.md). An
+key, so a new owner starts a new group (docs/decisions/0012-group-by-owner.md). An
 alert that errored has only its error group decided: its instances keep their states, so
 nothing about them changed. The error group fires while the alert errors and resolves
 when it evaluates again.
