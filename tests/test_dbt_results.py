@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from sqlsentinel_dbt.dbt import NodeRun
+from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from tests.conftest import Project, drop_pg_schemas, make_project
 from tests.integration_runner import run_steps
 
@@ -131,3 +133,15 @@ def test_names_are_the_nodes_and_a_name_taken_twice_is_qualified(
     assert names["seed.checks.raw_orders"] == "seed__checks__raw_orders"
     assert names["source.checks.shop.raw_orders"] == "source__checks__shop__raw_orders"
     assert len(set(names.values())) == len(names)
+
+
+def test_a_name_another_node_of_the_project_has_is_qualified_though_it_did_not_run() -> None:
+    """`dbt seed` alone runs the seed, not the source table of the same name: the seed's
+    alert keeps the name it has after a full build (and in the on-run-end hook)."""
+    seed = NodeRun("seed.checks.raw_orders", "raw_orders", "seed", "success")
+    both = ("seed.checks.raw_orders", "source.checks.shop.raw_orders")
+    project = dict.fromkeys(both, "raw_orders")
+    [check] = dbt_checks([seed], set(), None, project)
+    assert check.plan.name == "seed__checks__raw_orders"
+    [alone] = dbt_checks([seed], set(), None, {"seed.checks.raw_orders": "raw_orders"})
+    assert alone.plan.name == "raw_orders"

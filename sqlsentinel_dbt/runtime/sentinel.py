@@ -198,7 +198,7 @@ class Sentinel:
         artifacts = self.project.alert_tests(target_dir)
         tests = plans_from_tests(artifacts.tests)
         taken = {d.name for d in self.alerts} | {p.name for p in tests}
-        checks = dbt_checks(artifacts.runs, taken, self._failing_rows)
+        checks = dbt_checks(artifacts.runs, taken, self._failing_rows, artifacts.project_nodes)
         candidates = tests + [c.plan for c in checks]
         plans = select_planned(self.project, candidates, select, exclude, allow_empty=allow_empty)
         now, prior = self._start(plans, dry_run)
