@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,22 @@ from tests.receivers import Receiver, http_receiver
 from tests.warehouse_sql import query
 
 REPO = Path(__file__).resolve().parents[1]
-HOOK = "{{ sqlsentinel.record_dbt_results(results) }}"
+# A meta alert, for the hook's `run_alerts=true` to evaluate.
+META_ALERT = """\
+models:
+  - name: negative_orders
+    config:
+      meta:
+        sentinel:
+          alerts:
+            - name: negative_amounts_meta
+              query: |
+                {% raw %}
+                select case when count(*) > 0 then 'ALERT' else 'OK' end as status,
+                       count(*) as actual_value
+                from {{ ref('negative_orders') }}
+                {% endraw %}
+"""
 CHANNELS = """\
 channels:
   - name: hook
@@ -35,10 +51,22 @@ routes:
 COMPARED = ("alert_name", "status", "severity", "actual_value", "threshold", "state", "error")
 
 
+def documented_hook() -> dict[str, Any]:
+    """The `on-run-end` setting of docs/dbt_cloud.md."""
+    page = (REPO / "docs" / "dbt_cloud.md").read_text()
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", page, re.S) if "on-run-end" in b]
+    return dict(yaml.safe_load(block))
+
+
 def with_hook(project: Project) -> None:
-    """The project as docs/dbt_results.md sets the hook up: the package and `on-run-end`."""
+    """The project as docs/dbt_cloud.md sets the hook up: the package and `on-run-end`."""
     settings = yaml.safe_load((project.root / "dbt_project.yml").read_text())
-    settings["on-run-end"] = [HOOK]
+    settings.update(documented_hook())
+    models = project.root / "models"
+    (models / "negative_orders.sql").write_text(
+        "select * from {{ ref('stg_orders') }} where amount < 0"
+    )
+    (models / "negative_orders.yml").write_text(META_ALERT)
     (project.root / "dbt_project.yml").write_text(yaml.safe_dump(settings))
     (project.root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     (project.root / "sentinel.yml").write_text(CHANNELS)
@@ -75,6 +103,7 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         return {r["dbt_node"]: r for r in rows if r["dbt_node"]}
 
     yield {
+        "project": project,
         "steps": steps,
         "hook": history(hook_schema),
         "cli": history(cli_schema),
@@ -91,6 +120,17 @@ def test_the_hook_runs_though_the_build_fails(played: dict[str, Any]) -> None:
     assert steps["build"]["code"] == 1 and steps["freshness"]["code"] == 1
     for step in ("build", "freshness"):
         assert "sqlsentinel: recorded" in steps[step]["output"], steps[step]["output"][-2000:]
+
+
+def test_the_hook_evaluates_the_meta_alerts_when_asked(played: dict[str, Any]) -> None:
+    assert documented_hook()["on-run-end"] == [
+        "{{ sqlsentinel.record_dbt_results(results, run_alerts=true) }}"
+    ]
+    rows = query_rows(played, "negative_amounts_meta")
+    # Once after the build, once after the freshness check: the same instance, firing.
+    assert [(r["status"], r["actual_value"], r["state"]) for r in rows] == [
+        ("ALERT", 1.0, "firing")
+    ] * 2
 
 
 def test_the_hook_records_every_check_as_from_artifacts_does(played: dict[str, Any]) -> None:
@@ -114,9 +154,10 @@ def test_notify_delivers_the_hooks_failures_once(played: dict[str, Any]) -> None
     steps = played["steps"]
     report = json.loads(steps["notify"]["output"])
     again = json.loads(steps["again"]["output"])
-    hook = played["hook"].values()
+    hook = [*played["hook"].values(), *query_rows(played, "negative_amounts_meta")]
     firing = {r["alert_name"] for r in hook if r["state"] == "firing"}
-    assert len(firing) == 7  # the failing model, tests, unit test and stale sources
+    # The failing model, tests, unit test, stale sources and the meta alert.
+    assert len(firing) == 8
     errors = {r["alert_name"] for r in hook if r["status"] == "ERROR"}  # errors are announced
     names = [n["alert"] for n in played["delivered"]]
     assert len(names) == len(set(names))
@@ -126,3 +167,13 @@ def test_notify_delivers_the_hooks_failures_once(played: dict[str, Any]) -> None
     assert [r for r in played["outbox"] if r["kind"] == "pending"] == []
     broken = next(n for n in played["delivered"] if n["alert"] == "orders_broken")
     assert broken["owner"] == "marts-team", broken
+
+
+def query_rows(played: dict[str, Any], alert: str) -> list[dict[str, Any]]:
+    """The hook's history rows of one alert, oldest first."""
+    project = played["project"]
+    return query(
+        project,
+        f"select * from {project.schema}_sentinel.sentinel_alert_history "
+        f"where alert_name = '{alert}' order by started_at",
+    )
