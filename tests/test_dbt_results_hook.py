@@ -39,6 +39,8 @@ models:
                        count(*) as actual_value
                 from {{ ref('negative_orders') }}
                 {% endraw %}
+            - name: meta_alert_without_status
+              query: select 1 as n
 """
 CHANNELS = """\
 channels:
@@ -131,6 +133,11 @@ def test_the_hook_evaluates_the_meta_alerts_when_asked(played: dict[str, Any]) -
     assert [(r["status"], r["actual_value"], r["state"]) for r in rows] == [
         ("ALERT", 1.0, "firing")
     ] * 2
+    # An alert that errors is recorded and announced, but does not fail the command (the
+    # build exits 1 for its failed tests, not 2 for a failed hook).
+    errored = query_rows(played, "meta_alert_without_status")
+    assert [r["status"] for r in errored] == ["ERROR"] * 2
+    assert played["steps"]["build"]["code"] == 1
 
 
 def test_the_hook_records_every_check_as_from_artifacts_does(played: dict[str, Any]) -> None:
@@ -154,7 +161,8 @@ def test_notify_delivers_the_hooks_failures_once(played: dict[str, Any]) -> None
     steps = played["steps"]
     report = json.loads(steps["notify"]["output"])
     again = json.loads(steps["again"]["output"])
-    hook = [*played["hook"].values(), *query_rows(played, "negative_amounts_meta")]
+    meta = ("negative_amounts_meta", "meta_alert_without_status")
+    hook = [*played["hook"].values(), *(r for a in meta for r in query_rows(played, a))]
     firing = {r["alert_name"] for r in hook if r["state"] == "firing"}
     # The failing model, tests, unit test, stale sources and the meta alert.
     assert len(firing) == 8

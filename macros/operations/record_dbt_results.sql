@@ -9,8 +9,9 @@
 
     It must not fail the dbt command, and dbt's Jinja cannot catch exceptions: every field
     is read defensively and a result it cannot read is skipped. `run_alerts: true` also
-    evaluates the alerts declared in node meta (run_alerts with fail_on 'never'; a meta
-    alert whose query fails still stops it, as it stops the operation). `sqlsentinel.alert`
+    evaluates the alerts declared in node meta (as run_alerts does, but an alert that
+    errors or is invalid does not fail the command; a meta alert whose query fails to run
+    still stops it, as it stops the operation). `sqlsentinel.alert`
     tests are left to `sentinel dbt-run --from-artifacts` (docs/dbt_results.md). -#}
 {% macro record_dbt_results(results, run_alerts=false, select=none, exclude=none) %}
   {{ return(adapter.dispatch('record_dbt_results', 'sqlsentinel')(results, run_alerts, select, exclude)) }}
@@ -25,7 +26,7 @@
     {%- do sqlsentinel._record_dbt_runs(runs) -%}
   {%- endif -%}
   {%- if run_alerts -%}
-    {%- do sqlsentinel.run_alerts(select, exclude, 'never', false, true) -%}
+    {%- do sqlsentinel._run_meta_alerts(select, exclude, 'never', false, true, fail=false) -%}
   {%- endif -%}
   {#- An on-run-end hook runs what it renders; this one has run its own statements. -#}
   {{ return('') }}
