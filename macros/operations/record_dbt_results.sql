@@ -43,6 +43,11 @@
   {%- set names = sqlsentinel._dbt_check_names(runs) -%}
   {%- set by_id = {} -%}
   {%- for item in runs -%}{%- do by_id.update({item.unique_id: item}) -%}{%- endfor -%}
+  {#- A model whose unit test failed is skipped for it: model -> that unit test. -#}
+  {%- set failed_unit_tests = {} -%}
+  {%- for unit in runs if unit.resource_type == 'unit_test' and unit.status in ('error', 'fail', 'runtime error') -%}
+    {%- for on in unit.depends_on -%}{%- do failed_unit_tests.update({on: unit.unique_id}) -%}{%- endfor -%}
+  {%- endfor -%}
   {%- do sqlsentinel.ensure_alert_history() -%}
   {%- do sqlsentinel.ensure_notifications() -%}
   {%- set prior = sqlsentinel._latest_states(names.values() | list) -%}
@@ -56,7 +61,7 @@
       {%- set name = names[item.unique_id] -%}
       {%- set alert = defaults.copy() -%}
       {%- do alert.update({'name': name}) -%}
-      {%- set result = sqlsentinel._dbt_check_result(item, name, by_id) -%}
+      {%- set result = sqlsentinel._dbt_check_result(item, name, by_id, failed_unit_tests) -%}
       {%- set tracked = sqlsentinel._track_alert(alert, prior.get(name, {}), [result], now) -%}
       {%- for done in tracked.results + tracked.missing -%}
         {%- do done.update({'dbt_node': item.unique_id}) -%}
@@ -197,18 +202,18 @@
   {%- endfor -%}
   {%- set counts = {} -%}
   {%- set kinds = ('test', 'unit_test', 'model', 'seed', 'snapshot') -%}
-  {%- set project_ids = [] -%}
+  {%- set project_ids = {} -%}
   {%- for node in graph.nodes.values() if node.resource_type in kinds -%}
     {%- if sqlsentinel._is_alert_test(node) -%}
       {%- do taken.append(node.name) -%}
     {%- else -%}
-      {%- do project_ids.append(node.unique_id) -%}
+      {%- do project_ids.update({node.unique_id: true}) -%}
       {%- set name = sqlsentinel._valid_check_name(node.name) -%}
       {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
     {%- endif -%}
   {%- endfor -%}
   {%- for node in graph.sources.values() -%}
-    {%- do project_ids.append(node.unique_id) -%}
+    {%- do project_ids.update({node.unique_id: true}) -%}
     {%- set name = sqlsentinel._valid_check_name(node.name) -%}
     {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
   {%- endfor -%}
@@ -238,7 +243,7 @@
 
 {#- One run's result, shaped like the dicts of _evaluate_alert, mapped as from_dbt.py's
     _result maps it. -#}
-{% macro _dbt_check_result(item, name, by_id) %}
+{% macro _dbt_check_result(item, name, by_id, failed_unit_tests) %}
   {%- set context = {'resource_type': item.resource_type} -%}
   {%- for field in ('model', 'column') if item[field] -%}
     {%- do context.update({field: item[field]}) -%}
@@ -266,7 +271,7 @@
     {%- endif -%}
   {%- endif -%}
   {%- if item.status == 'skipped' -%}
-    {%- set upstream = sqlsentinel._failed_upstream(item, by_id) -%}
+    {%- set upstream = sqlsentinel._failed_upstream(item, by_id, failed_unit_tests) -%}
     {%- set why = 'upstream ' ~ upstream ~ ' failed' if upstream else (message or 'skipped by dbt') -%}
     {%- if upstream -%}{%- do context.update({'upstream': upstream}) -%}{%- endif -%}
     {%- do result.update({'status': 'SKIPPED', 'error': 'skipped by dbt: ' ~ why}) -%}
@@ -289,17 +294,13 @@
 
 {#- The nearest node upstream of `item` that failed in this command, as from_dbt.py's
     _failed_upstream finds it (a failed unit test of a node counts as upstream of it). -#}
-{% macro _failed_upstream(item, by_id) %}
+{% macro _failed_upstream(item, by_id, failed_unit_tests) %}
   {%- set failed = ('error', 'fail', 'runtime error') -%}
-  {%- set failed_unit_tests = {} -%}
-  {%- for unit in by_id.values() if unit.resource_type == 'unit_test' and unit.status in failed -%}
-    {%- for on in unit.depends_on -%}{%- do failed_unit_tests.update({on: unit.unique_id}) -%}{%- endfor -%}
-  {%- endfor -%}
-  {%- set seen = [] -%}
+  {%- set seen = {} -%}
   {%- set frontier = [item.unique_id] -%}
   {#- Breadth first; Jinja has no while, so the loop runs over a list it extends. -#}
   {%- for unique_id in frontier if unique_id not in seen -%}
-    {%- do seen.append(unique_id) -%}
+    {%- do seen.update({unique_id: true}) -%}
     {%- set node = by_id.get(unique_id) -%}
     {%- if node is not none and unique_id != item.unique_id and node.status in failed -%}
       {{ return(unique_id) }}
