@@ -145,3 +145,28 @@ def test_a_name_another_node_of_the_project_has_is_qualified_though_it_did_not_r
     assert check.plan.name == "seed__checks__raw_orders"
     [alone] = dbt_checks([seed], set(), None, {"seed.checks.raw_orders": "raw_orders"})
     assert alone.plan.name == "raw_orders"
+
+
+def test_notify_builds_a_dbt_checks_alert_from_what_its_pending_row_carries() -> None:
+    """The hook's pending row is all `sentinel notify` has of a dbt check (notify/pending.py):
+    the alert from_dbt.py would declare, less a tag that is not a word."""
+    from sqlsentinel_dbt.notify.pending import dbt_check_alert
+
+    fields = {
+        "description": "Orders, cleaned.",
+        "owner": "Finance Data",
+        "tags": ["finance", "not a word"],
+        "dbt_node": "model.checks.stg_orders",
+        "resource_type": "model",
+    }
+    alert = dbt_check_alert("stg_orders", "", fields)
+    assert (alert.name, alert.description, alert.owner, alert.tags) == (
+        "stg_orders",
+        "Orders, cleaned.",
+        "Finance Data",
+        ["finance"],
+    )
+    assert alert.meta == {"dbt_node": "model.checks.stg_orders", "resource_type": "model"}
+    assert alert.query == "-- model.checks.stg_orders, run by dbt"
+    bare = dbt_check_alert("x", "select 1", {"tags": "finance", "owner": None})
+    assert (bare.tags, bare.owner, bare.query) == ([], None, "select 1")

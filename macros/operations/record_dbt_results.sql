@@ -8,11 +8,11 @@
     the build failed, which a later job step does not (docs/dbt_cloud.md).
 
     It must not fail the dbt command, and dbt's Jinja cannot catch exceptions: every field
-    is read defensively and a result it cannot read is skipped. `run_alerts: true` also
+    is read defensively and a result it cannot read is skipped. `run_alerts=true` also
     evaluates the alerts declared in node meta (as run_alerts does, but an alert that
     errors or is invalid does not fail the command; a meta alert whose query fails to run
-    still stops it, as it stops the operation). `sqlsentinel.alert`
-    tests are left to `sentinel dbt-run --from-artifacts` (docs/dbt_results.md). -#}
+    still stops it, as it stops the operation). `sqlsentinel.alert` tests are left to
+    `sentinel dbt-run --from-artifacts` (docs/dbt_results.md). -#}
 {% macro record_dbt_results(results, run_alerts=false, select=none, exclude=none) %}
   {{ return(adapter.dispatch('record_dbt_results', 'sqlsentinel')(results, run_alerts, select, exclude)) }}
 {% endmacro %}
