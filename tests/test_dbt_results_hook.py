@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -184,4 +185,21 @@ def query_rows(played: dict[str, Any], alert: str) -> list[dict[str, Any]]:
         project,
         f"select * from {project.schema}_sentinel.sentinel_alert_history "
         f"where alert_name = '{alert}' order by started_at",
+    )
+
+
+def test_the_hook_lines_in_the_docs_are_the_ones_the_tests_run() -> None:
+    """The docs quote the hook inline too: with run_alerts, as this module builds it; without,
+    as bench/hook_overhead.py (run by tests/test_bench.py) builds it."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from hook_overhead import HOOK
+
+    [documented] = documented_hook()["on-run-end"]
+    recipe = (REPO / "dbt_project_template" / "sqlsentinel-dbt-cloud.md").read_text()
+    assert f'`on-run-end: "{documented}"`' in recipe
+    for page in ("dbt_results.md", "performance.md"):
+        assert f'`on-run-end: "{HOOK}"`' in (REPO / "docs" / page).read_text(), page
+    assert (
+        "`sqlsentinel.record_dbt_results(results)`"
+        in (REPO / "docs" / "dbt_package.md").read_text()
     )
