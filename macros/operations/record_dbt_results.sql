@@ -18,7 +18,10 @@
 {% endmacro %}
 
 {% macro default__record_dbt_results(results, run_alerts, select, exclude) %}
-  {%- if not execute -%}
+  {#- dbt also runs on-run-end after commands that check nothing (compile, docs generate,
+      show...): those neither record nor evaluate anything. -#}
+  {%- set which = flags.WHICH if flags is defined and flags.WHICH is string else none -%}
+  {%- if not execute or which not in ('build', 'run', 'test', 'seed', 'snapshot', 'freshness', 'retry') -%}
     {{ return('') }}
   {%- endif -%}
   {%- set runs = sqlsentinel._dbt_node_runs(results) -%}
