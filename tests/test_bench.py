@@ -185,3 +185,27 @@ def test_documented_cold_check_benchmark_writes_its_line(tmp_path: Path) -> None
     assert written.group(0) in section(document, "query-check-pure") + section(
         document, "query-check-compiled"
     )
+
+
+def test_documented_hook_benchmark_times_the_builds(tmp_path: Path) -> None:
+    """bench/hook_overhead.py at N=3: the builds run, the hook records, the table is written."""
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    line = next(line for line in doc.splitlines() if "bench/hook_overhead.py" in line)
+    python, script, *args = shlex.split(line)
+    assert python == ".venv/bin/python"
+    document = copy_of_performance_doc(tmp_path)
+    tiny = ["--n", "3", "--repeat", "1", "--warm-ups", "0", "--workdir", str(tmp_path)]
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / script), *args, *tiny, "--write-doc", str(document)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:] + completed.stdout[-3000:]
+    row = re.search(
+        r"^\| 3 \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| ([\d.]+)x \| [\d.]+ s \|$",
+        completed.stdout,
+        re.M,
+    )
+    assert row and float(row.group(1)) > 0, completed.stdout
+    assert row.group(0) in section(document, "dbt-hook")

@@ -179,6 +179,9 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         ),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
         "bounded_sql": lambda: call("bounded_sql", sql="select 1 as n -- one", limit=3),
+        # The on-run-end hook: results it cannot read record nothing (the DuckDB and
+        # PostgreSQL builds of tests/test_dbt_results_hook.py record real ones).
+        "record_dbt_results": lambda: call("record_dbt_results", results=[None, "x"]),
     }
 
 
@@ -193,6 +196,7 @@ def test_every_public_macro_runs_on_the_bigquery_adapter(project: Path, fake: Fa
     for name, value in returned.items():
         if name.startswith("select_") or name == "bounded_sql":  # SQL for the caller to run
             assert sqlglot.parse_one(str(value), read="bigquery") is not None, name
+    assert returned["record_dbt_results"] == ""
     types = (returned["type_double"].lower(), returned["type_long_text"].lower())
     assert types == ("float64", "string")
     literal = sqlglot.parse_one(f"select {returned['string_literal']}", read="bigquery")

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from sqlsentinel_dbt.dbt import NodeRun
+from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from tests.conftest import Project, drop_pg_schemas, make_project
 from tests.integration_runner import run_steps
 
@@ -217,3 +219,40 @@ def test_the_settings_example_of_the_doc_is_valid() -> None:
     assert settings.with_dbt_run and settings.min_severity.value == "error"
     assert settings.overrides[1].repeat_interval is None  # never
     assert settings.overrides[1].for_evaluations == 2
+
+
+def test_a_name_another_node_of_the_project_has_is_qualified_though_it_did_not_run() -> None:
+    """`dbt seed` alone runs the seed, not the source table of the same name: the seed's
+    alert keeps the name it has after a full build (and in the on-run-end hook)."""
+    seed = NodeRun("seed.checks.raw_orders", "raw_orders", "seed", "success")
+    both = ("seed.checks.raw_orders", "source.checks.shop.raw_orders")
+    project = dict.fromkeys(both, "raw_orders")
+    [check] = dbt_checks([seed], set(), None, project)
+    assert check.name == "seed__checks__raw_orders"
+    [alone] = dbt_checks([seed], set(), None, {"seed.checks.raw_orders": "raw_orders"})
+    assert alone.name == "raw_orders"
+
+
+def test_notify_builds_a_dbt_checks_alert_from_what_its_pending_row_carries() -> None:
+    """The hook's pending row is all `sentinel notify` has of a dbt check (notify/pending.py):
+    the alert from_dbt.py would declare, less a tag that is not a word."""
+    from sqlsentinel_dbt.notify.pending import dbt_check_alert
+
+    fields = {
+        "description": "Orders, cleaned.",
+        "owner": "Finance Data",
+        "tags": ["finance", "not a word"],
+        "dbt_node": "model.checks.stg_orders",
+        "resource_type": "model",
+    }
+    alert = dbt_check_alert("stg_orders", "", fields)
+    assert (alert.name, alert.description, alert.owner, alert.tags) == (
+        "stg_orders",
+        "Orders, cleaned.",
+        "Finance Data",
+        ["finance"],
+    )
+    assert alert.meta == {"dbt_node": "model.checks.stg_orders", "resource_type": "model"}
+    assert alert.query == "-- model.checks.stg_orders, run by dbt"
+    bare = dbt_check_alert("x", "select 1", {"tags": "finance", "owner": None})
+    assert (bare.tags, bare.owner, bare.query) == ([], None, "select 1")

@@ -75,6 +75,12 @@
   {%- do sqlsentinel.end_silence('s1', now, 'ana') -%}
   {%- do _check(failed, 'end_silence', _rows(sqlsentinel.select_silences_sql(now)) | length == 0) -%}
   {%- do _check(failed, 'select_silences_sql', _rows(sqlsentinel.select_silences_sql('2026-01-01 00:00:00')) | length == 1) -%}
+  {#- As an on-run-end hook it records a command's results (tests/test_dbt_results_hook.py);
+      results it cannot read, or none, record nothing and never fail. -#}
+  {%- set before = _rows(sqlsentinel.select_alert_history_sql("it's")) | length -%}
+  {%- do _check(failed, 'record_dbt_results', sqlsentinel.record_dbt_results([none, 'x', {}]) == ''
+      and sqlsentinel.record_dbt_results(none) == ''
+      and _rows(sqlsentinel.select_alert_history_sql("it's")) | length == before) -%}
 
   {%- if failed -%}
     {%- do exceptions.raise_compiler_error('exercise_package: these did not hold: ' ~ failed | join(', ')) -%}

@@ -15,7 +15,7 @@
     {{ return([sqlsentinel._error_result(base, 'invalid alert: ' ~ problems | join('; '))]) }}
   {%- endif -%}
   {{ log('sqlsentinel: running alert ' ~ alert.name, info=false) }}
-  {%- set sql = render(alert['query']) | trim -%}
+  {%- set sql = render(sqlsentinel._in_hook_refs(alert['query'])) | trim -%}
   {%- if rendered is not none -%}
     {%- do rendered.update({'sql': sql}) -%}
   {%- endif -%}
@@ -40,4 +40,35 @@
 {#- Now, in UTC, without a zone: how every sqlsentinel timestamp is stored. -#}
 {% macro _utc_now() %}
   {{ return(modules.datetime.datetime.now(modules.pytz.utc).replace(tzinfo=none)) }}
+{% endmacro %}
+
+{#- In an on-run-end hook (record_dbt_results), dbt refuses a ref() the hook did not declare
+    when it was parsed, which an alert's query never is: there, ref() calls in the query
+    are resolved from `graph` instead (_graph_ref). Elsewhere the query is left as it is. -#}
+{% macro _in_hook_refs(query) %}
+  {%- if query is string and model is mapping and model.get('resource_type') == 'operation'
+        and '-on-run-end-' in (model.get('unique_id') or '') -%}
+    {{ return(modules.re.sub('(?<![\\w.])ref\\s*\\(', 'sqlsentinel._graph_ref(', query)) }}
+  {%- endif -%}
+  {{ return(query) }}
+{% endmacro %}
+
+{#- ref() as `graph` resolves it: the relation of the model, seed or snapshot named so
+    (`ref('name')`, `ref('package', 'name')`, with `v`/`version`). -#}
+{% macro _graph_ref(first, second=none, v=none, version=none) %}
+  {%- set name = second if second is not none else first -%}
+  {%- set package = first if second is not none else none -%}
+  {%- set wanted = v if v is not none else version -%}
+  {%- set found = [] -%}
+  {%- for node in graph.nodes.values() if node.resource_type in ('model', 'seed', 'snapshot')
+        and node.name == name and (package is none or node.package_name == package) -%}
+    {%- if (wanted is none and (node.version is none or node.version == node.latest_version))
+          or (wanted is not none and node.version | string == wanted | string) -%}
+      {%- do found.append(node) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if not found or not found[0].relation_name -%}
+    {%- do exceptions.raise_compiler_error("sqlsentinel: ref('" ~ name ~ "') in an alert's query names no model, seed or snapshot with a relation") -%}
+  {%- endif -%}
+  {{ return(found[0].relation_name) }}
 {% endmacro %}

@@ -13,6 +13,12 @@
 {% endmacro %}
 
 {% macro default__run_alerts(select, exclude, fail_on, dry_run, allow_empty_selection) %}
+  {{ return(sqlsentinel._run_meta_alerts(select, exclude, fail_on, dry_run, allow_empty_selection)) }}
+{% endmacro %}
+
+{#- run_alerts' work; with fail=false (the on-run-end hook, which must not fail the dbt
+    command) it reports what fired or errored but does not raise. -#}
+{% macro _run_meta_alerts(select, exclude, fail_on, dry_run, allow_empty_selection, fail=true) %}
   {%- if not execute -%}
     {{ return('') }}
   {%- endif -%}
@@ -53,7 +59,9 @@
     {%- do outcome.extend(changed) -%}
   {%- endfor -%}
   {%- do sqlsentinel._print_summary(run, outcome, declared.problems, dry_run, fail_on) -%}
-  {%- do sqlsentinel._fail_run(outcome, declared.problems, fail_on) -%}
+  {%- if fail -%}
+    {%- do sqlsentinel._fail_run(outcome, declared.problems, fail_on) -%}
+  {%- endif -%}
   {{ return(outcome) }}
 {% endmacro %}
 

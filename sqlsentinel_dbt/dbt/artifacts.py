@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlsentinel_dbt.dbt.node_results import NodeRun, node_runs, read_sources
+from sqlsentinel_dbt.dbt.node_results import (
+    NodeRun,
+    node_runs,
+    project_node_names,
+    read_sources,
+)
 from sqlsentinel_dbt.errors import ProjectError
 
 RUN_RESULTS = "run_results.json"
@@ -119,6 +124,8 @@ class TestArtifacts:
     """Where that command ran; None when run_results.json does not say."""
     runs: list[NodeRun] = field(default_factory=list)
     """Every other test, model, seed and snapshot it ran, and sources.json's sources."""
+    project_nodes: dict[str, str] = field(default_factory=dict)
+    """unique_id -> name of every node of the project a check can be about (for names)."""
 
 
 def read_alert_tests(target_dir: Path) -> TestArtifacts:
@@ -137,7 +144,8 @@ def read_alert_tests(target_dir: Path) -> TestArtifacts:
             tests.append(_alert_test(node, metadata, result))
     invocation = (run_results.get("metadata") or {}).get("invocation_id")
     runs = node_runs(manifest, run_results, read_sources(target_dir))
-    return TestArtifacts(invocation, tests, build_flags(run_results), runs)
+    names = project_node_names(manifest)
+    return TestArtifacts(invocation, tests, build_flags(run_results), runs, names)
 
 
 def _alert_test(

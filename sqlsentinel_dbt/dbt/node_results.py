@@ -60,6 +60,22 @@ def node_runs(
     return [*_node_runs(manifest, run_results), *_freshness_runs(manifest, sources)]
 
 
+def project_node_names(manifest: dict[str, Any]) -> dict[str, str]:
+    """unique_id -> name of every node of the project a check can be about.
+
+    Its tests (but `alert` tests), models, seeds, snapshots and sources: a name two of them
+    share is qualified whatever the command ran, as the package's on-run-end hook (which
+    sees the project's `graph`, without its unit tests) qualifies it.
+    """
+    nodes = [
+        node
+        for node in (manifest.get("nodes") or {}).values()
+        if node.get("resource_type") in _RESOURCE_TYPES and not _is_alert_test(node)
+    ]
+    sources = list((manifest.get("sources") or {}).values())
+    return {str(n["unique_id"]): str(n.get("name", "")) for n in [*nodes, *sources]}
+
+
 def read_sources(target_dir: Path) -> dict[str, Any]:
     """sources.json's document, or {} when it is missing or unreadable."""
     try:

@@ -11,8 +11,9 @@ instance, named by the node's name (docs/dbt_results.md):
 - a node skipped because something upstream failed is SKIPPED, with that node as the
   reason, and never announced on its own.
 
-A name already taken (by an alert of the project or another node) is qualified with the
-node's unique_id: `model.shop.orders` becomes `model__shop__orders`.
+A name already taken (by an alert of the project or another node of the project, whether
+the command ran it or not) is qualified with the node's unique_id: `model.shop.orders`
+becomes `model__shop__orders`.
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ _NAME_LIMIT = 200
 
 
 def dbt_checks(
-    runs: Sequence[NodeRun], taken: set[str], sample: SampleRows | None = None
+    runs: Sequence[NodeRun],
+    taken: set[str],
+    sample: SampleRows | None = None,
+    project_nodes: Mapping[str, str] | None = None,
 ) -> list[PlannedAlert]:
     """A planned alert, with its one result recorded, for each run.
 
-    `taken` holds the names of the project's own alerts.
+    `taken` holds the project's own alert names; `project_nodes` (unique_id -> name) the
+    project's other nodes, whose names count too.
     """
     by_id = {run.unique_id: run for run in runs}
-    names = _names(runs, taken)
+    names = _names(runs, taken, project_nodes or {})
     checks = []
     for run in runs:
         alert = _alert(run, names[run.unique_id])
@@ -65,10 +70,13 @@ def _selected_by(run: NodeRun) -> frozenset[str]:
     return frozenset({run.unique_id})
 
 
-def _names(runs: Sequence[NodeRun], taken: set[str]) -> dict[str, str]:
+def _names(
+    runs: Sequence[NodeRun], taken: set[str], project_nodes: Mapping[str, str]
+) -> dict[str, str]:
     plain = [_valid_name(run.name) for run in runs]
+    named = dict(project_nodes) | {run.unique_id: run.name for run in runs}
     counts: dict[str, int] = {}
-    for name in plain:
+    for name in map(_valid_name, named.values()):
         counts[name] = counts.get(name, 0) + 1
     return {
         run.unique_id: name
@@ -83,7 +91,8 @@ def _valid_name(text: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_-]", "_", text).lstrip("-") or "_"
     if len(name) <= _NAME_LIMIT:
         return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    # md5: dbt's Jinja (the on-run-end hook) has local_md5 and no other hash.
+    digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:12]
     return f"{name[: _NAME_LIMIT - 13]}_{digest}"
 
 

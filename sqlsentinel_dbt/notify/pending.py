@@ -12,18 +12,24 @@ notification shows that query, not one compiled today with today's code and vars
 A crash after queueing and before the delete leaves the pending row claimed; once its
 lease runs out it is decided again, against a log that now holds the first decision, so
 nothing is queued twice. See docs/decisions/0002-run-alerts-queues-changes.md.
+
+The `record_dbt_results` hook queues pending rows the same way for dbt's own checks
+(docs/dbt_results.md), which no project file declares: their rows carry the alert's
+fields, and the alert is built from those when the project does not declare the name.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlsentinel_dbt.config.channels import Route
-from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.config.models import NAME_PATTERN, Alert
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.store.outbox import PendingDecision
@@ -37,7 +43,8 @@ class Deciding:
     """What deciding needs besides the stores: the project's alerts and routes."""
 
     alerts: Sequence[Alert]
-    """The alerts the project declares now; a change of one no longer declared is dropped."""
+    """The alerts the project declares now; a change of one no longer declared is dropped
+    (unless the row says it is a dbt check)."""
     routes: Sequence[Route]
     lease: float
 
@@ -72,6 +79,8 @@ def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
 
 def _decide(item: PendingDecision, stores: Stores, deciding: Deciding) -> int:
     alert = next((a for a in deciding.alerts if a.name == item.alert), None)
+    if alert is None and item.dbt_check is not None:
+        alert = dbt_check_alert(item.alert, item.sql, item.dbt_check)
     if alert is None:
         logger.warning(
             "alert %s of run %s is no longer declared; its changes are not notified",
@@ -85,9 +94,31 @@ def _decide(item: PendingDecision, stores: Stores, deciding: Deciding) -> int:
     record, results = recorded
     at = item.created_at
     run = RunContext(item.run_id, record.project_name, record.target_name, at)
-    silenced = SilenceBook(stores.silences.ending_after(at), at, deciding.alerts)
+    silenced = SilenceBook(stores.silences.ending_after(at), at, [*deciding.alerts, alert])
     last = stores.outbox.last_entries([item.alert])
     as_run = AlertAsRun(alert, item.sql)
     rows = outbox_rows([as_run], results, deciding.routes, last, run, silenced)
     stores.outbox.queue(rows, at)
     return sum(row.status == "queued" for row in rows)
+
+
+def dbt_check_alert(name: str, sql: str, fields: dict[str, Any]) -> Alert:
+    """The alert of a dbt check, from the fields its pending row carries.
+
+    As engine/from_dbt.py declares it; a tag that is not a word is left out.
+    """
+    tags = fields.get("tags")
+    owner = fields.get("owner")
+    meta = {k: str(fields[k]) for k in ("dbt_node", "resource_type") if fields.get(k)}
+    return Alert(
+        name=name,
+        query=sql or f"-- {meta.get('dbt_node', name)}, run by dbt",
+        description=str(fields.get("description") or ""),
+        tags=[
+            str(t)
+            for t in (tags if isinstance(tags, list) else ())
+            if re.fullmatch(NAME_PATTERN, str(t))
+        ],
+        owner=str(owner) if owner else None,
+        meta=meta,
+    )

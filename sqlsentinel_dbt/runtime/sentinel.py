@@ -221,7 +221,7 @@ class Sentinel:
         recorded = results_from_tests(artifacts.tests, tests)  # one result per test, in order
         tests = [replace(p, recorded=(r,)) for p, r in zip(tests, recorded, strict=True)]
         taken = {p.name for p in tests} | {d.name for d in self.alerts}
-        checks = dbt_checks(artifacts.runs, taken, self._failing_rows)
+        checks = dbt_checks(artifacts.runs, taken, self._failing_rows, artifacts.project_nodes)
         settings = self.config.settings.dbt_results
         return tests + configured_checks(checks, settings, self.project.select_nodes)
 

@@ -55,6 +55,9 @@ class PendingDecision:
     created_at: datetime
     sql: str = ""
     """The alert's query as the run sent it (its start: enough for an excerpt)."""
+    dbt_check: dict[str, Any] | None = None
+    """For a dbt check the `record_dbt_results` hook recorded (declared nowhere else): the
+    alert's description, owner, tags, dbt_node and resource_type."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class Outbox:
                         rows.text(row["alert_name"], "alert_name"),
                         rows.timestamp(row["created_at"], "created_at"),
                         _pending_sql(row["payload"]),
+                        _pending_dbt_check(row["payload"]),
                     )
                 )
             except Exception as problem:
@@ -288,6 +292,15 @@ def _pending_sql(payload: Any) -> str:
     except rows.Unreadable:
         return ""
     return sql if isinstance(sql, str) else ""
+
+
+def _pending_dbt_check(payload: Any) -> dict[str, Any] | None:
+    """The alert fields a dbt check's pending row carries, or None (a declared alert's)."""
+    try:
+        fields = rows.json_object(payload, "payload").get("dbt_check")
+    except rows.Unreadable:
+        return None
+    return fields if isinstance(fields, dict) else None
 
 
 def _keys_json(keys: frozenset[Key]) -> str:

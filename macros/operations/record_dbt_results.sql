@@ -1,0 +1,323 @@
+{#- `on-run-end: "{{ sqlsentinel.record_dbt_results(results) }}"`
+
+    Records every dbt check of the command that is ending (tests, unit tests, models, seeds,
+    snapshots; with `dbt source freshness`, every source) as an alert instance, as
+    `sentinel dbt-run --from-artifacts` does (sqlsentinel_dbt/engine/from_dbt.py): the same
+    names, statuses, values, context and states, appended to the history with `dbt_node`,
+    and one pending outbox row per check for `sentinel notify` to decide. It runs even when
+    the build failed, which a later job step does not (docs/dbt_cloud.md).
+
+    It must not fail the dbt command, and dbt's Jinja cannot catch exceptions: every field
+    is read defensively and a result it cannot read is skipped. `run_alerts=true` also
+    evaluates the alerts declared in node meta (as run_alerts does, but an alert that
+    errors or is invalid does not fail the command; a meta alert whose query fails to run
+    still stops it, as it stops the operation). `sqlsentinel.alert` tests are left to
+    `sentinel dbt-run --from-artifacts` (docs/dbt_results.md). -#}
+{% macro record_dbt_results(results, run_alerts=false, select=none, exclude=none) %}
+  {{ return(adapter.dispatch('record_dbt_results', 'sqlsentinel')(results, run_alerts, select, exclude)) }}
+{% endmacro %}
+
+{% macro default__record_dbt_results(results, run_alerts, select, exclude) %}
+  {#- dbt also runs on-run-end after commands that check nothing (compile, docs generate,
+      show...): those neither record nor evaluate anything. -#}
+  {%- set which = flags.WHICH if flags is defined and flags.WHICH is string else none -%}
+  {%- if not execute or which not in ('build', 'run', 'test', 'seed', 'snapshot', 'freshness', 'retry') -%}
+    {{ return('') }}
+  {%- endif -%}
+  {%- set runs = sqlsentinel._dbt_node_runs(results) -%}
+  {%- if runs -%}
+    {%- do sqlsentinel._record_dbt_runs(runs) -%}
+  {%- endif -%}
+  {%- if run_alerts -%}
+    {%- do sqlsentinel._run_meta_alerts(select, exclude, 'never', false, true, fail=false) -%}
+  {%- endif -%}
+  {#- An on-run-end hook runs what it renders; this one has run its own statements. -#}
+  {{ return('') }}
+{% endmacro %}
+
+{#- Append the runs' results to the history and queue them, one transaction per chunk. -#}
+{% macro _record_dbt_runs(runs) %}
+  {%- set now = sqlsentinel._utc_now() -%}
+  {%- set run = {
+      'run_id': local_md5(invocation_id ~ '|dbt|' ~ now),
+      'invocation_id': invocation_id,
+      'project_name': project_name,
+      'target_name': target.name} -%}
+  {%- set names = sqlsentinel._dbt_check_names(runs) -%}
+  {%- set by_id = {} -%}
+  {%- for item in runs -%}{%- do by_id.update({item.unique_id: item}) -%}{%- endfor -%}
+  {#- A model whose unit test failed is skipped for it: model -> that unit test. -#}
+  {%- set failed_unit_tests = {} -%}
+  {%- for unit in runs if unit.resource_type == 'unit_test' and unit.status in ('error', 'fail', 'runtime error') -%}
+    {%- for on in unit.depends_on -%}{%- do failed_unit_tests.update({on: unit.unique_id}) -%}{%- endfor -%}
+  {%- endfor -%}
+  {%- do sqlsentinel.ensure_alert_history() -%}
+  {%- do sqlsentinel.ensure_notifications() -%}
+  {%- set prior = sqlsentinel._latest_states(names.values() | list) -%}
+  {#- A dbt check is one instance with the defaults of sqlsentinel_dbt/config/models.py. -#}
+  {%- set defaults = {'on_no_data': 'ok', 'for_seconds': 0, 'for_evaluations': 1,
+                      'keep_firing_for_seconds': 0, 'missing_evaluations_to_resolve': 2} -%}
+  {%- for chunk in runs | batch(sqlsentinel.statement_chunk_size() or 500) -%}
+    {%- set history = [] -%}
+    {%- set pending = [] -%}
+    {%- for item in chunk -%}
+      {%- set name = names[item.unique_id] -%}
+      {%- set alert = defaults.copy() -%}
+      {%- do alert.update({'name': name}) -%}
+      {%- set result = sqlsentinel._dbt_check_result(item, name, by_id, failed_unit_tests) -%}
+      {%- set tracked = sqlsentinel._track_alert(alert, prior.get(name, {}), [result], now) -%}
+      {%- for done in tracked.results + tracked.missing -%}
+        {%- do done.update({'dbt_node': item.unique_id}) -%}
+        {%- do history.append(sqlsentinel._history_row(run, done)) -%}
+      {%- endfor -%}
+      {%- set alert_fields = {
+          'description': item.description, 'owner': item.owner, 'tags': item.tags,
+          'dbt_node': item.unique_id, 'resource_type': item.resource_type} -%}
+      {%- do pending.append(sqlsentinel._pending_decision(run.run_id, name, item.sql, now, alert_fields)) -%}
+    {%- endfor -%}
+    {%- do sqlsentinel.insert_alert_history(history, commit=false, ensure=false) -%}
+    {%- do sqlsentinel.insert_notifications(pending, commit=false, ensure=false) -%}
+    {%- do adapter.commit() -%}
+  {%- endfor -%}
+  {%- do log('sqlsentinel: recorded ' ~ runs | length ~ ' dbt results', info=true) -%}
+{% endmacro %}
+
+{#- What the hook can read of each result, shaped like sqlsentinel_dbt/dbt/node_results.py's
+    NodeRun (a dict). A result without a node it can place is skipped. -#}
+{% macro _dbt_node_runs(results) %}
+  {%- set runs = [] -%}
+  {%- if results is none or results is string or results is not iterable -%}
+    {{ return(runs) }}
+  {%- endif -%}
+  {%- set kinds = ('test', 'unit_test', 'model', 'seed', 'snapshot', 'source') -%}
+  {%- for result in results -%}
+    {%- set unique_id = result.node.unique_id if result.node is defined and result.node is not none else none -%}
+    {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) if unique_id is string else none -%}
+    {%- if node is none and unique_id is string and unique_id.startswith('unit_test.') -%}
+      {%- set node = sqlsentinel._unit_test_node(result.node) -%}
+    {%- endif -%}
+    {%- if node is mapping and node.resource_type in kinds and not sqlsentinel._is_alert_test(node) -%}
+      {%- do runs.append(sqlsentinel._dbt_node_run(result, node)) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(runs) }}
+{% endmacro %}
+
+{#- A unit test is not in `graph`: what the hook needs of it, from the node dbt ran (the
+    unit test as compiled) or skipped (as defined: no tested_node_unique_id, but it depends
+    on the model it tests). -#}
+{% macro _unit_test_node(node) %}
+  {%- set defined = node.depends_on.nodes if node.depends_on is defined and node.depends_on.nodes is defined else [] -%}
+  {%- set models = defined | select('string') | select('in', graph.nodes) | list -%}
+  {%- set tested = node.tested_node_unique_id if node.tested_node_unique_id is string
+      else (models[0] if models | length == 1 else none) -%}
+  {%- set config = node.config if node.config is defined and node.config is not none else none -%}
+  {{ return({
+      'unique_id': node.unique_id, 'name': node.name, 'resource_type': 'unit_test',
+      'tags': node.tags or [], 'description': node.description or '',
+      'meta': node.meta or {}, 'group': node.group,
+      'config': {'meta': (config.meta if config is not none else none) or {},
+                 'group': config.group if config is not none else none},
+      'model': (graph.nodes.get(tested) or {}).get('name') if tested else none,
+      'depends_on': {'nodes': [tested] if tested else []}}) }}
+{% endmacro %}
+
+{% macro _is_alert_test(node) %}
+  {%- set metadata = node.get('test_metadata') or {} -%}
+  {{ return(metadata.get('namespace') == 'sqlsentinel' and metadata.get('name') == 'alert') }}
+{% endmacro %}
+
+{% macro _dbt_node_run(result, node) %}
+  {%- set kind = node.resource_type -%}
+  {%- set config = node.get('config') or {} -%}
+  {%- set attached = node.get('attached_node') if kind == 'test' else none -%}
+  {%- set on = graph.nodes.get(attached) if attached is string else none -%}
+  {%- set execute_timing = (result.timing or []) | selectattr('name', 'equalto', 'execute') | list -%}
+  {%- set run = {
+      'unique_id': node.unique_id,
+      'name': node.name | string,
+      'resource_type': kind,
+      'status': (result.status ~ '') | lower,
+      'tags': (node.get('tags') or []) | map('string') | unique | list,
+      'owner': sqlsentinel._node_owner(node) or (sqlsentinel._node_owner(on) if on else none),
+      'description': (node.get('description') or '') | string,
+      'model': on.name if on else node.get('model'),
+      'column': node.get('column_name'),
+      'depends_on': (node.get('depends_on') or {}).get('nodes') or [],
+      'failures': result.failures if result.failures is number else none,
+      'message': result.message if result.message is string else none,
+      'sql': (sqlsentinel._compiled_code(result.node) or '-- ' ~ kind ~ ' ' ~ node.unique_id ~ ', run by dbt') | string,
+      'started_at': execute_timing[0].started_at if execute_timing and execute_timing[0].started_at else none,
+      'execution_time': result.execution_time if result.execution_time is number else 0,
+      'freshness': {}} -%}
+  {%- if kind == 'source' -%}
+    {%- set limits = node.get('freshness') or config.get('freshness') or {} -%}
+    {%- set loaded = result.max_loaded_at if result.max_loaded_at is defined else none -%}
+    {%- set freshness = {
+        'age_seconds': result.age if result.age is defined and result.age is number else none,
+        'max_loaded_at': loaded.isoformat() if loaded is not none and loaded is not string else loaded,
+        'warn_after_seconds': sqlsentinel._limit_seconds(limits.get('warn_after')),
+        'error_after_seconds': sqlsentinel._limit_seconds(limits.get('error_after'))} -%}
+    {%- do run.update({'model': node.source_name ~ '.' ~ node.name, 'depends_on': [],
+                       'freshness': freshness}) -%}
+  {%- endif -%}
+  {{ return(run) }}
+{% endmacro %}
+
+{#- The SQL dbt ran for the node (`graph` holds the nodes as parsed, not compiled). -#}
+{% macro _compiled_code(node) %}
+  {%- set code = node.compiled_code if node is not none and node.compiled_code is defined else none -%}
+  {{ return(code if code is string else none) }}
+{% endmacro %}
+
+{#- The node's `meta.owner`, else its group's owner (name, else email), as node_results.py. -#}
+{% macro _node_owner(node) %}
+  {%- set config = node.get('config') or {} -%}
+  {%- for meta in [config.get('meta'), node.get('meta')] -%}
+    {%- if meta is mapping and meta.get('owner') -%}
+      {{ return(meta.owner | string) }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set group_name = config.get('group') or node.get('group') -%}
+  {%- for group in (graph.get('groups') or {}).values() if group.name == group_name -%}
+    {%- set owner = group.get('owner') or {} -%}
+    {{ return((owner.get('name') or owner.get('email') or '') | string or none) }}
+  {%- endfor -%}
+  {{ return(none) }}
+{% endmacro %}
+
+{% macro _limit_seconds(limit) %}
+  {%- set periods = {'minute': 60, 'hour': 3600, 'day': 86400} -%}
+  {%- if limit is not mapping or not limit.get('count') or not limit.get('period') -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {{ return((limit['count'] * periods.get(limit['period'] | string, 0)) | float or none) }}
+{% endmacro %}
+
+{#- Alert names as from_dbt.py gives them: the node's name, qualified by its unique_id when
+    another node of the project, or an alert the project declares, has it too. Unlike the
+    artifacts, which hold one command, `graph` holds the whole project, so every node of it
+    counts (with the unit tests of this command). -#}
+{% macro _dbt_check_names(runs) %}
+  {%- set taken = [] -%}
+  {%- for item in sqlsentinel._meta_alerts() if item.alert.name is string -%}
+    {%- do taken.append(item.alert.name) -%}
+  {%- endfor -%}
+  {%- set counts = {} -%}
+  {%- set kinds = ('test', 'unit_test', 'model', 'seed', 'snapshot') -%}
+  {%- set project_ids = {} -%}
+  {%- for node in graph.nodes.values() if node.resource_type in kinds -%}
+    {%- if sqlsentinel._is_alert_test(node) -%}
+      {%- do taken.append(node.name) -%}
+    {%- else -%}
+      {%- do project_ids.update({node.unique_id: true}) -%}
+      {%- set name = sqlsentinel._valid_check_name(node.name) -%}
+      {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- for node in graph.sources.values() -%}
+    {%- do project_ids.update({node.unique_id: true}) -%}
+    {%- set name = sqlsentinel._valid_check_name(node.name) -%}
+    {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
+  {%- endfor -%}
+  {%- for item in runs if item.unique_id not in project_ids -%}
+    {%- set name = sqlsentinel._valid_check_name(item.name) -%}
+    {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
+  {%- endfor -%}
+  {%- set names = {} -%}
+  {%- for item in runs -%}
+    {%- set name = sqlsentinel._valid_check_name(item.name) -%}
+    {%- if counts.get(name, 0) > 1 or name in taken -%}
+      {%- set name = sqlsentinel._valid_check_name(item.unique_id | replace('.', '__')) -%}
+    {%- endif -%}
+    {%- do names.update({item.unique_id: name}) -%}
+  {%- endfor -%}
+  {{ return(names) }}
+{% endmacro %}
+
+{#- from_dbt.py's _valid_name: letters, digits, `_` and `-`, at most 200 characters. -#}
+{% macro _valid_check_name(text) %}
+  {%- set name = modules.re.sub('[^A-Za-z0-9_-]', '_', text | string).lstrip('-') or '_' -%}
+  {%- if name | length <= 200 -%}
+    {{ return(name) }}
+  {%- endif -%}
+  {{ return(name[:187] ~ '_' ~ local_md5(name)[:12]) }}
+{% endmacro %}
+
+{#- One run's result, shaped like the dicts of _evaluate_alert, mapped as from_dbt.py's
+    _result maps it. -#}
+{% macro _dbt_check_result(item, name, by_id, failed_unit_tests) %}
+  {%- set context = {'resource_type': item.resource_type} -%}
+  {%- for field in ('model', 'column') if item[field] -%}
+    {%- do context.update({field: item[field]}) -%}
+  {%- endfor -%}
+  {%- set message = sqlsentinel._first_line(item.message) -%}
+  {%- set started = item.started_at if item.started_at is not none and item.started_at is not string else sqlsentinel._utc_now() -%}
+  {%- if started.tzinfo is not none -%}
+    {%- set started = started.astimezone(modules.pytz.utc).replace(tzinfo=none) -%}
+  {%- endif -%}
+  {%- set result = {
+      'alert': name, 'status': 'OK', 'severity': 'error', 'key': none,
+      'actual_value': item.failures | float if item.failures is not none else none,
+      'threshold': none, 'context': context, 'error': none, 'started_at': started,
+      'duration_ms': (item.execution_time * 1000) | round | int, 'no_data': false,
+      'state': none, 'dbt_node': item.unique_id} -%}
+  {%- if item.resource_type == 'source' -%}
+    {%- set fresh = item.freshness -%}
+    {%- set limit = fresh.error_after_seconds if item.status != 'warn' else none -%}
+    {%- set limit = limit or fresh.warn_after_seconds or fresh.error_after_seconds -%}
+    {%- do result.update({
+        'actual_value': fresh.age_seconds | float if fresh.age_seconds is not none else none,
+        'threshold': limit | float if limit is not none else none}) -%}
+    {%- if fresh.max_loaded_at is not none -%}
+      {%- do context.update({'max_loaded_at': fresh.max_loaded_at}) -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- if item.status == 'skipped' -%}
+    {%- set upstream = sqlsentinel._failed_upstream(item, by_id, failed_unit_tests) -%}
+    {%- set why = 'upstream ' ~ upstream ~ ' failed' if upstream else (message or 'skipped by dbt') -%}
+    {%- if upstream -%}{%- do context.update({'upstream': upstream}) -%}{%- endif -%}
+    {%- do result.update({'status': 'SKIPPED', 'error': 'skipped by dbt: ' ~ why}) -%}
+    {{ return(result) }}
+  {%- endif -%}
+  {%- if item.status in ('pass', 'success') -%}
+    {{ return(result) }}
+  {%- endif -%}
+  {%- set firing = {'warn': 'warn', 'fail': 'error', 'error': 'error'} -%}
+  {%- set cannot_run = item.status == 'runtime error' or (
+      item.status == 'error' and item.resource_type not in ('model', 'seed', 'snapshot', 'source')) -%}
+  {%- if cannot_run or item.status not in firing -%}
+    {%- do result.update({'status': 'ERROR', 'error': 'dbt: ' ~ (message or item.status)}) -%}
+    {{ return(result) }}
+  {%- endif -%}
+  {%- if message -%}{%- do context.update({'message': message}) -%}{%- endif -%}
+  {%- do result.update({'status': 'ALERT', 'severity': firing[item.status]}) -%}
+  {{ return(result) }}
+{% endmacro %}
+
+{#- The nearest node upstream of `item` that failed in this command, as from_dbt.py's
+    _failed_upstream finds it (a failed unit test of a node counts as upstream of it). -#}
+{% macro _failed_upstream(item, by_id, failed_unit_tests) %}
+  {%- set failed = ('error', 'fail', 'runtime error') -%}
+  {%- set seen = {} -%}
+  {%- set frontier = [item.unique_id] -%}
+  {#- Breadth first; Jinja has no while, so the loop runs over a list it extends. -#}
+  {%- for unique_id in frontier if unique_id not in seen -%}
+    {%- do seen.update({unique_id: true}) -%}
+    {%- set node = by_id.get(unique_id) -%}
+    {%- if node is not none and unique_id != item.unique_id and node.status in failed -%}
+      {{ return(unique_id) }}
+    {%- endif -%}
+    {%- if unique_id in failed_unit_tests and failed_unit_tests[unique_id] != item.unique_id -%}
+      {{ return(failed_unit_tests[unique_id]) }}
+    {%- endif -%}
+    {%- do frontier.extend(node.depends_on if node is not none else []) -%}
+  {%- endfor -%}
+  {{ return(none) }}
+{% endmacro %}
+
+{#- from_dbt.py's _first_line: dbt's message without colours, its first line, 300 characters. -#}
+{% macro _first_line(message) %}
+  {%- set lines = modules.re.sub('\x1b\\[[0-9;]*m', '', message or '').strip().splitlines() -%}
+  {{ return(lines[0][:300] if lines else '') }}
+{% endmacro %}
