@@ -82,7 +82,7 @@ def test_dbt_checks_carry_their_nodes_group() -> None:
         NodeRun("model.shop.orders", "orders", "model", "error", owner="Fin", group="finance"),
         NodeRun("model.shop.users", "users", "model", "success"),
     ]
-    checks = {c.plan.declared.alert.name: c.plan.declared.alert for c in dbt_checks(runs, set())}
+    checks = {c.declared.alert.name: c.declared.alert for c in dbt_checks(runs, set())}
     assert checks["orders"].meta["dbt_group"] == "finance"
     assert checks["orders"].dbt_node == "model.shop.orders"
     assert (checks["orders"].dbt_group, checks["users"].dbt_group) == ("finance", None)
