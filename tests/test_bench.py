@@ -187,25 +187,39 @@ def test_documented_cold_check_benchmark_writes_its_line(tmp_path: Path) -> None
     )
 
 
-def test_documented_hook_benchmark_times_the_builds(tmp_path: Path) -> None:
-    """bench/hook_overhead.py at N=3: the builds run, the hook records, the table is written."""
+def test_documented_dbt_checks_benchmark_alerts_on_the_tests_once(tmp_path: Path) -> None:
+    """bench/dbt_checks_vs_elementary.py at N=4 on DuckDB, without Elementary (not in CI):
+    both sentinel copies announce exactly the failing and warning tests, once."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from dbt_checks_vs_elementary import SECTION, arguments
+
     doc = (ROOT / "docs" / "performance.md").read_text()
-    line = next(line for line in doc.splitlines() if "bench/hook_overhead.py" in line)
+    line = next(line for line in doc.splitlines() if "bench/dbt_checks_vs_elementary.py" in line)
     python, script, *args = shlex.split(line)
     assert python == ".venv/bin/python"
+    assert arguments().parse_args(args).edr is not None  # the documented run has Elementary
     document = copy_of_performance_doc(tmp_path)
-    tiny = ["--n", "3", "--repeat", "1", "--warm-ups", "0", "--workdir", str(tmp_path)]
+    # Without the Elementary arguments, shrunk, into a copy of the document.
+    kept = args[: args.index("--edr")] + args[args.index("--repeat") :]
+    tiny = ["--n", "4", "--warehouse", "duckdb", "--repeat", "1", "--workdir", str(tmp_path)]
     completed = subprocess.run(
-        [sys.executable, str(ROOT / script), *args, *tiny, "--write-doc", str(document)],
+        [sys.executable, str(ROOT / script), *kept, *tiny, "--write-doc", str(document)],
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert completed.returncode == 0, completed.stderr[-3000:] + completed.stdout[-3000:]
+    # Tests 7 and 31 (of 40) fail and warn; one Slack message names both, once per tool.
     row = re.search(
-        r"^\| 3 \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \| ([\d.]+)x \| [\d.]+ s \|$",
+        r"^\| duckdb \| 4 \| [\d.]+ s \| [\d.]+ s \| - \| - / - \| 1 / 0 / 0; 1 / 0 / 0; - \|$",
         completed.stdout,
         re.M,
     )
-    assert row and float(row.group(1)) > 0, completed.stdout
-    assert row.group(0) in section(document, "dbt-hook")
+    assert row, completed.stdout
+    assert row.group(0) in section(document, SECTION)
+    results = json.loads((tmp_path / "duckdb_4_hook" / "target" / "run_results.json").read_text())
+    failing = {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
+    assert {k: v for k, v in failing.items() if v in ("fail", "warn")} == {
+        "m0000_c7_accepted_values": "fail",
+        "m0003_c1_not_null": "warn",
+    }

@@ -193,9 +193,9 @@ def query_rows(played: dict[str, Any], alert: str) -> list[dict[str, Any]]:
 
 def test_the_hook_lines_in_the_docs_are_the_ones_the_tests_run() -> None:
     """The docs quote the hook inline too: with run_alerts, as this module builds it; without,
-    as bench/hook_overhead.py (run by tests/test_bench.py) builds it."""
+    as bench/dbt_checks_vs_elementary.py (run by tests/test_bench.py) builds it."""
     sys.path.insert(0, str(REPO / "bench"))
-    from hook_overhead import HOOK
+    from dbt_checks_vs_elementary import HOOK
 
     [documented] = documented_hook()["on-run-end"]
     recipe = (REPO / "dbt_project_template" / "sqlsentinel-dbt-cloud.md").read_text()

@@ -1,0 +1,409 @@
+"""Benchmark: alerting on a project's own dbt tests, sentinel against Elementary OSS.
+
+    .venv/bin/python bench/dbt_checks_vs_elementary.py --n 100 1000 \\
+        --warehouse duckdb postgres --edr /work/ext/edr-venv/bin/edr \\
+        --elementary-package /work/ext/elementary-0.25.1 \\
+        --dbt-utils-package /work/ext/dbt_utils-0.8.6 --write-doc docs/performance.md
+
+Elementary is installed outside the repository, once, as bench/elementary_setup.py says.
+Without `--edr` the Elementary copy is left out (tests/test_bench.py runs it so).
+
+For each warehouse and N it writes three copies of one generated project
+(bench/checks_project.py: N models, 10 N generic tests, 2% failing and 2% warning in
+the failing phase), each with a warehouse of its own (a DuckDB file, or a PostgreSQL
+schema):
+
+- `plain`: the project as it is; after each build, `sentinel dbt-run --from-artifacts
+  target/` records the build and sends;
+- `hook`: with the sqlsentinel package and `on-run-end: "{{ HOOK }}"`; after each build,
+  `sentinel notify` sends what the hook recorded (docs/dbt_cloud.md);
+- `elementary`: with Elementary's dbt package (its on-run-end hooks record the results);
+  after each build, `edr monitor` sends, with its defaults.
+
+Every tool posts to one Slack stand-in on 127.0.0.1, at a path of its own. A repeat is: a
+passing build of each copy (then each tool: resolutions, not counted), a failing build
+(round 1: each tool announces the failures), each tool again with no new build (round 2),
+and the same failing build again (round 3: the failures are old news). Builds take turns
+and are timed from start to exit; for each tool, the time from the end of its copy's build
+to the last message the stand-in received. The first repeat's passing build is a warm-up
+(Elementary creates its tables, dbt parses). Every round is checked: each build failed
+and warned exactly the tests meant to, and each tool's round 1 messages name exactly those
+tests. `--write-doc` puts the tables into the document's `dbt-checks` section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import json
+import math
+import shlex
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+from checks_project import CHECKED_COLUMN, Warehouse, announced, write_phase, write_project
+from dbt_test_vs_sentinel import BIN, Measurement, dbt_command, measure
+from doc_section import measured_on, write_section
+from elementary_setup import Elementary
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from tests.receivers import Receiver, Request, http_receiver
+
+REPO = Path(__file__).resolve().parents[1]
+HOOK = "{{ sqlsentinel.record_dbt_results(results) }}"
+SECTION = "dbt-checks"
+ROUNDS = ("1: new failures", "2: no new build", "3: the same failures rebuilt")
+# Issue 15's targets: the hooked build over the plain one; sentinel's time to the last
+# message over edr's.
+BUILD_TARGET, DELIVERY_TARGET = 1.15, 0.1
+
+
+@dataclass
+class TimedReceiver(Receiver):
+    """A receiver that also notes when each request arrived (`time.perf_counter`)."""
+
+    arrivals: list[tuple[float, Request]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, request: Request) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self.arrivals.append((time.perf_counter(), request))
+        return super().answer(request)
+
+    def of(self, tool: str, since: float) -> list[tuple[float, bytes]]:
+        """(arrival, body) of what `tool` posted after `since`."""
+        prefix = f"/{tool}/"
+        with self._lock:
+            arrived = list(self.arrivals)
+        return [(t, r.body) for t, r in arrived if t >= since and r.path.startswith(prefix)]
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One copy of the project, and the tool that alerts after its builds."""
+
+    name: str
+    root: Path
+    tool: list[str]
+    env: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One tool's run after a build: its process, messages, and the checks they name."""
+
+    run: Measurement
+    messages: int
+    named: frozenset[str]
+    to_last_message: float | None
+
+
+@dataclass
+class Figures:
+    """Everything measured for one warehouse and N."""
+
+    warehouse: str
+    n: int
+    builds: dict[str, list[float]] = field(default_factory=dict)
+    deliveries: dict[str, list[list[Delivery]]] = field(default_factory=dict)
+
+
+def write_copies(
+    workdir: Path, n: int, threads: int, kind: str, elementary: Elementary | None, url: str
+) -> list[Copy]:
+    """The copies of the project for `n` on warehouse `kind`, each with its own warehouse."""
+    copies = []
+    for name in ("plain", "hook", "elementary"):
+        if name == "elementary" and elementary is None:
+            continue
+        root = workdir / f"{kind}_{n}_{name}"
+        warehouse = Warehouse(kind, schema=f"bench_{name}")
+        reset_warehouse(root, warehouse)
+        write_project(root, n, threads, warehouse)
+        flags = ["--project-dir", str(root), "--profiles-dir", str(root)]
+        if name == "plain":
+            record = ["--from-artifacts", str(root / "target"), "--fail-on", "never"]
+            tool = [str(BIN / "sentinel"), "dbt-run", *flags, *record, "--output", "json"]
+            copies.append(Copy(name, root, tool))
+        elif name == "hook":
+            settings = yaml.safe_load((root / "dbt_project.yml").read_text())
+            settings["on-run-end"] = [HOOK]
+            (root / "dbt_project.yml").write_text(yaml.safe_dump(settings, sort_keys=False))
+            (root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+            deps = measure(dbt_command("deps", root))
+            if deps.exit_code != 0:
+                raise SystemExit(f"dbt deps failed:\n{deps.stdout[-2000:]}")
+            tool = [str(BIN / "sentinel"), "notify", *flags, "--output", "json"]
+            copies.append(Copy(name, root, tool))
+        else:
+            assert elementary is not None
+            elementary.install(root)
+            tool = elementary.command(root, f"{url}/elementary/services/bench")
+            copies.append(Copy(name, root, tool, elementary.env(root)))
+        if name != "elementary":
+            write_sentinel_yml(root, f"{url}/{name}/services/bench")
+    return copies
+
+
+def write_sentinel_yml(root: Path, webhook: str) -> None:
+    """One Slack channel, by incoming webhook, that every alert is routed to."""
+    channel = {"name": "slack", "type": "slack", "webhook_url": webhook}
+    config = {"channels": [channel], "routes": [{"notify": ["slack"]}]}
+    (root / "sentinel.yml").write_text(yaml.safe_dump(config))
+
+
+def reset_warehouse(root: Path, warehouse: Warehouse) -> None:
+    """Start from nothing: no DuckDB file, or no schema of this copy's in PostgreSQL."""
+    if warehouse.kind == "duckdb":
+        for name in ("bench.duckdb", "bench.duckdb.wal"):
+            (root / name).unlink(missing_ok=True)
+        return
+    import psycopg2  # type: ignore[import-untyped]
+
+    output = warehouse.output(root, 1)
+    connection = psycopg2.connect(
+        host=output["host"], port=output["port"], user=output["user"],
+        password=output["password"], dbname=output["dbname"],
+    )  # fmt: skip
+    with connection, connection.cursor() as cursor:
+        cursor.execute(
+            "select nspname from pg_namespace where nspname = %s or nspname like %s",
+            (warehouse.schema, f"{warehouse.schema}\\_%"),
+        )
+        for (schema,) in cursor.fetchall():
+            cursor.execute(f'drop schema "{schema}" cascade')
+    connection.close()
+
+
+def build(copy: Copy, n: int, failing: bool) -> tuple[Measurement, float]:
+    """Set the phase and `dbt build`; fail unless exactly the expected tests failed and
+    warned. Returns the build and when it ended."""
+    write_phase(copy.root, failing)
+    done = measure(dbt_command("build", copy.root))
+    ended = time.perf_counter()
+    results = json.loads((copy.root / "target" / "run_results.json").read_text())["results"]
+    by_status: dict[str, set[str]] = {}
+    for result in results:
+        column = CHECKED_COLUMN.search(result["unique_id"].encode())
+        by_status.setdefault(result["status"], set()).add(column.group().decode() if column else "")
+    expected = announced(n) if failing else set()
+    broken = set(by_status) - {"success", "pass", "fail", "warn"}
+    if broken or by_status.get("fail", set()) | by_status.get("warn", set()) != expected:
+        raise SystemExit(f"dbt build of {copy.name}: {sorted(by_status)}\n{done.stdout[-3000:]}")
+    if done.exit_code != (1 if failing else 0):
+        raise SystemExit(f"dbt build of {copy.name} exited {done.exit_code}: {done.stdout[-3000:]}")
+    return done, ended
+
+
+def deliver(copy: Copy, receiver: TimedReceiver, since: float) -> Delivery:
+    """Run the copy's tool; what it sent after `since` (the end of the build)."""
+    run = measure(copy.tool, copy.env) if copy.env else measure(copy.tool)
+    if run.exit_code != 0:
+        raise SystemExit(f"{copy.name}'s tool exited {run.exit_code}:\n{run.stdout[-3000:]}")
+    sent = receiver.of(copy.name, since)
+    named = frozenset(c.decode() for _, body in sent for c in CHECKED_COLUMN.findall(body))
+    last = max((t for t, _ in sent), default=None)
+    return Delivery(run, len(sent), named, None if last is None else last - since)
+
+
+def one_repeat(
+    copies: list[Copy], n: int, receiver: TimedReceiver, figures: Figures, turn: int
+) -> None:
+    """Passing builds, then the three rounds; builds take turns starting at `turn`."""
+    order = copies[turn % len(copies) :] + copies[: turn % len(copies)]
+    for copy in order:  # resolve what the last repeat left firing; not counted
+        _, ended = build(copy, n, failing=False)
+        deliver(copy, receiver, ended)
+    ends: dict[str, float] = {}
+    rounds: dict[str, list[Delivery]] = {c.name: [] for c in copies}
+    for number in (1, 2, 3):
+        for copy in order:
+            if number != 2:
+                done, ends[copy.name] = build(copy, n, failing=True)
+                figures.builds.setdefault(copy.name, []).append(done.seconds)
+            else:
+                ends[copy.name] = time.perf_counter()
+            rounds[copy.name].append(deliver(copy, receiver, ends[copy.name]))
+    expected = announced(n)
+    for name, delivered in rounds.items():
+        first, second, third = delivered
+        if first.named != expected:
+            missing = sorted(expected - first.named)[:5]
+            extra = sorted(first.named - expected)[:5]
+            raise SystemExit(
+                f"{name} round 1 named {len(first.named)} checks, not {len(expected)}: "
+                f"missing {missing}, not failing {extra}"
+            )
+        if second.messages:
+            raise SystemExit(f"{name} sent {second.messages} messages with no new build")
+        if name != "elementary" and third.messages:
+            raise SystemExit(f"{name} sent {third.messages} messages for old failures")
+        figures.deliveries.setdefault(name, []).append(delivered)
+
+
+@contextmanager
+def timed_standin() -> Iterator[TimedReceiver]:
+    """The Slack stand-in on a free port of 127.0.0.1; answers 200 `ok`."""
+    receiver = TimedReceiver()
+    with http_receiver(receiver):
+        yield receiver
+
+
+def measure_one(
+    kind: str, n: int, args: argparse.Namespace, elementary: Elementary | None, workdir: Path
+) -> Figures:
+    """Every repeat for one warehouse and N."""
+    figures = Figures(kind, n)
+    with timed_standin() as receiver:
+        copies = write_copies(workdir, n, args.threads, kind, elementary, receiver.url)
+        for turn in range(args.repeat):
+            one_repeat(copies, n, receiver, figures, turn)
+    return figures
+
+
+def median(values: list[float]) -> float:
+    """The median, or NaN for none."""
+    return statistics.median(values) if values else float("nan")
+
+
+def shown(value: float, unit: str = " s", digits: int = 2) -> str:
+    """`1.23 s`, or `-` for a figure not measured (NaN)."""
+    return "-" if math.isnan(value) else f"{value:.{digits}f}{unit}"
+
+
+def markdown(all_figures: list[Figures], context: dict[str, Any]) -> str:
+    """Two tables: the builds, and the time to the last message with the messages sent."""
+    with_edr = any("elementary" in f.builds for f in all_figures)
+    lines = [measured_on(), ""]
+    if with_edr:
+        versions = context["edr_versions"]
+        lines += [
+            f"Elementary: its dbt package {versions['elementary package']}, edr "
+            f"{versions['elementary-data']} (with dbt-core {versions['dbt-core']}).",
+            "",
+        ]
+    lines += [
+        f"Medians over {context['repeat']} repeats of two failing builds each, "
+        f"{context['threads']} threads; N models and 10 N tests, 4% of them failing or "
+        "warning.",
+        "",
+        "| warehouse | N | dbt build | with sentinel's hook | ratio "
+        "| with Elementary's package | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for f in all_figures:
+        plain, hook = median(f.builds["plain"]), median(f.builds["hook"])
+        edr = median(f.builds.get("elementary", []))
+        lines.append(
+            f"| {f.warehouse} | {f.n} | {plain:.1f} s | {hook:.1f} s | {hook / plain:.2f}x "
+            f"| {shown(edr, digits=1)} | {shown(edr / plain, 'x')} |"
+        )
+    lines += [
+        "",
+        "From the end of the build to the last Slack message at the stand-in (round 1), "
+        "and the messages each round sent:",
+        "",
+        "| warehouse | N | `sentinel dbt-run --from-artifacts` | hook + `sentinel notify` "
+        "| `edr monitor` | ratio (CLI / hook to edr) | messages, rounds 1 / 2 / 3 "
+        "(CLI; hook; edr) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    verdicts = []
+    for f in all_figures:
+        last = {
+            name: median([r[0].to_last_message or float("nan") for r in runs])
+            for name, runs in f.deliveries.items()
+        }
+        sent = {
+            name: " / ".join(str(round(median([r[i].messages for r in runs]))) for i in range(3))
+            for name, runs in f.deliveries.items()
+        }
+        edr = last.get("elementary", float("nan"))
+        lines.append(
+            f"| {f.warehouse} | {f.n} | {last['plain']:.2f} s | {last['hook']:.2f} s "
+            f"| {shown(edr)} | {shown(last['plain'] / edr, 'x', 3)} / "
+            f"{shown(last['hook'] / edr, 'x', 3)} "
+            f"| {sent['plain']}; {sent['hook']}; {sent.get('elementary', '-')} |"
+        )
+        ratio = median(f.builds["hook"]) / median(f.builds["plain"])
+        verdicts.append(
+            f"{f.warehouse}, N={f.n}: hooked build {ratio:.2f}x <= {BUILD_TARGET}x "
+            f"{'met' if ratio <= BUILD_TARGET else 'NOT met'}"
+        )
+        if with_edr:
+            worst = max(last["plain"], last["hook"]) / edr
+            verdicts.append(
+                f"time to the last message {worst:.3f}x <= {DELIVERY_TARGET}x "
+                f"{'met' if worst <= DELIVERY_TARGET else 'NOT met'}"
+            )
+    lines += ["", "Targets: " + "; ".join(verdicts) + "."]
+    return "\n".join(lines)
+
+
+def arguments() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--warehouse", nargs="+", choices=("duckdb", "postgres"),
+                        default=["duckdb", "postgres"])  # fmt: skip
+    parser.add_argument("--edr", type=Path, help="edr in its own venv (else no Elementary)")
+    parser.add_argument("--elementary-package", type=Path)
+    parser.add_argument("--dbt-utils-package", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workdir", type=Path, help="keep the generated projects here")
+    parser.add_argument("--write-doc", type=Path, help="put the tables in this Markdown file")
+    return parser
+
+
+def main() -> None:
+    """Parse the arguments, measure each warehouse and N, print the tables, maybe write them."""
+    parser = arguments()
+    args = parser.parse_args()
+    elementary = None
+    if args.edr:
+        if not (args.elementary_package and args.dbt_utils_package):
+            parser.error("--edr needs --elementary-package and --dbt-utils-package")
+        elementary = Elementary(args.edr, args.elementary_package, args.dbt_utils_package)
+    context: dict[str, Any] = {
+        "date": datetime.date.today().isoformat(),
+        "repeat": args.repeat,
+        "threads": args.threads,
+        "sqlsentinel": importlib.metadata.version("sqlsentinel-dbt"),
+        "edr_versions": elementary.versions() if elementary else {},
+    }
+    with tempfile.TemporaryDirectory(prefix="sqlsentinel-bench-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        all_figures = [
+            measure_one(kind, n, args, elementary, workdir)
+            for kind in args.warehouse
+            for n in args.n
+        ]
+    table = markdown(all_figures, context)
+    print(table)
+    if args.write_doc:
+        command = [".venv/bin/python", "bench/dbt_checks_vs_elementary.py"]
+        command += ["--n", *map(str, args.n), "--warehouse", *args.warehouse]
+        if elementary:
+            command += ["--edr", str(args.edr), "--elementary-package"]
+            command += [str(args.elementary_package), "--dbt-utils-package"]
+            command += [str(args.dbt_utils_package)]
+        command += ["--repeat", str(args.repeat), "--threads", str(args.threads)]
+        command += ["--write-doc", str(args.write_doc)]
+        write_section(args.write_doc, SECTION, f"```bash\n{shlex.join(command)}\n```\n\n{table}")
+
+
+if __name__ == "__main__":
+    main()
