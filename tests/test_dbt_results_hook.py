@@ -44,6 +44,8 @@ models:
                 {% endraw %}
             - name: meta_alert_without_status
               query: select 1 as n
+            - name: meta_alert_ok
+              query: select 'OK' as status
 """
 # A warning test that stores more failing rows than a sample keeps, of every kind of value
 # a sample shows: integers, floats, decimals, text too long to keep, timestamps, dates,
@@ -57,6 +59,13 @@ select o.id, o.amount, cast(o.amount as double precision) as amount_float,
 from {{ ref('raw_orders') }} as o
 cross join generate_series(1, 3) as g(n)
 """
+# The hook again, evaluating only the meta alerts `select` picks and `exclude` leaves, after
+# a hook that drops the failures sampled_failing_rows has just stored.
+SELECTING_HOOKS = [
+    "drop table if exists {{ target.schema }}_dbt_test__audit.sampled_failing_rows",
+    "{{ sqlsentinel.record_dbt_results(results, run_alerts=true,"
+    " select='negative_amounts_meta meta_alert_ok', exclude='meta_alert_ok') }}",
+]
 CHANNELS = """\
 channels:
   - name: hook
@@ -116,6 +125,22 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
             ("again", "sentinel", ["notify", "-o", "json"]),
         )
         delivered = [n for r in receiver.requests for n in r.json()["notifications"]]
+        # Last, into a history of its own: the hook with a selection of the meta alerts.
+        settings = yaml.safe_load((project.root / "dbt_project.yml").read_text())
+        (project.root / "dbt_project.yml").write_text(
+            yaml.safe_dump({**settings, "on-run-end": SELECTING_HOOKS})
+        )
+        select_schema = f"{project.schema}_select"
+        selecting = ["test", "--select", "stg_customers", "sampled_failing_rows"]
+        steps |= run_steps(
+            project.root,
+            env,
+            (
+                "selecting",
+                "dbt",
+                [*selecting, "--vars", f"{{sqlsentinel_schema: {select_schema}}}"],
+            ),
+        )
     hook_schema = f"{project.schema}_sentinel"
 
     def history(schema: str) -> dict[str, dict[str, Any]]:
@@ -129,6 +154,7 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         "cli": history(cli_schema),
         "outbox": query(project, f"select * from {hook_schema}.sentinel_notifications"),
         "delivered": delivered,
+        "selected": query(project, f"select * from {select_schema}.sentinel_alert_history"),
     }
     if warehouse == "postgres":
         drop_pg_schemas(project.schema)
@@ -198,6 +224,29 @@ def test_the_hook_samples_stored_failures_as_from_artifacts_does(played: dict[st
     assert json.loads(hook[unique]["context"])["failing_rows"] == [
         {"unique_field": 4, "n_records": 2}
     ]
+
+
+def test_the_hook_evaluates_only_the_meta_alerts_selected(played: dict[str, Any]) -> None:
+    steps = played["steps"]
+    # Its only failing test warns: the command passes, though its stored failures are gone.
+    assert steps["selecting"]["code"] == 0, steps["selecting"]["output"][-2000:]
+    rows = played["selected"]
+    # The tests it ran are recorded; of the meta alerts, only the one selected and not
+    # excluded is evaluated (without select, meta_alert_without_status would be too).
+    checks = {r["alert_name"]: r for r in rows if r["dbt_node"]}
+    assert set(checks) == {
+        "unique_stg_customers_id",
+        "not_null_stg_customers_id",
+        "sampled_failing_rows",
+    }
+    assert sorted(r["alert_name"] for r in rows if not r["dbt_node"]) == ["negative_amounts_meta"]
+
+
+def test_the_hook_samples_nothing_of_stored_failures_that_are_gone(played: dict[str, Any]) -> None:
+    """As the CLI, whose query then fails: an empty sample, the warning still recorded."""
+    [sampled] = [r for r in played["selected"] if r["alert_name"] == "sampled_failing_rows"]
+    assert (sampled["status"], sampled["severity"]) == ("ALERT", "warn")
+    assert json.loads(sampled["context"])["failing_rows"] == []
 
 
 def json_typed(value: Any) -> Any:
