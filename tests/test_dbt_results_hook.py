@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from sqlsentinel_dbt.runtime import Sentinel
+from sqlsentinel_dbt.runtime.sentinel import _CELL, _FAILING_ROWS
 from tests.conftest import Project, drop_pg_schemas, make_project
 from tests.integration_runner import run_steps
 from tests.receivers import Receiver, http_receiver
@@ -42,7 +44,28 @@ models:
                 {% endraw %}
             - name: meta_alert_without_status
               query: select 1 as n
+            - name: meta_alert_ok
+              query: select 'OK' as status
 """
+# A warning test that stores more failing rows than a sample keeps, of every kind of value
+# a sample shows: integers, floats, decimals, text too long to keep, timestamps, dates,
+# booleans and NULL.
+SAMPLED_TEST = """\
+{{ config(store_failures=true, severity='warn') }}
+select o.id, o.amount, cast(o.amount as double precision) as amount_float,
+       cast(o.amount as decimal(10, 2)) as amount_decimal, o.status,
+       repeat('x', 250) as long_text, o.loaded_at, cast(o.loaded_at as date) as loaded_on,
+       o.amount < 0 as negative, cast(null as integer) as nothing, g.n
+from {{ ref('raw_orders') }} as o
+cross join generate_series(1, 3) as g(n)
+"""
+# The hook again, evaluating only the meta alerts `select` picks and `exclude` leaves, after
+# a hook that drops the failures sampled_failing_rows has just stored.
+SELECTING_HOOKS = [
+    "drop table if exists {{ target.schema }}_dbt_test__audit.sampled_failing_rows",
+    "{{ sqlsentinel.record_dbt_results(results, run_alerts=true,"
+    " select='negative_amounts_meta meta_alert_ok', exclude='meta_alert_ok') }}",
+]
 CHANNELS = """\
 channels:
   - name: hook
@@ -70,6 +93,7 @@ def with_hook(project: Project) -> None:
         "select * from {{ ref('stg_orders') }} where amount < 0"
     )
     (models / "negative_orders.yml").write_text(META_ALERT)
+    (project.root / "tests" / "sampled_failing_rows.sql").write_text(SAMPLED_TEST)
     (project.root / "dbt_project.yml").write_text(yaml.safe_dump(settings))
     (project.root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     (project.root / "sentinel.yml").write_text(CHANNELS)
@@ -101,6 +125,22 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
             ("again", "sentinel", ["notify", "-o", "json"]),
         )
         delivered = [n for r in receiver.requests for n in r.json()["notifications"]]
+        # Last, into a history of its own: the hook with a selection of the meta alerts.
+        settings = yaml.safe_load((project.root / "dbt_project.yml").read_text())
+        (project.root / "dbt_project.yml").write_text(
+            yaml.safe_dump({**settings, "on-run-end": SELECTING_HOOKS})
+        )
+        select_schema = f"{project.schema}_select"
+        selecting = ["test", "--select", "stg_customers", "sampled_failing_rows"]
+        steps |= run_steps(
+            project.root,
+            env,
+            (
+                "selecting",
+                "dbt",
+                [*selecting, "--vars", f"{{sqlsentinel_schema: {select_schema}}}"],
+            ),
+        )
     hook_schema = f"{project.schema}_sentinel"
 
     def history(schema: str) -> dict[str, dict[str, Any]]:
@@ -114,6 +154,7 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         "cli": history(cli_schema),
         "outbox": query(project, f"select * from {hook_schema}.sentinel_notifications"),
         "delivered": delivered,
+        "selected": query(project, f"select * from {select_schema}.sentinel_alert_history"),
     }
     if warehouse == "postgres":
         drop_pg_schemas(project.schema)
@@ -155,10 +196,66 @@ def test_the_hook_records_every_check_as_from_artifacts_does(played: dict[str, A
     for uid, expected in cli.items():
         got = hook[uid]
         assert {c: got[c] for c in COMPARED} == {c: expected[c] for c in COMPARED}, uid
-        # The hook reads no stored failures: no sample of them (docs/dbt_results.md).
-        wanted = json.loads(expected["context"])
-        wanted.pop("failing_rows", None)
-        assert json.loads(got["context"]) == wanted, uid
+        # Stored failures included: the same sample of rows, with the same JSON types.
+        assert json_typed(json.loads(got["context"])) == json_typed(
+            json.loads(expected["context"])
+        ), uid
+
+
+def test_the_hook_samples_stored_failures_as_from_artifacts_does(played: dict[str, Any]) -> None:
+    hook, cli = played["hook"], played["cli"]
+    [uid] = [u for u in hook if u.endswith(".sampled_failing_rows")]
+    assert hook[uid]["status"] == "ALERT" and hook[uid]["actual_value"] == 15.0
+    rows = json.loads(hook[uid]["context"])["failing_rows"]
+    assert rows == json.loads(cli[uid]["context"])["failing_rows"]
+    assert len(rows) == 10  # of 15 stored
+    assert all(list(row) == sorted(row) for row in rows)  # the history sorts the keys
+    amounts = {1: 10.0, 2: -5.0, 3: 30.0, 4: 12.5}  # raw_orders.csv
+    for row in rows:
+        # A float as a float (the seed's `amount` is one), a decimal as its text.
+        assert row["amount"] == row["amount_float"] == amounts[row["id"]], row
+        assert row["amount_decimal"] == f"{amounts[row['id']]:.2f}", row
+        typed = ("id", "amount", "amount_float", "negative", "n")
+        assert [type(row[k]) for k in typed] == [int, float, float, bool, int], row
+        assert (row["loaded_at"], row["loaded_on"]) == ("2020-01-01 00:00:00", "2020-01-01")
+        assert row["long_text"] == "x" * 199 + "…" and row["nothing"] is None
+    # The unique test that stores its failures: the duplicated id, counted.
+    [unique] = [u for u in hook if u.startswith("test.checks.unique_orders_quality_id")]
+    assert json.loads(hook[unique]["context"])["failing_rows"] == [
+        {"unique_field": 4, "n_records": 2}
+    ]
+
+
+def test_the_hook_evaluates_only_the_meta_alerts_selected(played: dict[str, Any]) -> None:
+    steps = played["steps"]
+    # Its only failing test warns: the command passes, though its stored failures are gone.
+    assert steps["selecting"]["code"] == 0, steps["selecting"]["output"][-2000:]
+    rows = played["selected"]
+    # The tests it ran are recorded; of the meta alerts, only the one selected and not
+    # excluded is evaluated (without select, meta_alert_without_status would be too).
+    checks = {r["alert_name"]: r for r in rows if r["dbt_node"]}
+    assert set(checks) == {
+        "unique_stg_customers_id",
+        "not_null_stg_customers_id",
+        "sampled_failing_rows",
+    }
+    assert sorted(r["alert_name"] for r in rows if not r["dbt_node"]) == ["negative_amounts_meta"]
+
+
+def test_the_hook_samples_nothing_of_stored_failures_that_are_gone(played: dict[str, Any]) -> None:
+    """As the CLI, whose query then fails: an empty sample, the warning still recorded."""
+    [sampled] = [r for r in played["selected"] if r["alert_name"] == "sampled_failing_rows"]
+    assert (sampled["status"], sampled["severity"]) == ("ALERT", "warn")
+    assert json.loads(sampled["context"])["failing_rows"] == []
+
+
+def json_typed(value: Any) -> Any:
+    """`value` with each scalar paired with its type: 1 and 1.0 compare unequal."""
+    if isinstance(value, dict):
+        return {k: json_typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_typed(v) for v in value]
+    return (type(value).__name__, value)
 
 
 def test_notify_delivers_the_hooks_failures_once(played: dict[str, Any]) -> None:
@@ -169,7 +266,7 @@ def test_notify_delivers_the_hooks_failures_once(played: dict[str, Any]) -> None
     hook = [*played["hook"].values(), *(r for a in meta for r in query_rows(played, a))]
     firing = {r["alert_name"] for r in hook if r["state"] == "firing"}
     # The failing model, tests, unit test, stale sources and the meta alert.
-    assert len(firing) == 8
+    assert len(firing) == 9
     errors = {r["alert_name"] for r in hook if r["status"] == "ERROR"}  # errors are announced
     names = [n["alert"] for n in played["delivered"]]
     assert len(names) == len(set(names))
@@ -205,4 +302,52 @@ def test_the_hook_lines_in_the_docs_are_the_ones_the_tests_run() -> None:
     assert (
         "`sqlsentinel.record_dbt_results(results)`"
         in (REPO / "docs" / "dbt_package.md").read_text()
+    )
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
+def test_the_hook_takes_the_sample_the_cli_takes(shop: Project) -> None:
+    """Column for column, in the table's order, value for value, type for type."""
+    schema = f"{shop.schema}_failures"
+    stored = f"{schema}.stored_failures"
+    with Sentinel.open(shop.args) as sentinel:
+        warehouse = sentinel.project.warehouse
+        for sql in (
+            f"create schema {schema}",
+            f"create table {stored} as select i as zeta, cast(i as double) / 2 as alpha,"
+            " cast(i * 0.5 as decimal(8, 3)) as mid, i % 2 = 0 as even, repeat('y', 300) as text"
+            ", cast(null as varchar) as nothing, date '2024-02-29' as day"
+            " from range(1, 13) as r(i)",
+        ):
+            warehouse.fetch(sql, limit=None, timeout=60, name="test")
+        hook = warehouse.run_macro(
+            "_failing_rows_sample",
+            where={"database": None, "schema": schema, "alias": "stored_failures"},
+        )
+        missing = warehouse.run_macro(
+            "_failing_rows_sample",
+            where={"database": None, "schema": schema, "alias": "nothing_here"},
+        )
+        assert (
+            warehouse.run_macro("_failing_rows_cap"),
+            warehouse.run_macro("_failing_rows_cell"),
+        ) == (
+            _FAILING_ROWS,
+            _CELL,
+        )
+        cli = sentinel._failing_rows(stored)
+    assert len(cli) == _FAILING_ROWS and missing == []
+    assert [list(row) for row in hook] == [list(row) for row in cli]
+    assert list(cli[0]) == ["zeta", "alpha", "mid", "even", "text", "nothing", "day"]
+    assert [json_typed(row) for row in hook] == [json_typed(row) for row in cli]
+    assert json_typed(cli[1]) == json_typed(
+        {
+            "zeta": 2,
+            "alpha": 1.0,
+            "mid": "1.000",
+            "even": True,
+            "text": "y" * 199 + "…",
+            "nothing": None,
+            "day": "2024-02-29",
+        }
     )

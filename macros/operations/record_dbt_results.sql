@@ -5,10 +5,13 @@
     `sentinel dbt-run --from-artifacts` does (sqlsentinel_dbt/engine/from_dbt.py): the same
     names, statuses, values, context and states, appended to the history with `dbt_node`,
     and one pending outbox row per check for `sentinel notify` to decide. It runs even when
-    the build failed, which a later job step does not (docs/dbt_cloud.md).
+    the build failed, which a later job step does not (docs/dbt_cloud.md). A failing or
+    warning test that stores its failures gets the same sample of them (`failing_rows`):
+    the only queries it runs for a result, so a build that passes pays none.
 
     It must not fail the dbt command, and dbt's Jinja cannot catch exceptions: every field
-    is read defensively and a result it cannot read is skipped. `run_alerts=true` also
+    is read defensively, a result it cannot read is skipped, and stored failures are read
+    only from a table that exists. `run_alerts=true` also
     evaluates the alerts declared in node meta (as run_alerts does, but an alert that
     errors or is invalid does not fail the command; a meta alert whose query fails to run
     still stops it, as it stops the operation). `sqlsentinel.alert` tests are left to
@@ -149,7 +152,8 @@
       'sql': (sqlsentinel._compiled_code(result.node) or '-- ' ~ kind ~ ' ' ~ node.unique_id ~ ', run by dbt') | string,
       'started_at': execute_timing[0].started_at if execute_timing and execute_timing[0].started_at else none,
       'execution_time': result.execution_time if result.execution_time is number else 0,
-      'freshness': {}} -%}
+      'freshness': {},
+      'stored_failures': sqlsentinel._stored_failures(result.node) if kind == 'test' else none} -%}
   {%- if kind == 'source' -%}
     {%- set limits = node.get('freshness') or config.get('freshness') or {} -%}
     {%- set loaded = result.max_loaded_at if result.max_loaded_at is defined else none -%}
@@ -162,6 +166,22 @@
                        'freshness': freshness}) -%}
   {%- endif -%}
   {{ return(run) }}
+{% endmacro %}
+
+{#- Where a test that stores its failures wrote them, as node_results.py's failures_relation
+    (the node as dbt ran it has a relation_name when it stores them, `--store-failures`
+    included): its database, schema and identifier, or none. -#}
+{% macro _stored_failures(node) %}
+  {%- set relation_name = node.relation_name if node is not none and node.relation_name is defined else none -%}
+  {%- if relation_name is not string or not relation_name -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set parts = {} -%}
+  {%- for field in ('database', 'schema', 'alias') -%}
+    {%- set value = node[field] if node[field] is defined else none -%}
+    {%- do parts.update({field: value if value is string and value else none}) -%}
+  {%- endfor -%}
+  {{ return(parts if parts.schema and parts.alias else none) }}
 {% endmacro %}
 
 {#- The SQL dbt ran for the node (`graph` holds the nodes as parsed, not compiled). -#}
@@ -291,8 +311,70 @@
     {{ return(result) }}
   {%- endif -%}
   {%- if message -%}{%- do context.update({'message': message}) -%}{%- endif -%}
+  {%- if item.stored_failures and item.failures -%}
+    {%- do context.update({'failing_rows': sqlsentinel._failing_rows_sample(item.stored_failures)}) -%}
+  {%- endif -%}
   {%- do result.update({'status': 'ALERT', 'severity': firing[item.status]}) -%}
   {{ return(result) }}
+{% endmacro %}
+
+{#- The first rows a test stored as its failures, as the CLI samples them
+    (sqlsentinel_dbt/runtime/sentinel.py's _failing_rows): at most _failing_rows_cap() rows,
+    column -> value in the table's column order, each value as _shown_value shows it. Only
+    for a failing or warning test that stores failures: its columns (whether it exists, and
+    which columns hold floats), then one bounded query. dbt's Jinja cannot catch a failed
+    query, so a relation without columns (the warehouse has none of that name) is not
+    queried: its sample is empty, as the CLI's is when its query fails. `adapter.get_relation`
+    cannot tell: dbt's cache holds the schema of stored failures but never the tables a test
+    writes there. -#}
+{% macro _failing_rows_sample(where) %}
+  {%- set relation = api.Relation.create(database=where.database, schema=where.schema, identifier=where.alias) -%}
+  {%- set columns = adapter.get_columns_in_relation(relation) -%}
+  {%- if not columns -%}
+    {{ return([]) }}
+  {%- endif -%}
+  {#- dbt's agate tables hold a float and a decimal alike (a Decimal), where the driver gives
+      the CLI a float and a Decimal (which it shows as text): the column types tell them apart. -#}
+  {%- set floats = [] -%}
+  {%- for column in columns if column.is_float() -%}
+    {%- do floats.append(column.name | lower) -%}
+  {%- endfor -%}
+  {%- set cap = sqlsentinel._failing_rows_cap() -%}
+  {%- set table = run_query(sqlsentinel.bounded_sql('select * from ' ~ relation, cap)) -%}
+  {%- set names = table.column_names | list -%}
+  {%- set sample = [] -%}
+  {%- for row in (table.rows | list)[:cap] -%}
+    {%- set shown = {} -%}
+    {%- for name in names -%}
+      {%- do shown.update({name: sqlsentinel._shown_value(row[loop.index0], (name | lower) in floats)}) -%}
+    {%- endfor -%}
+    {%- do sample.append(shown) -%}
+  {%- endfor -%}
+  {{ return(sample) }}
+{% endmacro %}
+
+{#- _FAILING_ROWS and _CELL of sqlsentinel_dbt/runtime/sentinel.py, which a test holds equal
+    to these: the rows a sample keeps, the characters a value keeps. -#}
+{% macro _failing_rows_cap() %}
+  {{ return(10) }}
+{% endmacro %}
+
+{% macro _failing_rows_cell() %}
+  {{ return(200) }}
+{% endmacro %}
+
+{#- sentinel.py's _shown: a stored failing row's value as JSON can carry it: none, booleans,
+    integers and floats as they are (a float column's Decimal as a float), anything else as
+    its text, cut to _failing_rows_cell() characters. -#}
+{% macro _shown_value(value, is_float) %}
+  {%- if value is none or value is boolean or value is integer or value is float -%}
+    {{ return(value) }}
+  {%- elif is_float and value is number -%}
+    {{ return(value | float) }}
+  {%- endif -%}
+  {%- set cell = sqlsentinel._failing_rows_cell() -%}
+  {%- set text = value | string -%}
+  {{ return(text if text | length <= cell else text[:cell - 1] ~ '…') }}
 {% endmacro %}
 
 {#- The nearest node upstream of `item` that failed in this command, as from_dbt.py's
