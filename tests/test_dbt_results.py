@@ -200,34 +200,42 @@ alerts:
 """
 
 
+Reports = tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
-def with_dbt_run(
-    tmp_path_factory: pytest.TempPathFactory, warehouse: str
-) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+def with_dbt_run(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Reports]:
     """Plain `sentinel dbt-run` after a failing build, with `dbt_results` in sentinel.yml:
-    the exit code and the results, by alert name; then the report of a second run."""
+    the exit code and the results, by alert name; then the report of a second run, and of
+    a run after one with --ignore-last-build (in a history of their own)."""
     project: Project = make_project(tmp_path_factory.mktemp("checks"), "checks", warehouse)
     (project.root / "sentinel.yml").write_text(SETTINGS)
     (project.root / "alerts").mkdir()
     (project.root / "alerts" / "sql.yml").write_text(SQL_ALERT)
+    other = ["--vars", f"{{sqlsentinel_schema: {project.schema}_other}}"]
     steps = run_steps(
         project.root,
         os.environ,
         ("build", "dbt", ["build"]),
         ("run", "sentinel", ["dbt-run", "-o", "json"]),
         ("again", "sentinel", ["dbt-run", "-o", "json"]),
+        # Into a history of its own: first not reading the build's outcome, then reading it.
+        ("ignoring", "sentinel", ["dbt-run", "-o", "json", "--ignore-last-build", *other]),
+        ("after_ignoring", "sentinel", ["dbt-run", "-o", "json", *other]),
     )
     report = json.loads(steps["run"]["output"])
     again = json.loads(steps["again"]["output"])
-    yield steps["run"]["code"], {r["alert"]: r for r in report["results"]}, again
+    after_ignoring = json.loads(steps["after_ignoring"]["output"])
+    results = {r["alert"]: r for r in report["results"]}
+    yield steps["run"]["code"], results, again, after_ignoring
     if warehouse == "postgres":
         drop_pg_schemas(project.schema)
 
 
 def test_plain_dbt_run_records_the_build_with_the_sql_alerts_in_one_run(
-    with_dbt_run: tuple[int, dict[str, Any], dict[str, Any]],
+    with_dbt_run: Reports,
 ) -> None:
-    code, results, _ = with_dbt_run
+    code, results, _, _ = with_dbt_run
     assert (
         results["always_fires"]["status"] == "ALERT" and results["always_fires"]["dbt_node"] is None
     )
@@ -236,9 +244,9 @@ def test_plain_dbt_run_records_the_build_with_the_sql_alerts_in_one_run(
 
 
 def test_a_second_plain_dbt_run_runs_the_sql_alerts_but_does_not_record_the_build_again(
-    with_dbt_run: tuple[int, dict[str, Any], dict[str, Any]],
+    with_dbt_run: Reports,
 ) -> None:
-    _, first, again = with_dbt_run
+    _, first, again, _ = with_dbt_run
     [fires] = again["results"]
     assert (fires["alert"], fires["status"]) == ("always_fires", "ALERT")
     checks = [name for name, r in first.items() if r["dbt_node"]]
@@ -247,10 +255,20 @@ def test_a_second_plain_dbt_run_runs_the_sql_alerts_but_does_not_record_the_buil
     assert again["missing"] == []  # the checks left out are not missing instances
 
 
-def test_dbt_results_settings_choose_the_checks_and_override_them(
-    with_dbt_run: tuple[int, dict[str, Any], dict[str, Any]],
+def test_the_build_recorded_with_ignore_last_build_carries_its_invocation_id(
+    with_dbt_run: Reports,
 ) -> None:
-    _, results, _ = with_dbt_run
+    """Not reading the build's outcome, the run still records the build's checks under the
+    build's invocation id (not sentinel's own): the next run finds them."""
+    _, _, again, after_ignoring = with_dbt_run
+    assert after_ignoring["already_recorded"] == again["already_recorded"] is not None
+    assert [r["alert"] for r in after_ignoring["results"]] == ["always_fires"]
+
+
+def test_dbt_results_settings_choose_the_checks_and_override_them(
+    with_dbt_run: Reports,
+) -> None:
+    _, results, _, _ = with_dbt_run
     kinds = {r["context"]["resource_type"] for r in results.values() if r["dbt_node"]}
     assert kinds == {"test", "unit_test", "model"}  # no seed, no snapshot; no freshness ran
     assert not [name for name in results if "orders_quality" in name]  # and tests on it

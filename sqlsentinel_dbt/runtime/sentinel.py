@@ -284,19 +284,21 @@ class Sentinel:
     def _unrecorded(
         self, plans: Sequence[PlannedAlert]
     ) -> tuple[list[PlannedAlert], AlreadyRecorded | None]:
-        """The plans but the recorded checks whose dbt invocation the history holds them of.
+        """The plans but the recorded checks their dbt invocation already recorded; and those.
 
-        Recording them again would count the same results twice (`for_evaluations`,
-        `missing_evaluations_to_resolve`).
+        One query asks the history. Recording them again would count the same results
+        twice (`for_evaluations`, `missing_evaluations_to_resolve`).
         """
-        ids = {p.invocation_id for p in plans if p.recorded is not None and p.invocation_id}
-        held = self.stores.history.recorded_checks(sorted(ids))
+        recorded = [p for p in plans if p.recorded is not None and p.invocation_id]
+        held = self.stores.history.recorded_checks(
+            sorted({p.invocation_id or "" for p in recorded})
+        )
         if not held:
             return list(plans), None
-        again = {p.name for p in plans if _recorded_key(p) in held}
+        again = {p.name for p in recorded if _recorded_key(p) in held}
         if not again:
             return list(plans), None
-        invocations = sorted({p.invocation_id or "" for p in plans if p.name in again})
+        invocations = sorted({p.invocation_id or "" for p in recorded if p.name in again})
         kept = [p for p in plans if p.name not in again]
         return kept, AlreadyRecorded(invocations, len(again))
 
