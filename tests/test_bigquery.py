@@ -171,6 +171,9 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "select_run_history_sql": lambda: call(
             "select_run_history_sql", run_id="r1", alert_name="it's"
         ),
+        "select_recorded_checks_sql": lambda: call(
+            "select_recorded_checks_sql", invocation_ids=["i1", "it's"]
+        ),
         "select_last_notifications_sql": lambda: call(
             "select_last_notifications_sql", alert_names=names
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,27 +16,70 @@ from sqlsentinel_dbt.dbt import NodeRun
 from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from tests.conftest import Project, drop_pg_schemas, make_project
 from tests.integration_runner import run_steps
+from tests.warehouse_sql import query
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[dict[str, Any]]:
-    """The checks project built (tests fail, a model errors), its sources checked, and
-    what `sentinel dbt-run --from-artifacts` recorded, by dbt node."""
+def built(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[dict[str, Any]]:
+    """The checks project built (tests fail, a model errors), its sources checked, and the
+    same build recorded with `sentinel dbt-run --from-artifacts` three times: the project,
+    each step's outcome, and the history's rows at the end."""
     project: Project = make_project(tmp_path_factory.mktemp("checks"), "checks", warehouse)
-    target = str(project.root / "target")
+    record = ["dbt-run", "--from-artifacts", str(project.root / "target")]
     steps = run_steps(
         project.root,
         os.environ,
         ("build", "dbt", ["build"]),
         ("freshness", "dbt", ["source", "freshness"]),
-        ("record", "sentinel", ["dbt-run", "--from-artifacts", target, "-o", "json"]),
+        ("record", "sentinel", [*record, "-o", "json"]),
+        ("again", "sentinel", [*record, "-o", "json"]),
+        ("again_text", "sentinel", record),
     )
+    history = query(project, f"select * from {project.schema}_sentinel.sentinel_alert_history")
+    yield {"project": project, "steps": steps, "history": history}
+    if warehouse == "postgres":
+        drop_pg_schemas(project.schema)
+
+
+@pytest.fixture(scope="module")
+def recorded(built: dict[str, Any]) -> dict[str, Any]:
+    """What `sentinel dbt-run --from-artifacts` recorded, by dbt node."""
+    steps = built["steps"]
     assert steps["build"]["code"] == 1 and steps["freshness"]["code"] == 1
     assert steps["record"]["code"] == 1  # a test that could not run is an ERROR
     report = json.loads(steps["record"]["output"])
-    yield {r["dbt_node"]: r for r in report["results"] if r["dbt_node"]}
-    if warehouse == "postgres":
-        drop_pg_schemas(project.schema)
+    return {r["dbt_node"]: r for r in report["results"] if r["dbt_node"]}
+
+
+def test_a_build_recorded_again_records_nothing(
+    built: dict[str, Any], recorded: dict[str, Any]
+) -> None:
+    steps = built["steps"]
+    rows = built["history"]
+    report = json.loads(steps["again"]["output"])
+    assert (report["results"], report["missing"], report["notifications"]) == ([], [], [])
+    build = steps["build"]["invocation_id"]
+    freshness = (built["project"].root / "target" / "sources.json").read_text()
+    sources = json.loads(freshness)["metadata"]["invocation_id"]
+    assert report["already_recorded"] == {
+        "invocation_ids": sorted({build, sources}),
+        "checks": len(recorded),
+    }
+    assert steps["again"]["code"] == 0  # nothing recorded: nothing fails
+    # Only the first recording's rows: no state advanced, no evaluation counted twice.
+    assert sorted(r["dbt_node"] for r in rows) == sorted(recorded)
+    assert {r["dbt_node"]: r["state"] for r in rows} == {
+        uid: r["state"] for uid, r in recorded.items()
+    }
+    # The rows carry the invocation that ran each check: the build, or the freshness check.
+    ran_by = {r["dbt_node"]: r["invocation_id"] for r in rows}
+    assert {ran_by[uid] for uid in recorded if uid.startswith("source.")} == {sources}
+    assert {ran_by[uid] for uid in recorded if not uid.startswith("source.")} == {build}
+    assert (
+        f"dbt invocations {', '.join(sorted({build, sources}))} already recorded: "
+        f"{len(recorded)} checks not recorded again." in steps["again_text"]["errors"]
+    )
+    assert "nothing recorded" not in steps["again_text"]["errors"]
 
 
 def node(recorded: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
@@ -156,32 +200,42 @@ alerts:
 """
 
 
+Reports = tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
-def with_dbt_run(
-    tmp_path_factory: pytest.TempPathFactory, warehouse: str
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def with_dbt_run(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[Reports]:
     """Plain `sentinel dbt-run` after a failing build, with `dbt_results` in sentinel.yml:
-    the exit code and the results, by alert name."""
+    the exit code and the results, by alert name; then the report of a second run, and of
+    a run after one with --ignore-last-build (in a history of their own)."""
     project: Project = make_project(tmp_path_factory.mktemp("checks"), "checks", warehouse)
     (project.root / "sentinel.yml").write_text(SETTINGS)
     (project.root / "alerts").mkdir()
     (project.root / "alerts" / "sql.yml").write_text(SQL_ALERT)
+    other = ["--vars", f"{{sqlsentinel_schema: {project.schema}_other}}"]
     steps = run_steps(
         project.root,
         os.environ,
         ("build", "dbt", ["build"]),
         ("run", "sentinel", ["dbt-run", "-o", "json"]),
+        ("again", "sentinel", ["dbt-run", "-o", "json"]),
+        # Into a history of its own: first not reading the build's outcome, then reading it.
+        ("ignoring", "sentinel", ["dbt-run", "-o", "json", "--ignore-last-build", *other]),
+        ("after_ignoring", "sentinel", ["dbt-run", "-o", "json", *other]),
     )
     report = json.loads(steps["run"]["output"])
-    yield steps["run"]["code"], {r["alert"]: r for r in report["results"]}
+    again = json.loads(steps["again"]["output"])
+    after_ignoring = json.loads(steps["after_ignoring"]["output"])
+    results = {r["alert"]: r for r in report["results"]}
+    yield steps["run"]["code"], results, again, after_ignoring
     if warehouse == "postgres":
         drop_pg_schemas(project.schema)
 
 
 def test_plain_dbt_run_records_the_build_with_the_sql_alerts_in_one_run(
-    with_dbt_run: tuple[int, dict[str, Any]],
+    with_dbt_run: Reports,
 ) -> None:
-    code, results = with_dbt_run
+    code, results, _, _ = with_dbt_run
     assert (
         results["always_fires"]["status"] == "ALERT" and results["always_fires"]["dbt_node"] is None
     )
@@ -189,10 +243,32 @@ def test_plain_dbt_run_records_the_build_with_the_sql_alerts_in_one_run(
     assert code == 1  # one exit code for both
 
 
-def test_dbt_results_settings_choose_the_checks_and_override_them(
-    with_dbt_run: tuple[int, dict[str, Any]],
+def test_a_second_plain_dbt_run_runs_the_sql_alerts_but_does_not_record_the_build_again(
+    with_dbt_run: Reports,
 ) -> None:
-    _, results = with_dbt_run
+    _, first, again, _ = with_dbt_run
+    [fires] = again["results"]
+    assert (fires["alert"], fires["status"]) == ("always_fires", "ALERT")
+    checks = [name for name, r in first.items() if r["dbt_node"]]
+    assert again["already_recorded"]["checks"] == len(checks) > 0
+    assert again["already_recorded"]["invocation_ids"] == [again["invocation_id"]]  # the build's
+    assert again["missing"] == []  # the checks left out are not missing instances
+
+
+def test_the_build_recorded_with_ignore_last_build_carries_its_invocation_id(
+    with_dbt_run: Reports,
+) -> None:
+    """Not reading the build's outcome, the run still records the build's checks under the
+    build's invocation id (not sentinel's own): the next run finds them."""
+    _, _, again, after_ignoring = with_dbt_run
+    assert after_ignoring["already_recorded"] == again["already_recorded"] is not None
+    assert [r["alert"] for r in after_ignoring["results"]] == ["always_fires"]
+
+
+def test_dbt_results_settings_choose_the_checks_and_override_them(
+    with_dbt_run: Reports,
+) -> None:
+    _, results, _, _ = with_dbt_run
     kinds = {r["context"]["resource_type"] for r in results.values() if r["dbt_node"]}
     assert kinds == {"test", "unit_test", "model"}  # no seed, no snapshot; no freshness ran
     assert not [name for name in results if "orders_quality" in name]  # and tests on it
@@ -208,7 +284,6 @@ def test_dbt_results_settings_choose_the_checks_and_override_them(
 
 
 def test_the_settings_example_of_the_doc_is_valid() -> None:
-    import re
     from pathlib import Path
 
     from sqlsentinel_dbt.config.files import SentinelFile
@@ -219,6 +294,23 @@ def test_the_settings_example_of_the_doc_is_valid() -> None:
     assert settings.with_dbt_run and settings.min_severity.value == "error"
     assert settings.overrides[1].repeat_interval is None  # never
     assert settings.overrides[1].for_evaluations == 2
+
+
+def test_the_already_recorded_line_of_the_doc_is_the_one_the_cli_prints() -> None:
+    from pathlib import Path
+
+    from sqlsentinel_dbt.runtime.report import AlreadyRecorded
+
+    page = (Path(__file__).parent.parent / "docs" / "dbt_results.md").read_text()
+    section = page.split("## A build is recorded once", 1)[1].split("\n## ", 1)[0]
+    [line] = re.findall(r"```text\n(.*?)\n```", section, re.S)
+    ids = re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", line)
+    [checks] = re.findall(r"(\d+) checks", line)
+    assert len(ids) == 2 and line == AlreadyRecorded(ids, int(checks)).line()
+    assert (
+        AlreadyRecorded(["i1"], 1).line()
+        == "dbt invocation i1 already recorded: 1 check not recorded again."
+    )
 
 
 def test_a_name_another_node_of_the_project_has_is_qualified_though_it_did_not_run() -> None:

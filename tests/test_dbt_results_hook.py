@@ -119,6 +119,8 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
             ("build", "dbt", ["build"]),
             ("freshness", "dbt", ["source", "freshness"]),
             ("record", "sentinel", [*record, "--vars", f"{{sqlsentinel_schema: {cli_schema}}}"]),
+            # The same build, into the history the hook recorded it in: nothing more.
+            ("record_again", "sentinel", record),
             # It runs the hook too, with nothing to record (and rewrites run_results.json).
             ("compile", "dbt", ["compile"]),
             ("notify", "sentinel", ["notify", "-o", "json"]),
@@ -147,10 +149,13 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         rows = query(project, f"select * from {schema}.sentinel_alert_history")
         return {r["dbt_node"]: r for r in rows if r["dbt_node"]}
 
+    hook_rows = query(project, f"select * from {hook_schema}.sentinel_alert_history")
+
     yield {
         "project": project,
         "steps": steps,
         "hook": history(hook_schema),
+        "hook_rows": hook_rows,
         "cli": history(cli_schema),
         "outbox": query(project, f"select * from {hook_schema}.sentinel_notifications"),
         "delivered": delivered,
@@ -166,6 +171,23 @@ def test_the_hook_runs_though_the_build_fails(played: dict[str, Any]) -> None:
     assert steps["build"]["code"] == 1 and steps["freshness"]["code"] == 1
     for step in ("build", "freshness"):
         assert "sqlsentinel: recorded" in steps[step]["output"], steps[step]["output"][-2000:]
+
+
+def test_a_build_the_hook_recorded_is_not_recorded_again_from_its_artifacts(
+    played: dict[str, Any],
+) -> None:
+    steps = played["steps"]
+    report = json.loads(steps["record_again"]["output"])
+    assert (report["results"], report["missing"], report["notifications"]) == ([], [], [])
+    assert report["already_recorded"]["checks"] == len(played["cli"])
+    # The build's checks, and the sources of the freshness check after it.
+    assert steps["build"]["invocation_id"] in report["already_recorded"]["invocation_ids"]
+    assert len(report["already_recorded"]["invocation_ids"]) == 2
+    per_node: dict[str, int] = {}
+    for row in played["hook_rows"]:
+        if row["dbt_node"]:
+            per_node[row["dbt_node"]] = per_node.get(row["dbt_node"], 0) + 1
+    assert set(per_node) == set(played["hook"]) and set(per_node.values()) == {1}
 
 
 def test_the_hook_evaluates_the_meta_alerts_when_asked(played: dict[str, Any]) -> None:

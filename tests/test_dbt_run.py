@@ -201,6 +201,7 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "summary",
         "notifications",
         "delivery",
+        "already_recorded",
     }
     assert set(document["results"][0]) == {
         "alert",

@@ -85,3 +85,52 @@ def test_firing_instance_keeps_its_since_and_severity_of_the_row() -> None:
     later = START + timedelta(hours=1)
     again = track(alert, {None: first.state}, results_of(alert, {"_": "ALERT"}, later), later)
     assert again.results[0].state == InstanceState(State.FIRING, START, 0, Severity.ERROR)
+
+
+def test_an_instance_keyed_error_and_the_alerts_error_are_two_groups() -> None:
+    """With `group_by: [alert, key]`, an instance whose key is literally "error" has a group
+    of its own beside the alert's error group: it fires, the alert errors on another run,
+    and each is announced and resolved once, neither hiding the other."""
+    alert = Alert(name="a", query="select 1", notify=["chat"], group_by=["alert", "key"])
+    as_run = AlertAsRun(alert, "select 1")
+    history: dict[Key, InstanceState] = {}
+    log: dict[tuple[str, str], LogEntry] = {}
+    sent = []
+    firing, ok = {"error": "ALERT", "eu": "ALERT"}, {"error": "OK", "eu": "OK"}
+    runs = [firing, "ERROR", firing, ok]
+    for step, raw in enumerate(runs):
+        now = START + timedelta(minutes=step)
+        tracked = track(alert, history, results_of(alert, raw, now), now)
+        context = RunContext(f"run{step}", "shop", "ci", now)
+        rows = outbox_rows([as_run], tracked.results + tracked.missing, [], log, context)
+        for row in rows:
+            n = row.notification
+            log[(n.group_key, n.channel)] = LogEntry(
+                n.notification_id, row.firing_keys, row.silenced_keys, now
+            )
+        sent.append(sorted((r.notification.group_key, r.notification.kind.value) for r in rows))
+        for result in tracked.results + tracked.missing:
+            if result.state is not None:
+                history[result.key] = result.state
+    keyed = "a|\\error"  # escaped: "a|error" is the error group's
+    assert sent == [
+        [(keyed, "firing"), ("a|eu", "firing")],
+        [("a|error", "error")],
+        [("a|error", "resolved")],  # the instances kept firing while the alert errored
+        [(keyed, "resolved"), ("a|eu", "resolved")],
+    ]
+
+
+def test_a_key_that_looks_escaped_keeps_a_group_of_its_own() -> None:
+    alert = Alert(name="a", query="select 1", notify=["chat"], group_by=["alert", "key"])
+    raw = {"error": "ALERT", "\\error": "ALERT", "\\\\error": "ALERT", "None": "ALERT"}
+    tracked = track(alert, {}, results_of(alert, raw, START), START)
+    context = RunContext("run0", "shop", "ci", START)
+    rows = outbox_rows([AlertAsRun(alert)], tracked.results, [], {}, context)
+    groups = {r.notification.group_key: sorted(r.firing_keys) for r in rows}
+    assert groups == {
+        "a|\\error": ["error"],
+        "a|\\\\error": ["\\error"],
+        "a|\\\\\\error": ["\\\\error"],
+        "a|None": ["None"],  # as before: only keys "error" and "\\..." are escaped
+    }

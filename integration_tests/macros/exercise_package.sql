@@ -36,7 +36,7 @@
   {%- endfor -%}
   {%- do _check(failed, 'table_exists', sqlsentinel.table_exists('sentinel_silences') and not sqlsentinel.table_exists('nope')) -%}
 
-  {%- set row = {'run_id': 'r1', 'alert_name': "it's", 'alert_key': 'k', 'status': 'ALERT', 'state': 'firing',
+  {%- set row = {'run_id': 'r1', 'invocation_id': "i'1", 'alert_name': "it's", 'alert_key': 'k', 'status': 'ALERT', 'state': 'firing',
                  'state_since': now, 'state_count': 0, 'severity': 'error', 'context': '{"a": "\\"b\\""}',
                  'error': awkward, 'started_at': now, 'duration_ms': 1} -%}
   {%- do sqlsentinel.insert_alert_history([row, row]) -%}
@@ -45,6 +45,7 @@
   {%- do _check(failed, 'select_latest_states_sql', _rows(sqlsentinel.select_latest_states_sql(["it's"])) | length == 1) -%}
   {%- do _check(failed, 'select_latest_results_sql', _rows(sqlsentinel.select_latest_results_sql()) | selectattr('alert_name', 'equalto', "it's") | list | length == 1) -%}
   {%- do _check(failed, 'select_run_history_sql', _rows(sqlsentinel.select_run_history_sql('r1', "it's")) | length == 2) -%}
+  {%- do _check(failed, 'select_recorded_checks_sql', _rows(sqlsentinel.select_recorded_checks_sql(["i'1", 'i2'])) | length == 1) -%}
 
   {%- set outbox = [] -%}
   {%- for id in ('n1', 'n2', 'n1') -%}

@@ -112,8 +112,10 @@ def dbt_run(
     elif report.results:
         print_results(report.results + report.missing, report.summary(), dry_run)
         print_notifications(report)
-    else:
+    elif report.already_recorded is None:
         err.print(_nothing_ran(bool(select or exclude), from_artifacts is not None))
+    if report.already_recorded is not None and output is not o.OutputFormat.JSON:
+        err.print(report.already_recorded.line())
     gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)
     write_gate_outputs(
         report, gate, junit_path, sentinel.project.name, json=output is o.OutputFormat.JSON

@@ -126,6 +126,8 @@ class TestArtifacts:
     """Every other test, model, seed and snapshot it ran, and sources.json's sources."""
     project_nodes: dict[str, str] = field(default_factory=dict)
     """unique_id -> name of every node of the project a check can be about (for names)."""
+    sources_invocation_id: str | None = None
+    """The `dbt source freshness` that wrote sources.json (its sources' checks)."""
 
 
 def read_alert_tests(target_dir: Path) -> TestArtifacts:
@@ -143,9 +145,11 @@ def read_alert_tests(target_dir: Path) -> TestArtifacts:
         if metadata.get("namespace") == "sqlsentinel" and metadata.get("name") == "alert":
             tests.append(_alert_test(node, metadata, result))
     invocation = (run_results.get("metadata") or {}).get("invocation_id")
-    runs = node_runs(manifest, run_results, read_sources(target_dir))
+    sources = read_sources(target_dir)
+    runs = node_runs(manifest, run_results, sources)
     names = project_node_names(manifest)
-    return TestArtifacts(invocation, tests, build_flags(run_results), runs, names)
+    freshness = (sources.get("metadata") or {}).get("invocation_id")
+    return TestArtifacts(invocation, tests, build_flags(run_results), runs, names, freshness)
 
 
 def _alert_test(

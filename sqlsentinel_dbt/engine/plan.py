@@ -22,6 +22,8 @@ class PlannedAlert:
     compile_error: str | None = None
     recorded: tuple[AlertResult, ...] | None = None
     """For a check dbt already ran (engine/from_dbt.py): its results, recorded, not run."""
+    invocation_id: str | None = None
+    """For a recorded check: the dbt invocation that ran it, which its history rows carry."""
 
     @property
     def name(self) -> str:

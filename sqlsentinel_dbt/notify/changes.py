@@ -5,7 +5,8 @@ of several alerts; `owner` and `dbt_node` add the alert's owner and dbt node to 
 key, so a new owner starts a new group (docs/decisions/0012-group-by-owner.md). An
 alert that errored has only its error group decided: its instances keep their states, so
 nothing about them changed. The error group fires while the alert errors and resolves
-when it evaluates again.
+when it evaluates again. Its group is `name|error`; an instance key "error" is escaped
+(`_key_part`) so that its group is another.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
 ERROR_KEY = "error"
+_ESCAPE = "\\"
+"""Starts the group key part of an instance key that is "error" or starts with it."""
 IsSilenced = Callable[[str, Key], bool]
 _EXCERPT = 600
 
@@ -96,13 +99,24 @@ def _groups(alert: Alert, results: list[AlertResult], silenced: IsSilenced) -> d
     prefix = _group_prefix(alert)
     members: dict[str, dict[Key, AlertResult]] = {} if per_key else {prefix: {}}
     for result in results:
-        group = f"{prefix}|{result.key}" if per_key else prefix
+        group = f"{prefix}|{_key_part(result.key)}" if per_key else prefix
         members.setdefault(group, {})[result.key] = result
     for group, instances in members.items():
         active = {k for k, r in instances.items() if r.state and r.state.state.active}
         quiet = {k for k in active if silenced(name, k)}
         groups[group] = (GroupNow(frozenset(active - quiet), frozenset(quiet)), instances, None)
     return groups
+
+
+def _key_part(key: Key) -> str:
+    """An instance key as the last part of its group key, never the error group's.
+
+    Only a key that is "error", or starts with the escape, is escaped: any other key's
+    group key is what the notification log already holds for it.
+    """
+    if key is not None and (key == ERROR_KEY or key.startswith(_ESCAPE)):
+        return _ESCAPE + key
+    return str(key)
 
 
 def _group_prefix(alert: Alert) -> str:

@@ -12,6 +12,21 @@ from sqlsentinel_dbt.store.outbox import OutboxRow
 
 
 @dataclass(frozen=True)
+class AlreadyRecorded:
+    """Checks of dbt invocations the history already held: not recorded again."""
+
+    invocation_ids: list[str]
+    checks: int
+
+    def line(self) -> str:
+        """What the CLI says of them, in one line."""
+        which = ", ".join(self.invocation_ids)
+        noun = "invocation" if len(self.invocation_ids) == 1 else "invocations"
+        checks = "1 check" if self.checks == 1 else f"{self.checks} checks"
+        return f"dbt {noun} {which} already recorded: {checks} not recorded again."
+
+
+@dataclass(frozen=True)
 class RunReport:
     """Everything one `sentinel dbt-run` produced."""
 
@@ -27,6 +42,8 @@ class RunReport:
     """What was delivered at the end of the run; None when nothing was sent."""
     alerts: dict[str, Alert] = field(default_factory=dict)
     """The alerts the results are of, by name: their owner and tags go with each result."""
+    already_recorded: AlreadyRecorded | None = None
+    """The recorded checks left out because the history already held them."""
 
     def summary(self) -> dict[str, int]:
         """Counts of results by outcome."""
@@ -77,4 +94,5 @@ class RunReport:
             "summary": self.summary(),
             "notifications": self.notifications_json(),
             "delivery": asdict(self.delivery) if self.delivery else None,
+            "already_recorded": asdict(self.already_recorded) if self.already_recorded else None,
         }

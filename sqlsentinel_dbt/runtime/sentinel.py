@@ -38,8 +38,8 @@ from sqlsentinel_dbt.notify.notifier import Notifier
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
 from sqlsentinel_dbt.resources import package_root
-from sqlsentinel_dbt.runtime.report import RunReport
-from sqlsentinel_dbt.store.history import RunRecord
+from sqlsentinel_dbt.runtime.report import AlreadyRecorded, RunReport
+from sqlsentinel_dbt.store.history import RunRecord, check_id
 from sqlsentinel_dbt.store.stores import Stores
 from sqlsentinel_dbt.store.timestamps import Clock, as_utc, iso_timestamp, utc_now
 from sqlsentinel_dbt.suggest import closest, suggest
@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 _FAILING_ROWS = 10
 """Failing rows of a test that stores them, kept with its result."""
 _CELL = 200
+_States = dict[str, dict[Key, InstanceState]]
+"""Per alert, the state of each instance that is not OK."""
 
 
 class Sentinel:
@@ -173,7 +175,7 @@ class Sentinel:
         skipped are not run but reported as SKIPPED, and history rows carry that build's
         invocation id.
         """
-        now, prior = self._start(plans, dry_run)
+        now, plans, before, prior = self._start(plans, dry_run)
         build = self.project.last_build() if check_last_build else None
         evaluated = run_planned(
             plans,
@@ -183,7 +185,9 @@ class Sentinel:
             skip=stale_alerts(plans, build),
         )
         invocation_id = (build and build.invocation_id) or self.project.invocation_id
-        return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+        return self._record(
+            plans, evaluated, prior, now, invocation_id, before, dry_run=dry_run, send=send
+        )
 
     def record_build(
         self,
@@ -200,16 +204,21 @@ class Sentinel:
         Its `sqlsentinel.alert` tests are the alerts they declare; every other test, model,
         seed and snapshot of its run_results.json, and every source of sources.json, is an
         alert of its own (engine/from_dbt.py). The history rows carry that command's
-        invocation id. Selection is checked as by `plan`.
+        invocation id (a source's, that of the `dbt source freshness` that wrote
+        sources.json). Selection is checked as by `plan`. What the history already holds
+        of those invocations (recorded before, or by the on-run-end hook) is not recorded
+        again: the report says how much (`already_recorded`).
         """
         artifacts = self.project.alert_tests(target_dir)
         plans = select_planned(
             self.project, self._recorded(artifacts), select, exclude, allow_empty=allow_empty
         )
-        now, prior = self._start(plans, dry_run)
+        now, plans, before, prior = self._start(plans, dry_run)
         evaluated = [r for p in plans for r in p.recorded or ()]
         invocation_id = artifacts.invocation_id or self.project.invocation_id
-        return self._record(plans, evaluated, prior, now, invocation_id, dry_run=dry_run, send=send)
+        return self._record(
+            plans, evaluated, prior, now, invocation_id, before, dry_run=dry_run, send=send
+        )
 
     def _recorded(self, artifacts: TestArtifacts) -> list[PlannedAlert]:
         """What a dbt command checked, as plans with their results recorded.
@@ -223,7 +232,8 @@ class Sentinel:
         taken = {p.name for p in tests} | {d.name for d in self.alerts}
         checks = dbt_checks(artifacts.runs, taken, self._failing_rows, artifacts.project_nodes)
         settings = self.config.settings.dbt_results
-        return tests + configured_checks(checks, settings, self.project.select_nodes)
+        plans = tests + configured_checks(checks, settings, self.project.select_nodes)
+        return [replace(p, invocation_id=_ran_by(p, artifacts)) for p in plans]
 
     def _last_build_checks(self) -> list[PlannedAlert]:
         """The checks of the build in the project's target/, results recorded.
@@ -257,14 +267,40 @@ class Sentinel:
 
     def _start(
         self, plans: Sequence[PlannedAlert], dry_run: bool
-    ) -> tuple[datetime, dict[str, dict[Key, InstanceState]]]:
-        """Check the warehouse, create the history table, read the states before this run."""
+    ) -> tuple[datetime, list[PlannedAlert], AlreadyRecorded | None, _States]:
+        """Check the warehouse, create the history table, read the states before this run.
+
+        Recorded checks the history already holds (of the same dbt invocation) are left out
+        of the plans it returns, and said in the `AlreadyRecorded`.
+        """
         warehouse = self.project.warehouse
         warehouse.check_connection()
         now = self.clock()
         if not dry_run:
             self.stores.history.ensure()
-        return now, self.stores.history.latest_states([p.name for p in plans])
+        plans, before = self._unrecorded(plans)
+        return now, plans, before, self.stores.history.latest_states([p.name for p in plans])
+
+    def _unrecorded(
+        self, plans: Sequence[PlannedAlert]
+    ) -> tuple[list[PlannedAlert], AlreadyRecorded | None]:
+        """The plans but the recorded checks their dbt invocation already recorded; and those.
+
+        One query asks the history. Recording them again would count the same results
+        twice (`for_evaluations`, `missing_evaluations_to_resolve`).
+        """
+        recorded = [p for p in plans if p.recorded is not None and p.invocation_id]
+        held = self.stores.history.recorded_checks(
+            sorted({p.invocation_id or "" for p in recorded})
+        )
+        if not held:
+            return list(plans), None
+        again = {p.name for p in recorded if _recorded_key(p) in held}
+        if not again:
+            return list(plans), None
+        invocations = sorted({p.invocation_id or "" for p in recorded if p.name in again})
+        kept = [p for p in plans if p.name not in again]
+        return kept, AlreadyRecorded(invocations, len(again))
 
     def _record(
         self,
@@ -273,11 +309,15 @@ class Sentinel:
         prior: Mapping[str, Mapping[Key, InstanceState]],
         now: datetime,
         invocation_id: str,
+        before: AlreadyRecorded | None = None,
         *,
         dry_run: bool,
         send: bool,
     ) -> RunReport:
-        """Advance states, append to the history, queue and send notifications."""
+        """Advance states, append to the history, queue and send notifications.
+
+        A recorded check's rows carry the invocation that ran it, the others `invocation_id`.
+        """
         evaluated = [masked(result) for result in evaluated]
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
@@ -288,7 +328,8 @@ class Sentinel:
         )
         changed = tracked.results + tracked.missing
         if not dry_run:  # _start ensured the table
-            self.stores.history.append(record, changed, ensure=False)
+            ran_by = {p.name: p.invocation_id for p in plans if p.invocation_id}
+            self.stores.history.append(record, changed, ensure=False, invocations=ran_by)
         run = RunContext(record.run_id, record.project_name, record.target_name, now)
         rows = self.notifier.decide([_as_run(p) for p in plans], changed, run)
         delivery = None
@@ -305,6 +346,7 @@ class Sentinel:
             rows,
             delivery,
             {p.name: p.declared.alert for p in plans},
+            before,
         )
 
     def notify(self) -> DeliveryReport:
@@ -389,6 +431,23 @@ def _shown(value: Any) -> Any:
         return value
     text = str(value)
     return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
+
+
+def _ran_by(plan: PlannedAlert, artifacts: TestArtifacts) -> str | None:
+    """The dbt invocation whose artifact holds a recorded check's result.
+
+    A source's is in sources.json, which `dbt source freshness` writes, not the build.
+    """
+    node = plan.recorded[0].dbt_node if plan.recorded else None
+    if node and node.startswith("source."):
+        return artifacts.sources_invocation_id
+    return artifacts.invocation_id
+
+
+def _recorded_key(plan: PlannedAlert) -> tuple[str, str]:
+    """(invocation id, check id) of a recorded check, as `recorded_checks` returns them."""
+    node = plan.recorded[0].dbt_node if plan.recorded else None
+    return plan.invocation_id or "", check_id(plan.name, node)
 
 
 def _as_run(plan: PlannedAlert) -> AlertAsRun:

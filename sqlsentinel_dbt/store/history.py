@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Severity
@@ -38,17 +38,30 @@ class HistoryStore:
         self._warehouse.run_macro("ensure_alert_history")
 
     def append(
-        self, record: RunRecord, results: Sequence[AlertResult], *, ensure: bool = True
+        self,
+        record: RunRecord,
+        results: Sequence[AlertResult],
+        *,
+        ensure: bool = True,
+        invocations: Mapping[str, str] | None = None,
     ) -> int:
         """Insert one row per result, in bulk; return how many were written.
 
         The rows go in one statement where the warehouse takes any size (DuckDB,
         PostgreSQL), else in chunks. `ensure=False` skips creating the table, for a caller
-        that did (`ensure`) earlier in the same run.
+        that did (`ensure`) earlier in the same run. `invocations` (alert name -> dbt
+        invocation id) gives the rows of a recorded check the invocation that ran it,
+        instead of the record's.
         """
         if not results:
             return 0
-        rows = [history_row(record, result) for result in results]
+        invocations = invocations or {}
+        rows = [
+            history_row(replace(record, invocation_id=invocations[result.alert]), result)
+            if result.alert in invocations
+            else history_row(record, result)
+            for result in results
+        ]
         return int(self._warehouse.run_macro("insert_alert_history", rows=rows, ensure=ensure))
 
     def latest_states(self, alert_names: Sequence[str]) -> dict[str, dict[Key, InstanceState]]:
@@ -71,6 +84,23 @@ class HistoryStore:
                 continue
             states.setdefault(str(name), {})[rows.optional_text(key)] = instance
         return states
+
+    def recorded_checks(self, invocation_ids: Sequence[str]) -> set[tuple[str, str]]:
+        """What the dbt invocations already recorded: (invocation id, `check_id`) pairs.
+
+        One query, whoever recorded them (`--from-artifacts`, `with_dbt_run` or the
+        on-run-end hook); empty when there is no history yet.
+        """
+        if not invocation_ids or not self._warehouse.run_macro("table_exists", identifier=TABLE):
+            return set()
+        sql = self._warehouse.run_macro(
+            "select_recorded_checks_sql", invocation_ids=sorted(set(invocation_ids))
+        )
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:recorded")
+        return {
+            (str(invocation), check_id(str(name), None if node is None else str(node)))
+            for invocation, name, node in fetched.rows
+        }
 
     def run_results(self, run_id: str, alert: str) -> tuple[RunRecord, list[AlertResult]] | None:
         """Who ran, and the results one run recorded for one alert; None if it recorded none."""
@@ -113,6 +143,15 @@ class HistoryStore:
         fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
         return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
+
+
+def check_id(alert: str, dbt_node: str | None) -> str:
+    """What identifies a recorded check across recorders: its dbt node, else its name.
+
+    The hook and `--from-artifacts` may name a node differently (the hook cannot see the
+    names alerts/*.yml takes); an `alert` test has no node of its own.
+    """
+    return f"node:{dbt_node}" if dbt_node else f"alert:{alert}"
 
 
 def result_of_row(row: dict[str, Any]) -> AlertResult:
