@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from sqlsentinel_dbt.dbt import DbtArgs, Warehouse
+from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.private_postgres import PrivatePostgres, private_postgres
 from tests.query_log import (
@@ -195,3 +196,50 @@ def test_a_chunk_size_splits_the_insert(tmp_path: Path) -> None:
         assert warehouse.run_macro("statement_chunk_size") is None  # DuckDB: no cap
         assert len(sentinel.history(limit=10)) == 5
     assert [s.verb for s in statements] == ["begin", "insert", "commit"] * 3
+
+
+def deciding_statements(root: Path, alerts: int) -> list[Statement]:
+    """What deciding one run's pending changes sends, for `alerts` alerts.
+
+    The run is a CLI run (it writes the history); a pending row per alert is then queued
+    as `run_alerts` and the `record_dbt_results` hook queue theirs, and decided.
+    """
+    output = {"type": "duckdb", "path": str(root / "warehouse.duckdb"), "schema": "main"}
+    with Sentinel.open(write_project(root, alerts, output)) as sentinel:
+        sentinel.execute(sentinel.plan(), send=False)
+        [run_id] = {row["run_id"] for row in sentinel.history(limit=10_000)}
+        warehouse = sentinel.project.warehouse
+        now = sentinel.notifier.clock()
+        pending = [
+            warehouse.run_macro(
+                "_pending_decision",
+                run_id=run_id,
+                alert_name=f"alert_{i:02d}",
+                sql="select 1",
+                now=now,
+            )
+            for i in range(alerts)
+        ]
+        warehouse.run_macro("insert_notifications", rows=pending)
+        log = DuckDBQueryLog(warehouse)
+        settings = sentinel.config.settings
+        deciding = Deciding(
+            [d.alert for d in sentinel.config.alerts], sentinel.config.routes, settings.claim_lease
+        )
+        log.start()
+        decide_pending(sentinel.stores, deciding, now)
+        statements = log.statements()
+        left = [r for r in sentinel.stores.outbox.read() if r["kind"] == "pending"]
+    assert left == []  # every change was decided
+    return statements
+
+
+def test_deciding_a_runs_pending_changes_does_not_grow_with_its_alerts(tmp_path: Path) -> None:
+    """`sentinel notify` decides a run's changes together: a hook that recorded a thousand
+    dbt checks costs the same few queries as one that recorded three."""
+    few = deciding_statements(tmp_path / "small", SMALL)
+    many = deciding_statements(tmp_path / "large", LARGE)
+    verbs = [s.verb for s in many if not s.control]
+    assert verbs == [s.verb for s in few if not s.control]
+    assert sum("sentinel_alert_history" in s.sql for s in many) == 1  # the run's results, once
+    assert len([s for s in many if s.verb == "delete"]) == 1  # the pending rows, at once

@@ -148,11 +148,11 @@ def test_a_recorded_run_reads_back_without_its_unreadable_rows(
     store_logger.addHandler(caplog.handler)  # the CLI runs above reset the root's handlers
     try:
         with Sentinel.open(args) as sentinel, caplog.at_level(logging.WARNING, store_logger.name):
-            recorded = HistoryStore(sentinel.project.warehouse).run_results(run_id, "busy_regions")
+            recorded = HistoryStore(sentinel.project.warehouse).run_results_by_alert(run_id)
     finally:
         store_logger.removeHandler(caplog.handler)
     assert recorded is not None
-    record, results = recorded
+    record, results = recorded.record, recorded.results["busy_regions"]
     assert record.run_id == run_id and record.project_name
     assert {r.key for r in results} >= {"eu", "k_name"}
     assert not {r.key for r in results} & {"k_status", "k_context", "k_list"}

@@ -32,7 +32,7 @@ from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.models import NAME_PATTERN, Alert
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
-from sqlsentinel_dbt.store.outbox import PendingDecision
+from sqlsentinel_dbt.store.outbox import OutboxRow, PendingDecision
 from sqlsentinel_dbt.store.stores import Stores
 
 logger = logging.getLogger(__name__)
@@ -50,18 +50,24 @@ class Deciding:
 
 
 def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
-    """Turn every pending `run_alerts` change into notifications; return how many were queued."""
+    """Turn every pending `run_alerts` change into notifications; return how many were queued.
+
+    Changes are decided a run at a time, oldest first, each against the log as the ones
+    before it left it. A run's changes are decided together, in one read of its results,
+    one of the log and one of the silences, so a run of a thousand dbt checks costs a few
+    queries, not a few per check.
+    """
     outbox = stores.outbox
     claimer = uuid.uuid4().hex
-    pending = outbox.claim_pending(claimer, now, deciding.lease)
     queued = 0
     held_back: set[str] = set()  # alerts with a change that failed: later ones wait for it
-    for item in pending:  # oldest first: a change is decided against the one before it
-        if item.alert in held_back:
-            continue
+    for batch in _batches(outbox.claim_pending(claimer, now, deciding.lease)):
+        batch = [item for item in batch if item.alert not in held_back]
         try:
-            queued += _decide(item, stores, deciding)
-        except Exception as exc:  # one change that cannot be decided must not stop the rest
+            decided, failed = _decide(batch, stores, deciding)
+        except Exception as unread:  # a run that cannot be read must not stop the others
+            decided, failed = [], [(item, unread) for item in batch]
+        for item, problem in failed:
             held_back.add(item.alert)
             logger.warning(
                 "the change run_alerts recorded for %s in run %s (outbox row %s) could not be "
@@ -69,37 +75,78 @@ def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
                 item.alert,
                 item.run_id,
                 item.notification_id,
-                type(exc).__name__,
-                exc,
+                type(problem).__name__,
+                problem,
             )
-            continue
-        outbox.forget([item.notification_id], claimer)
+        queued += sum(count for _, count in decided)
+        outbox.forget([item.notification_id for item, _ in decided], claimer)
     return queued
 
 
-def _decide(item: PendingDecision, stores: Stores, deciding: Deciding) -> int:
-    alert = next((a for a in deciding.alerts if a.name == item.alert), None)
-    if alert is None and item.dbt_check is not None:
-        alert = dbt_check_alert(item.alert, item.sql, item.dbt_check)
-    if alert is None:
-        logger.warning(
-            "alert %s of run %s is no longer declared; its changes are not notified",
-            item.alert,
-            item.run_id,
-        )
-        return 0
-    recorded = stores.history.run_results(item.run_id, item.alert)
-    if recorded is None:
-        return 0
-    record, results = recorded
-    at = item.created_at
-    run = RunContext(item.run_id, record.project_name, record.target_name, at)
-    silenced = SilenceBook(stores.silences.ending_after(at), at, [*deciding.alerts, alert])
-    last = stores.outbox.last_entries([item.alert])
-    as_run = AlertAsRun(alert, item.sql)
-    rows = outbox_rows([as_run], results, deciding.routes, last, run, silenced)
+def _batches(pending: Sequence[PendingDecision]) -> list[list[PendingDecision]]:
+    """Consecutive changes of one run and moment, at most one per alert: decided together."""
+    batches: list[list[PendingDecision]] = []
+    for item in pending:  # oldest first
+        last = batches[-1] if batches else []
+        same = last and (last[0].run_id, last[0].created_at) == (item.run_id, item.created_at)
+        if same and all(other.alert != item.alert for other in last):
+            last.append(item)
+        else:
+            batches.append([item])
+    return batches
+
+
+def _decide(
+    batch: Sequence[PendingDecision], stores: Stores, deciding: Deciding
+) -> tuple[list[tuple[PendingDecision, int]], list[tuple[PendingDecision, Exception]]]:
+    """Decide one batch of changes.
+
+    Returns (change, notifications queued) for each change decided (one of an alert no
+    longer declared, or with no results, is decided with none), and those that failed.
+    """
+    if not batch:
+        return [], []
+    first = batch[0]
+    declared = {a.name: a for a in deciding.alerts}
+    recorded = stores.history.run_results_by_alert(first.run_id)
+    at = first.created_at
+    silences = stores.silences.ending_after(at) if recorded else []
+    last = stores.outbox.last_entries([item.alert for item in batch]) if recorded else {}
+    decided: list[tuple[PendingDecision, int]] = []
+    failed: list[tuple[PendingDecision, Exception]] = []
+    rows: list[OutboxRow] = []
+    for item in batch:
+        alert = declared.get(item.alert)
+        try:
+            if alert is None and item.dbt_check is not None:
+                alert = dbt_check_alert(item.alert, item.sql, item.dbt_check)
+            if alert is None:
+                logger.warning(
+                    "alert %s of run %s is no longer declared; its changes are not notified",
+                    item.alert,
+                    item.run_id,
+                )
+            if alert is None or recorded is None or item.alert not in recorded.results:
+                decided.append((item, 0))
+                continue
+            record = recorded.record
+            run = RunContext(item.run_id, record.project_name, record.target_name, at)
+            silenced = SilenceBook(silences, at, [*deciding.alerts, alert])
+            changes = outbox_rows(
+                [AlertAsRun(alert, item.sql)],
+                recorded.results[item.alert],
+                deciding.routes,
+                last,
+                run,
+                silenced,
+            )
+        except Exception as exc:  # one change that cannot be decided must not stop the rest
+            failed.append((item, exc))
+            continue
+        rows += changes
+        decided.append((item, sum(row.status == "queued" for row in changes)))
     stores.outbox.queue(rows, at)
-    return sum(row.status == "queued" for row in rows)
+    return decided, failed
 
 
 def dbt_check_alert(name: str, sql: str, fields: dict[str, Any]) -> Alert:

@@ -27,6 +27,14 @@ class RunRecord:
     target_name: str
 
 
+@dataclass(frozen=True)
+class RunResults:
+    """What one run recorded: who ran it, and its results per alert name."""
+
+    record: RunRecord
+    results: dict[str, list[AlertResult]]
+
+
 class HistoryStore:
     """Appends results to and reads them back from the history table."""
 
@@ -102,19 +110,22 @@ class HistoryStore:
             for invocation, name, node in fetched.rows
         }
 
-    def run_results(self, run_id: str, alert: str) -> tuple[RunRecord, list[AlertResult]] | None:
-        """Who ran, and the results one run recorded for one alert; None if it recorded none."""
-        sql = self._warehouse.run_macro("select_run_history_sql", run_id=run_id, alert_name=alert)
+    def run_results_by_alert(self, run_id: str) -> RunResults | None:
+        """Who ran, and the results one run recorded, per alert; None if it recorded none."""
+        sql = self._warehouse.run_macro("select_run_history_sql", run_id=run_id)
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
-        results = []
+        results: dict[str, list[AlertResult]] = {}
         for values in fetched.rows:
             row = dict(zip(columns, values, strict=True))
             try:
-                results.append(result_of_row(row))
+                result = result_of_row(row)
             except Exception as problem:
+                alert = str(row.get("alert_name"))
                 where = f"the row of run {run_id} for {_instance(alert, row.get('alert_key'))}"
                 rows.skipped(TABLE, where, problem, "its change is not notified")
+                continue
+            results.setdefault(result.alert, []).append(result)
         if not results:
             return None
         first = dict(zip(columns, fetched.rows[0], strict=True))
@@ -124,7 +135,7 @@ class HistoryStore:
             str(first["project_name"] or ""),
             str(first["target_name"] or ""),
         )
-        return record, results
+        return RunResults(record, results)
 
     def latest_results(self) -> list[dict[str, Any]]:
         """The newest row of every instance of every alert; empty when no history exists."""
