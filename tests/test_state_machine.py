@@ -134,3 +134,34 @@ def test_a_key_that_looks_escaped_keeps_a_group_of_its_own() -> None:
         "a|\\\\\\error": ["\\\\error"],
         "a|None": ["None"],  # as before: only keys "error" and "\\..." are escaped
     }
+
+
+def test_a_group_the_owner_left_is_closed_so_coming_back_is_announced() -> None:
+    """`group_by: [owner]`: the alert fires for crm, moves to ops while firing (ops is told,
+    crm's group is closed without a message), resolves, then fires for crm again: crm is
+    told again, not left believing it was never over."""
+    log: dict[tuple[str, str], LogEntry] = {}
+    history: dict[Key, InstanceState] = {}
+    sent = []
+    runs = [("crm", "ALERT"), ("ops", "ALERT"), ("ops", "OK"), ("crm", "ALERT")]
+    for step, (owner, status) in enumerate(runs):
+        alert = Alert(name="a", query="select 1", notify=["chat"], group_by=["owner"], owner=owner)
+        now = START + timedelta(minutes=step)
+        tracked = track(alert, history, results_of(alert, {"_": status}, now), now)
+        context = RunContext(f"run{step}", "shop", "ci", now)
+        rows = outbox_rows([AlertAsRun(alert)], tracked.results, [], log, context)
+        for row in rows:
+            n = row.notification
+            log[(n.group_key, n.channel)] = LogEntry(
+                n.notification_id, row.firing_keys, row.silenced_keys, now
+            )
+        sent.append(sorted((r.notification.group_key, r.status) for r in rows))
+        for result in tracked.results:
+            if result.state is not None:
+                history[result.key] = result.state
+    assert sent == [
+        [("a|owner=crm", "queued")],
+        [("a|owner=crm", "skipped"), ("a|owner=ops", "queued")],
+        [("a|owner=ops", "queued")],  # resolved
+        [("a|owner=crm", "queued")],  # without the close: nothing, crm's group still fired
+    ]

@@ -76,7 +76,43 @@ def outbox_rows(
                 for channel in channels
                 for row in _row(item, group_key, channel, now, members, error, last, run)
             ]
+            rows += _closed_groups(item, groups, channels, last, run)
     return rows
+
+
+def _closed_groups(
+    item: AlertAsRun,
+    groups: Mapping[str, _Group],
+    channels: Sequence[str],
+    last: Mapping[tuple[str, str], LogEntry],
+    run: RunContext,
+) -> list[OutboxRow]:
+    """Close, without a message, the groups the alert left (its owner or dbt node changed).
+
+    With `group_by: [owner]`, such a group would otherwise stay firing in the log, and the
+    alert would be announced to nobody when it came back to it. Only once the alert was
+    evaluated (it has a group besides its error group); a group of the current owner keeps
+    its own rules (a key missing this run is not resolved).
+    """
+    name, prefix = item.alert.name, _group_prefix(item.alert)
+    if len(groups) < 2:
+        return []
+    quiet = AlertAsRun(item.alert.model_copy(update={"send_resolved": False}), item.sql)
+    left = [
+        (group_key, channel)
+        for group_key, channel in last
+        if channel in channels
+        and group_key.startswith(f"{name}|")
+        and group_key not in groups
+        and group_key != prefix
+        and not group_key.startswith(f"{prefix}|")
+    ]
+    closed = GroupNow(frozenset())
+    return [
+        row
+        for group_key, channel in sorted(left)
+        for row in _row(quiet, group_key, channel, closed, {}, None, last, run)
+    ]
 
 
 _Group = tuple[GroupNow, dict[Key, AlertResult], str | None]
