@@ -74,13 +74,13 @@ class Receiver:
 @contextmanager
 def http_receiver(receiver: Receiver | None = None) -> Iterator[Receiver]:
     """Serve `receiver` on a free port of 127.0.0.1 for the duration of the block."""
-    receiver = receiver or Receiver()
+    served = receiver or Receiver()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             request = Request(self.path, dict(self.headers.items()), self.rfile.read(length))
-            status, headers, body = receiver.answer(request)
+            status, headers, body = served.answer(request)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -92,11 +92,11 @@ def http_receiver(receiver: Receiver | None = None) -> Iterator[Receiver]:
             pass
 
     with serving(Handler) as url:
-        receiver.url = url
+        served.url = url
         try:
-            yield receiver
+            yield served
         finally:
-            receiver.release()  # a held answer goes to a client long gone; that is expected
+            served.release()  # a held answer goes to a client long gone; that is expected
 
 
 @contextmanager

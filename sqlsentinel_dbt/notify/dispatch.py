@@ -2,9 +2,11 @@
 
 Channels are delivered side by side, so one slow or failing channel never holds back the
 others. Within a channel, claimed notifications are packed `max_per_message` to a
-message. A row is marked sent only after its send succeeded: a crash in between leaves it
-claimed, and once the lease runs out the next run sends it again (a duplicate at worst,
-never a loss).
+message, sent one after the other; one still failing retryably once its retry budget is
+spent means the channel is down, and the rest are failed untried, due again with it. A
+row is marked sent only after its send succeeded: a crash in between leaves it claimed,
+and once the lease runs out the next run sends it again (a duplicate at worst, never a
+loss).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.files import SentinelFile
@@ -94,22 +96,35 @@ def _deliver_channel(
     report = DeliveryReport()
     ids = [item.notification.notification_id for item in items]
     if channel is None:
-        return _failed(
-            outbox, claimer, name, ids, f"channel {name!r} is no longer declared", clock, report
-        )
+        reason = f"channel {name!r} is no longer declared"
+        return _failed(outbox, claimer, name, ids, reason, clock(), report)
     try:
         sender, _ = build_sender(channel, settings.owners)
     except (MissingEnvVar, ValueError) as exc:
-        return _failed(outbox, claimer, name, ids, str(exc), clock, report)
-    for start in range(0, len(items), channel.max_per_message):
-        chunk = [item.notification for item in items[start : start + channel.max_per_message]]
+        return _failed(outbox, claimer, name, ids, str(exc), clock(), report)
+    size = channel.max_per_message
+    for start in range(0, len(items), size):
+        chunk = [item.notification for item in items[start : start + size]]
+        down: tuple[str, datetime] | None = None
         for sent, result in send_isolated(sender.send, chunk, settings.retry_budget):
             sent_ids = [n.notification_id for n in sent]
+            now = clock()
             if result.ok:
-                outbox.settle(sent_ids, claimer, clock(), sent=True)
+                outbox.settle(sent_ids, claimer, now, sent=True)
                 report.sent += len(sent)
-            else:
-                _failed(outbox, claimer, name, sent_ids, result.reason, clock, report, result)
+                continue
+            retry_at = now + timedelta(seconds=result.retry_after or 0.0)
+            _failed(outbox, claimer, name, sent_ids, result.reason, now, report, retry_at)
+            if result.retryable and down is None:
+                down = (result.reason, retry_at)
+        untried = ids[start + size :]
+        if down is not None and untried:
+            # Its whole retry budget went on one message: each message left would spend
+            # another, one after the other. The next pass tries them again.
+            why, retry_at = down
+            reason = f"not tried, the channel is down: {why}"
+            line = f"{len(untried)} more not tried, the channel is down: {why}"
+            return _failed(outbox, claimer, name, untried, reason, clock(), report, retry_at, line)
     return report
 
 
@@ -119,18 +134,19 @@ def _failed(
     channel: str,
     ids: list[str],
     reason: str,
-    clock: Clock,
+    now: datetime,
     report: DeliveryReport,
-    result: SendResult | None = None,
+    retry_at: datetime | None = None,
+    line: str | None = None,
 ) -> DeliveryReport:
-    now = clock()
-    wait = result.retry_after if result and result.retry_after else 0.0
-    outbox.settle(
-        ids, claimer, now, sent=False, error=reason, retry_at=now + timedelta(seconds=wait)
-    )
-    logger.warning("notifications to %s failed: %s", channel, reason)
+    """Settle `ids` failed with `reason`, due again at `retry_at` (by default at once).
+
+    The report counts each, and gets one line for them all: `line`, or the reason.
+    """
+    outbox.settle(ids, claimer, now, sent=False, error=reason, retry_at=retry_at)
+    logger.warning("notifications to %s failed: %s", channel, line or reason)
     report.failed += len(ids)
-    report.errors.append(f"{channel}: {reason}")
+    report.errors.append(f"{channel}: {line or reason}")
     return report
 
 
