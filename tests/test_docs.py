@@ -44,6 +44,21 @@ def test_relative_links_in_readme_and_docs_point_at_files() -> None:
     assert [(p.name, t) for p, t in links if not (p.parent / t).exists()] == []
 
 
+def test_a_link_to_a_decision_says_its_number() -> None:
+    """`[ADR 0011](decisions/0012-...)` reads as one decision and opens another."""
+    pages = [DOCS.parent / "README.md", *DOCS.glob("*.md")]
+    links = [
+        (page.name, label, target)
+        for page in pages
+        for label, target in re.findall(
+            r"\[([^\]]*)\]\((?:\.\./)*decisions/(\d{4})-", page.read_text()
+        )
+    ]
+    assert links, "no links to decisions found: the pattern is broken"
+    numbered = [(p, label, t) for p, label, t in links if re.search(r"\d{4}", label)]
+    assert [(p, label, t) for p, label, t in numbered if t not in label] == []
+
+
 def test_notification_config_in_docs_is_valid(tmp_path: Path) -> None:
     from sqlsentinel_dbt.config.project import load_config
 
