@@ -138,11 +138,15 @@ def test_a_node_skipped_for_a_failure_upstream_names_it(recorded: dict[str, Any]
         ("model", "orders_enriched", "model.checks.orders_broken"),
         ("test", "not_null_orders_enriched_id", "model.checks.orders_broken"),
         ("model", "customers_clean", "unit_test.checks.customers_clean.customers_clean_drops_"),
+        # Built, but a data test on it failed: `dbt build` skips what reads it.
+        ("model", "orders_audited_count", "test.checks.unique_orders_audited_id."),
     ]:
         skipped = node(recorded, kind, name)
         assert skipped["status"] == "SKIPPED", name
         assert skipped["context"]["upstream"].startswith(upstream)
         assert upstream in skipped["error"]
+    assert node(recorded, "model", "orders_audited")["status"] == "OK"
+    assert outcome(node(recorded, "test", "unique_orders_audited_id")) == ("ALERT", "error", 1.0)
 
 
 def test_source_freshness_is_the_age_against_the_limit_it_crossed(
@@ -163,9 +167,10 @@ def test_owners_come_from_meta_or_the_group_and_tags_from_the_node(
 ) -> None:
     assert node(recorded, "model", "stg_customers")["owner"] == "crm-team"
     assert node(recorded, "model", "stg_orders")["owner"] == "Finance Data"  # its group's
-    assert node(recorded, "model", "stg_orders")["tags"] == ["finance"]
+    assert node(recorded, "model", "stg_orders")["tags"] == ["finance"]  # not `daily.ops`
     # A test has the owner of the model it is on, when it names none.
     assert node(recorded, "test", "unique_orders_quality_id")["owner"] == "Finance Data"
+    # Before its own group's: meta owners come first.
     assert node(recorded, "test", "unique_stg_customers_id")["owner"] == "crm-team"
 
 
@@ -177,6 +182,13 @@ def test_names_are_the_nodes_and_a_name_taken_twice_is_qualified(
     # The seed raw_orders and the source table raw_orders share a name.
     assert names["seed.checks.raw_orders"] == "seed__checks__raw_orders"
     assert names["source.checks.shop.raw_orders"] == "source__checks__shop__raw_orders"
+    # `order items` and `order_items` would both be source__checks__shop__order_items.
+    spaced, underscored = (
+        names["source.checks.shop.order items"],
+        names["source.checks.shop.order_items"],
+    )
+    assert spaced.startswith("source__checks__shop__order_items_")
+    assert underscored.startswith("source__checks__shop__order_items_")
     assert len(set(names.values())) == len(names)
 
 
@@ -241,6 +253,8 @@ def test_plain_dbt_run_records_the_build_with_the_sql_alerts_in_one_run(
     )
     assert results["orders_broken"]["status"] == "ALERT"
     assert code == 1  # one exit code for both
+    # Its tag `daily.ops` is no alert tag: left out, not a crash.
+    assert results["stg_orders"]["tags"] == ["finance"]
 
 
 def test_a_second_plain_dbt_run_runs_the_sql_alerts_but_does_not_record_the_build_again(
@@ -333,9 +347,10 @@ def test_notify_builds_a_dbt_checks_alert_from_what_its_pending_row_carries() ->
     fields = {
         "description": "Orders, cleaned.",
         "owner": "Finance Data",
-        "tags": ["finance", "not a word"],
+        "tags": ["finance", "not a word", "daily.ops"],
         "dbt_node": "model.checks.stg_orders",
         "resource_type": "model",
+        "dbt_group": "finance",
     }
     alert = dbt_check_alert("stg_orders", "", fields)
     assert (alert.name, alert.description, alert.owner, alert.tags) == (
@@ -344,7 +359,52 @@ def test_notify_builds_a_dbt_checks_alert_from_what_its_pending_row_carries() ->
         "Finance Data",
         ["finance"],
     )
-    assert alert.meta == {"dbt_node": "model.checks.stg_orders", "resource_type": "model"}
+    # Its dbt group too, which routes match with `group:`, as from_dbt.py's alert has it.
+    assert alert.meta == {
+        "dbt_node": "model.checks.stg_orders",
+        "resource_type": "model",
+        "dbt_group": "finance",
+    }
+    assert alert.dbt_group == "finance"
+    run = NodeRun("model.checks.stg_orders", "stg_orders", "model", "success", group="finance")
+    [check] = dbt_checks([run], set())
+    assert check.declared.alert.meta == alert.meta
     assert alert.query == "-- model.checks.stg_orders, run by dbt"
     bare = dbt_check_alert("x", "select 1", {"tags": "finance", "owner": None})
     assert (bare.tags, bare.owner, bare.query) == ([], None, "select 1")
+
+
+def test_a_tag_that_is_not_an_alert_tag_is_left_out() -> None:
+    """dbt takes any text as a tag; an alert tag is a word (as `sentinel notify` keeps them
+    of a check the hook recorded)."""
+    tags = ("finance", "daily.ops", "with space", "finance", "ops-2")
+    run = NodeRun("model.checks.stg_orders", "stg_orders", "model", "success", tags=tags)
+    [check] = dbt_checks([run], set())
+    assert check.declared.alert.tags == ["finance", "ops-2"]
+
+
+def test_qualified_names_that_collide_end_in_a_stable_hash() -> None:
+    runs = [
+        NodeRun("source.checks.crm.order items", "order items", "source", "pass"),
+        NodeRun("source.checks.crm.order_items", "order_items", "source", "pass"),
+    ]
+    names = [c.name for c in dbt_checks(runs, set())]
+    assert names[0] != names[1]
+    assert all(n.startswith("source__checks__crm__order_items_") for n in names)
+    assert names == [c.name for c in dbt_checks(runs[::-1], set())][::-1]  # order-free
+
+
+def test_a_node_skipped_for_a_failed_data_test_upstream_names_that_test() -> None:
+    """The model passed, its test failed: `dbt build` skips the model's children."""
+    runs = [
+        NodeRun("model.s.stg", "stg", "model", "success"),
+        NodeRun(
+            "test.s.unique_stg_id.1", "unique_stg_id", "test", "fail", depends_on=("model.s.stg",)
+        ),
+        NodeRun("test.s.warns.2", "warns", "test", "warn", depends_on=("model.s.stg",)),
+        NodeRun("model.s.child", "child", "model", "skipped", depends_on=("model.s.stg",)),
+    ]
+    results = {c.name: (c.recorded or ())[0] for c in dbt_checks(runs, set())}
+    assert results["child"].status.value == "SKIPPED"
+    assert results["child"].context["upstream"] == "test.s.unique_stg_id.1"
+    assert results["child"].error == "skipped by dbt: upstream test.s.unique_stg_id.1 failed"

@@ -70,8 +70,14 @@ CHANNELS = """\
 channels:
   - name: hook
     type: webhook
-    url: "{{ env_var('SENTINEL_HOOK_TEST_URL') }}"
+    url: "{{ env_var('SENTINEL_HOOK_TEST_URL') }}/hook"
+  - name: finance
+    type: webhook
+    url: "{{ env_var('SENTINEL_HOOK_TEST_URL') }}/finance"
 routes:
+  - match: {group: finance}
+    notify: [finance]
+    continue: true
   - notify: [hook]
 """
 COMPARED = ("alert_name", "status", "severity", "actual_value", "threshold", "state", "error")
@@ -110,7 +116,7 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         env = {
             **os.environ,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "SENTINEL_HOOK_TEST_URL": receiver.url + "/hook",
+            "SENTINEL_HOOK_TEST_URL": receiver.url,
         }
         steps = run_steps(
             project.root,
@@ -126,7 +132,12 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
             ("notify", "sentinel", ["notify", "-o", "json"]),
             ("again", "sentinel", ["notify", "-o", "json"]),
         )
-        delivered = [n for r in receiver.requests for n in r.json()["notifications"]]
+        delivered = [
+            n for r in receiver.requests if r.path == "/hook" for n in r.json()["notifications"]
+        ]
+        to_finance = [
+            n for r in receiver.requests if r.path == "/finance" for n in r.json()["notifications"]
+        ]
         # Last, into a history of its own: the hook with a selection of the meta alerts.
         settings = yaml.safe_load((project.root / "dbt_project.yml").read_text())
         (project.root / "dbt_project.yml").write_text(
@@ -159,6 +170,7 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         "cli": history(cli_schema),
         "outbox": query(project, f"select * from {hook_schema}.sentinel_notifications"),
         "delivered": delivered,
+        "to_finance": to_finance,
         "selected": query(project, f"select * from {select_schema}.sentinel_alert_history"),
     }
     if warehouse == "postgres":
@@ -288,12 +300,13 @@ def test_notify_delivers_the_hooks_failures_once(played: dict[str, Any]) -> None
     hook = [*played["hook"].values(), *(r for a in meta for r in query_rows(played, a))]
     firing = {r["alert_name"] for r in hook if r["state"] == "firing"}
     # The failing model, tests, unit test, stale sources and the meta alert.
-    assert len(firing) == 9
+    assert len(firing) == 10
     errors = {r["alert_name"] for r in hook if r["status"] == "ERROR"}  # errors are announced
     names = [n["alert"] for n in played["delivered"]]
     assert len(names) == len(set(names))
     assert set(names) == firing | errors, report
-    assert report["sent"] == len(names) and report["failed"] == 0
+    # Each to the `hook` channel, and the finance group's to `finance` too.
+    assert report["sent"] == len(names) + len(played["to_finance"]) and report["failed"] == 0
     assert (again["decided"], again["sent"]) == (0, 0)
     assert [r for r in played["outbox"] if r["kind"] == "pending"] == []
     broken = next(n for n in played["delivered"] if n["alert"] == "orders_broken")
@@ -373,3 +386,26 @@ def test_the_hook_takes_the_sample_the_cli_takes(shop: Project) -> None:
             "day": "2024-02-29",
         }
     )
+
+
+def test_the_hook_names_the_failed_test_a_skipped_node_waited_for(
+    played: dict[str, Any],
+) -> None:
+    [uid] = [u for u in played["hook"] if u.endswith(".orders_audited_count")]
+    skipped = played["hook"][uid]
+    assert skipped["status"] == "SKIPPED"
+    assert json.loads(skipped["context"])["upstream"].startswith(
+        "test.checks.unique_orders_audited_id."
+    )
+    announced = {n["alert"] for n in played["delivered"]}
+    assert "unique_orders_audited_id" in announced and "orders_audited_count" not in announced
+
+
+def test_the_hooks_checks_keep_their_dbt_group_for_routes(played: dict[str, Any]) -> None:
+    """A route matching `group: finance` gets the checks of the group's nodes, and of the
+    tests on them, as it would from `--from-artifacts`."""
+    assert sorted(n["alert"] for n in played["to_finance"]) == [
+        "accepted_values_stg_orders_status__placed__shipped",
+        "orders_quality_missing_column_not_null",
+        "unique_orders_quality_id",
+    ]

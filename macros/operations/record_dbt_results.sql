@@ -49,10 +49,11 @@
   {%- set names = sqlsentinel._dbt_check_names(runs) -%}
   {%- set by_id = {} -%}
   {%- for item in runs -%}{%- do by_id.update({item.unique_id: item}) -%}{%- endfor -%}
-  {#- A model whose unit test failed is skipped for it: model -> that unit test. -#}
-  {%- set failed_unit_tests = {} -%}
-  {%- for unit in runs if unit.resource_type == 'unit_test' and unit.status in ('error', 'fail', 'runtime error') -%}
-    {%- for on in unit.depends_on -%}{%- do failed_unit_tests.update({on: unit.unique_id}) -%}{%- endfor -%}
+  {#- dbt build skips the children of a node whose test (data or unit) failed, and a model
+      whose unit test failed: node -> its first failed test by unique_id, as from_dbt.py. -#}
+  {%- set failed_tests = {} -%}
+  {%- for test in runs | sort(attribute='unique_id') if test.resource_type in ('test', 'unit_test') and test.status in ('error', 'fail', 'runtime error') -%}
+    {%- for on in test.depends_on if on not in failed_tests -%}{%- do failed_tests.update({on: test.unique_id}) -%}{%- endfor -%}
   {%- endfor -%}
   {%- do sqlsentinel.ensure_alert_history() -%}
   {%- do sqlsentinel.ensure_notifications() -%}
@@ -67,7 +68,7 @@
       {%- set name = names[item.unique_id] -%}
       {%- set alert = defaults.copy() -%}
       {%- do alert.update({'name': name}) -%}
-      {%- set result = sqlsentinel._dbt_check_result(item, name, by_id, failed_unit_tests) -%}
+      {%- set result = sqlsentinel._dbt_check_result(item, name, by_id, failed_tests) -%}
       {%- set tracked = sqlsentinel._track_alert(alert, prior.get(name, {}), [result], now) -%}
       {%- for done in tracked.results + tracked.missing -%}
         {%- do done.update({'dbt_node': item.unique_id}) -%}
@@ -75,7 +76,8 @@
       {%- endfor -%}
       {%- set alert_fields = {
           'description': item.description, 'owner': item.owner, 'tags': item.tags,
-          'dbt_node': item.unique_id, 'resource_type': item.resource_type} -%}
+          'dbt_node': item.unique_id, 'resource_type': item.resource_type,
+          'dbt_group': item.group} -%}
       {%- do pending.append(sqlsentinel._pending_decision(run.run_id, name, item.sql, now, alert_fields)) -%}
     {%- endfor -%}
     {%- do sqlsentinel.insert_alert_history(history, commit=false, ensure=false) -%}
@@ -135,14 +137,17 @@
   {%- set config = node.get('config') or {} -%}
   {%- set attached = node.get('attached_node') if kind == 'test' else none -%}
   {%- set on = graph.nodes.get(attached) if attached is string else none -%}
+  {%- set group = sqlsentinel._node_group(node) or (sqlsentinel._node_group(on) if on else none) -%}
   {%- set execute_timing = (result.timing or []) | selectattr('name', 'equalto', 'execute') | list -%}
   {%- set run = {
       'unique_id': node.unique_id,
       'name': node.name | string,
       'resource_type': kind,
       'status': (result.status ~ '') | lower,
-      'tags': (node.get('tags') or []) | map('string') | unique | list,
-      'owner': sqlsentinel._node_owner(node) or (sqlsentinel._node_owner(on) if on else none),
+      'tags': sqlsentinel._alert_tags(node.get('tags') or []),
+      'owner': sqlsentinel._meta_owner(node) or (sqlsentinel._meta_owner(on) if on else none)
+               or sqlsentinel._group_owner(group),
+      'group': group,
       'description': (node.get('description') or '') | string,
       'model': on.name if on else node.get('model'),
       'column': node.get('column_name'),
@@ -163,7 +168,8 @@
         'warn_after_seconds': sqlsentinel._limit_seconds(limits.get('warn_after')),
         'error_after_seconds': sqlsentinel._limit_seconds(limits.get('error_after'))} -%}
     {%- do run.update({'model': node.source_name ~ '.' ~ node.name, 'depends_on': [],
-                       'freshness': freshness}) -%}
+                       'freshness': freshness, 'owner': sqlsentinel._meta_owner(node),
+                       'group': none}) -%}
   {%- endif -%}
   {{ return(run) }}
 {% endmacro %}
@@ -190,20 +196,41 @@
   {{ return(code if code is string else none) }}
 {% endmacro %}
 
-{#- The node's `meta.owner`, else its group's owner (name, else email), as node_results.py. -#}
-{% macro _node_owner(node) %}
+{#- The node's `meta.owner`, as node_results.py's _meta_owner. The owner of a check is the
+    node's, else the tested node's, else its group's (_group_owner). -#}
+{% macro _meta_owner(node) %}
   {%- set config = node.get('config') or {} -%}
   {%- for meta in [config.get('meta'), node.get('meta')] -%}
     {%- if meta is mapping and meta.get('owner') -%}
       {{ return(meta.owner | string) }}
     {%- endif -%}
   {%- endfor -%}
-  {%- set group_name = config.get('group') or node.get('group') -%}
-  {%- for group in (graph.get('groups') or {}).values() if group.name == group_name -%}
+  {{ return(none) }}
+{% endmacro %}
+
+{#- The node's dbt group, or none. -#}
+{% macro _node_group(node) %}
+  {%- set group = (node.get('config') or {}).get('group') or node.get('group') -%}
+  {{ return(group | string if group else none) }}
+{% endmacro %}
+
+{#- The owner (name, else email) of the dbt group of that name, as node_results.py. -#}
+{% macro _group_owner(group_name) %}
+  {%- for group in (graph.get('groups') or {}).values() if group_name and group.name == group_name -%}
     {%- set owner = group.get('owner') or {} -%}
     {{ return((owner.get('name') or owner.get('email') or '') | string or none) }}
   {%- endfor -%}
   {{ return(none) }}
+{% endmacro %}
+
+{#- The node's tags an alert can have, as from_dbt.py's alert_tags: the words
+    (letters, digits, `_`, `-`; config/models.py's NAME_PATTERN), once each. -#}
+{% macro _alert_tags(tags) %}
+  {%- set kept = [] -%}
+  {%- for tag in tags | map('string') if tag not in kept and modules.re.fullmatch('[A-Za-z0-9_][A-Za-z0-9_-]*', tag) -%}
+    {%- do kept.append(tag) -%}
+  {%- endfor -%}
+  {{ return(kept) }}
 {% endmacro %}
 
 {% macro _limit_seconds(limit) %}
@@ -215,7 +242,8 @@
 {% endmacro %}
 
 {#- Alert names as from_dbt.py gives them: the node's name, qualified by its unique_id when
-    another node of the project, or an alert the project declares, has it too. Unlike the
+    another node of the project, or an alert the project declares, has it too; a qualified
+    name two nodes would share ends in a hash of the unique_id. Unlike the
     artifacts, which hold one command, `graph` holds the whole project, so every node of it
     counts (with the unit tests of this command). -#}
 {% macro _dbt_check_names(runs) %}
@@ -241,7 +269,14 @@
     {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
   {%- endfor -%}
   {%- for item in runs if item.unique_id not in project_ids -%}
+    {%- do project_ids.update({item.unique_id: true}) -%}
     {%- set name = sqlsentinel._valid_check_name(item.name) -%}
+    {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
+  {%- endfor -%}
+  {#- The qualified names count too: two unique_ids can differ only where a name cannot
+      (`order items`, `order_items`). -#}
+  {%- for unique_id in project_ids -%}
+    {%- set name = sqlsentinel._valid_check_name(unique_id | replace('.', '__')) -%}
     {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
   {%- endfor -%}
   {%- set names = {} -%}
@@ -249,6 +284,9 @@
     {%- set name = sqlsentinel._valid_check_name(item.name) -%}
     {%- if counts.get(name, 0) > 1 or name in taken -%}
       {%- set name = sqlsentinel._valid_check_name(item.unique_id | replace('.', '__')) -%}
+      {%- if counts.get(name, 0) > 1 or name in taken -%}
+        {%- set name = sqlsentinel._valid_check_name(name ~ '_' ~ local_md5(item.unique_id)[:8]) -%}
+      {%- endif -%}
     {%- endif -%}
     {%- do names.update({item.unique_id: name}) -%}
   {%- endfor -%}
@@ -266,7 +304,7 @@
 
 {#- One run's result, shaped like the dicts of _evaluate_alert, mapped as from_dbt.py's
     _result maps it. -#}
-{% macro _dbt_check_result(item, name, by_id, failed_unit_tests) %}
+{% macro _dbt_check_result(item, name, by_id, failed_tests) %}
   {%- set context = {'resource_type': item.resource_type} -%}
   {%- for field in ('model', 'column') if item[field] -%}
     {%- do context.update({field: item[field]}) -%}
@@ -294,7 +332,7 @@
     {%- endif -%}
   {%- endif -%}
   {%- if item.status == 'skipped' -%}
-    {%- set upstream = sqlsentinel._failed_upstream(item, by_id, failed_unit_tests) -%}
+    {%- set upstream = sqlsentinel._failed_upstream(item, by_id, failed_tests) -%}
     {%- set why = 'upstream ' ~ upstream ~ ' failed' if upstream else (message or 'skipped by dbt') -%}
     {%- if upstream -%}{%- do context.update({'upstream': upstream}) -%}{%- endif -%}
     {%- do result.update({'status': 'SKIPPED', 'error': 'skipped by dbt: ' ~ why}) -%}
@@ -378,8 +416,9 @@
 {% endmacro %}
 
 {#- The nearest node upstream of `item` that failed in this command, as from_dbt.py's
-    _failed_upstream finds it (a failed unit test of a node counts as upstream of it). -#}
-{% macro _failed_upstream(item, by_id, failed_unit_tests) %}
+    _failed_upstream finds it (a failed test of a node counts as upstream of what depends
+    on it, and a failed unit test of a model as upstream of the model). -#}
+{% macro _failed_upstream(item, by_id, failed_tests) %}
   {%- set failed = ('error', 'fail', 'runtime error') -%}
   {%- set seen = {} -%}
   {%- set frontier = [item.unique_id] -%}
@@ -390,8 +429,8 @@
     {%- if node is not none and unique_id != item.unique_id and node.status in failed -%}
       {{ return(unique_id) }}
     {%- endif -%}
-    {%- if unique_id in failed_unit_tests and failed_unit_tests[unique_id] != item.unique_id -%}
-      {{ return(failed_unit_tests[unique_id]) }}
+    {%- if unique_id in failed_tests and failed_tests[unique_id] != item.unique_id -%}
+      {{ return(failed_tests[unique_id]) }}
     {%- endif -%}
     {%- do frontier.extend(node.depends_on if node is not none else []) -%}
   {%- endfor -%}

@@ -30,8 +30,10 @@ class NodeRun:
     """dbt's status, lower case: pass, warn, fail, error, skipped, success, runtime error."""
     tags: tuple[str, ...] = ()
     owner: str | None = None
-    """The node's `meta.owner`, else that of the node a test is on, else its group's owner."""
+    """The node's `meta.owner`, else that of the node a test is on, else the owner of
+    `group`."""
     group: str | None = None
+    """The node's dbt group, else (for a test) that of the node it is on."""
     description: str = ""
     path: str = ""
     model: str | None = None
@@ -94,15 +96,15 @@ def _node_runs(manifest: dict[str, Any], run_results: dict[str, Any]) -> Iterato
             continue
         on = _tested_node(node, nodes)
         timing = [t for t in result.get("timing") or [] if t.get("name") == "execute"]
-        config = node.get("config") or {}
+        group = _group(node) or _group(on)
         yield NodeRun(
             unique_id=str(node["unique_id"]),
             name=str(node.get("name", "")),
             resource_type=kind,
             status=str(result.get("status", "")).lower(),
             tags=tuple(str(t) for t in node.get("tags") or ()),
-            owner=_owner(node, manifest) or (_owner(on, manifest) if on else None),
-            group=config.get("group") or node.get("group") or (on or {}).get("group"),
+            owner=_meta_owner(node) or _meta_owner(on) or _group_owner(group, manifest),
+            group=group,
             description=str(node.get("description") or ""),
             path=str(node.get("original_file_path", "")),
             model=str(on["name"]) if on else _unit_test_model(node),
@@ -137,7 +139,7 @@ def _freshness_runs(manifest: dict[str, Any], sources_json: dict[str, Any]) -> I
             resource_type="source",
             status=str(result.get("status", "")).lower(),
             tags=tuple(str(t) for t in source.get("tags") or ()),
-            owner=_owner(source, manifest),
+            owner=_meta_owner(source),
             group=None,
             description=str(source.get("description") or ""),
             path=str(source.get("original_file_path", "")),
@@ -167,12 +169,24 @@ def _unit_test_model(node: dict[str, Any]) -> str | None:
     return str(model) if model else None
 
 
-def _owner(node: dict[str, Any], manifest: dict[str, Any]) -> str | None:
+def _group(node: dict[str, Any] | None) -> str | None:
+    if not node:
+        return None
+    group = (node.get("config") or {}).get("group") or node.get("group")
+    return str(group) if group else None
+
+
+def _meta_owner(node: dict[str, Any] | None) -> str | None:
+    node = node or {}
     for meta in ((node.get("config") or {}).get("meta"), node.get("meta")):
         if isinstance(meta, dict) and meta.get("owner"):
             return str(meta["owner"])
-    group_name = (node.get("config") or {}).get("group") or node.get("group")
-    for group in (manifest.get("groups") or {}).values():
+    return None
+
+
+def _group_owner(group_name: str | None, manifest: dict[str, Any]) -> str | None:
+    """The owner (name, else email) of the dbt group of that name."""
+    for group in (manifest.get("groups") or {}).values() if group_name else ():
         if group.get("name") == group_name:
             owner = group.get("owner") or {}
             return str(owner.get("name") or owner.get("email") or "") or None

@@ -13,7 +13,10 @@ instance, named by the node's name (docs/dbt_results.md):
 
 A name already taken (by an alert of the project or another node of the project, whether
 the command ran it or not) is qualified with the node's unique_id: `model.shop.orders`
-becomes `model__shop__orders`.
+becomes `model__shop__orders`; a qualified name that two nodes would share (`crm."order
+items"` and `crm.order_items`) ends in a hash of the unique_id. A tag that is not a valid
+alert tag (`daily.ops`) is left out, as `sentinel notify` leaves it out of a check the
+on-run-end hook recorded.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
-from sqlsentinel_dbt.config.models import DBT_GROUP, DBT_NODE, Alert, Severity
+from sqlsentinel_dbt.config.models import DBT_GROUP, DBT_NODE, NAME_PATTERN, Alert, Severity
 from sqlsentinel_dbt.dbt import CompiledQuery, NodeRun
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, Status
@@ -73,17 +76,29 @@ def _selected_by(run: NodeRun) -> frozenset[str]:
 def _names(
     runs: Sequence[NodeRun], taken: set[str], project_nodes: Mapping[str, str]
 ) -> dict[str, str]:
-    plain = [_valid_name(run.name) for run in runs]
     named = dict(project_nodes) | {run.unique_id: run.name for run in runs}
     counts: dict[str, int] = {}
     for name in map(_valid_name, named.values()):
         counts[name] = counts.get(name, 0) + 1
-    return {
-        run.unique_id: name
-        if counts[name] == 1 and name not in taken
-        else _valid_name(run.unique_id.replace(".", "__"))
-        for run, name in zip(runs, plain, strict=True)
-    }
+    qualified = {uid: _qualified(uid) for uid in named}
+    for name in qualified.values():
+        counts[name] = counts.get(name, 0) + 1
+    names = {}
+    for run in runs:
+        name = _valid_name(run.name)
+        if counts[name] > 1 or name in taken:
+            name = qualified[run.unique_id]
+            if counts[name] > 1 or name in taken:
+                # Two unique_ids that differ only where a name cannot (`order items`,
+                # `order_items`): a hash of the unique_id, stable from run to run.
+                digest = hashlib.md5(run.unique_id.encode(), usedforsecurity=False).hexdigest()
+                name = _valid_name(f"{name}_{digest[:8]}")
+        names[run.unique_id] = name
+    return names
+
+
+def _qualified(unique_id: str) -> str:
+    return _valid_name(unique_id.replace(".", "__"))
 
 
 def _valid_name(text: str) -> str:
@@ -101,7 +116,7 @@ def _alert(run: NodeRun, name: str) -> Alert:
         name=name,
         query=run.compiled_sql or f"-- {run.resource_type} {run.unique_id}, run by dbt",
         description=run.description,
-        tags=list(dict.fromkeys(run.tags)),
+        tags=alert_tags(run.tags),
         owner=run.owner,
         meta={
             DBT_NODE: run.unique_id,
@@ -109,6 +124,11 @@ def _alert(run: NodeRun, name: str) -> Alert:
             **({DBT_GROUP: run.group} if run.group else {}),
         },
     )
+
+
+def alert_tags(tags: Sequence[str]) -> list[str]:
+    """The node's tags an alert can have: those that are words (`NAME_PATTERN`), once each."""
+    return [t for t in dict.fromkeys(tags) if re.fullmatch(NAME_PATTERN, t)]
 
 
 def _result(
@@ -164,15 +184,15 @@ def _freshness(base: AlertResult, run: NodeRun) -> AlertResult:
 def _failed_upstream(run: NodeRun, by_id: Mapping[str, NodeRun]) -> str | None:
     """The nearest node upstream of `run` that failed in the same command, if any.
 
-    A model whose unit test failed is skipped by `dbt build`, so a failed unit test of a
-    node counts as upstream of it.
+    `dbt build` skips the children of a node one of whose tests (data or unit) failed, and
+    a model whose unit test failed: a failed test of a node counts as upstream of what
+    depends on it (of a node tested more than once, the first failed test by unique_id).
     """
-    failed_unit_tests = {
-        on: unit.unique_id
-        for unit in by_id.values()
-        if unit.resource_type == "unit_test" and unit.status in _FAILED
-        for on in unit.depends_on
-    }
+    failed_tests: dict[str, str] = {}
+    for test in sorted(by_id.values(), key=lambda r: r.unique_id):
+        if test.resource_type in ("test", "unit_test") and test.status in _FAILED:
+            for on in test.depends_on:
+                failed_tests.setdefault(on, test.unique_id)
     seen: set[str] = set()
     frontier = [run.unique_id]
     while frontier:
@@ -184,8 +204,8 @@ def _failed_upstream(run: NodeRun, by_id: Mapping[str, NodeRun]) -> str | None:
             node = by_id.get(unique_id)
             if node is not None and node is not run and node.status in _FAILED:
                 return unique_id
-            if unique_id in failed_unit_tests and failed_unit_tests[unique_id] != run.unique_id:
-                return failed_unit_tests[unique_id]
+            if failed_tests.get(unique_id, run.unique_id) != run.unique_id:
+                return failed_tests[unique_id]
             later += node.depends_on if node is not None else ()
         frontier = later
     return None

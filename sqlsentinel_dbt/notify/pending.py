@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.channels import Route
-from sqlsentinel_dbt.config.models import NAME_PATTERN, Alert
+from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.store.outbox import OutboxRow, PendingDecision
@@ -152,11 +152,12 @@ def _decide(
 def dbt_check_alert(name: str, sql: str, fields: dict[str, Any]) -> Alert:
     """The alert of a dbt check, from the fields its pending row carries.
 
-    As engine/from_dbt.py declares it; a tag that is not a word is left out.
+    As engine/from_dbt.py declares it; a tag that is not a word is left out, and the dbt
+    group (`dbt_group`, which routes match with `group:`) is kept in its meta.
     """
     tags = fields.get("tags")
     owner = fields.get("owner")
-    meta = {k: str(fields[k]) for k in ("dbt_node", "resource_type") if fields.get(k)}
+    meta = {k: str(fields[k]) for k in ("dbt_node", "resource_type", DBT_GROUP) if fields.get(k)}
     return Alert(
         name=name,
         query=sql or f"-- {meta.get('dbt_node', name)}, run by dbt",
