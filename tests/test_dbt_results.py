@@ -383,6 +383,24 @@ def test_a_tag_that_is_not_an_alert_tag_is_left_out() -> None:
     assert check.declared.alert.tags == ["finance", "ops-2"]
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("partial success", ("ALERT", "error")),
+        ("no-op", ("OK", "error")),
+        ("reused", ("OK", "error")),
+    ],
+)
+def test_newer_dbt_statuses(status: str, expected: tuple[str, str]) -> None:
+    """A microbatch model some batches of which failed fires; a node dbt had nothing to do
+    for (`no-op`) or reused from another run is fine."""
+    run = NodeRun("model.checks.events", "events", "model", status)
+    [check] = dbt_checks([run], set())
+    [result] = check.recorded or ()
+    assert (result.status.value, result.severity.value) == expected
+    assert result.error is None
+
+
 def test_qualified_names_that_collide_end_in_a_stable_hash() -> None:
     runs = [
         NodeRun("source.checks.crm.order items", "order items", "source", "pass"),

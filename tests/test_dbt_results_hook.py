@@ -409,3 +409,51 @@ def test_the_hooks_checks_keep_their_dbt_group_for_routes(played: dict[str, Any]
         "orders_quality_missing_column_not_null",
         "unique_orders_quality_id",
     ]
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
+def test_the_hook_maps_every_status_as_from_dbt_does(shop: Project) -> None:
+    """dbt's statuses, of dbt 1.9 to 1.11 and later (`partial success`, `no-op`, `reused`)."""
+    from sqlsentinel_dbt.dbt import NodeRun
+    from sqlsentinel_dbt.engine.from_dbt import dbt_checks
+
+    statuses = ["pass", "success", "no-op", "reused", "partial success", "warn", "fail", "error"]
+    with Sentinel.open(shop.args) as sentinel:
+        warehouse = sentinel.project.warehouse
+        for kind in ("model", "test", "source"):
+            for status in [*statuses, "runtime error"]:
+                item = {
+                    "unique_id": f"{kind}.shop.x",
+                    "resource_type": kind,
+                    "status": status,
+                    "model": None,
+                    "column": None,
+                    "message": "dbt said",
+                    "failures": None,
+                    "started_at": None,
+                    "execution_time": 0,
+                    "stored_failures": None,
+                    "depends_on": [],
+                    "freshness": dict.fromkeys(
+                        (
+                            "age_seconds",
+                            "max_loaded_at",
+                            "warn_after_seconds",
+                            "error_after_seconds",
+                        )
+                    ),
+                }
+                hook = warehouse.run_macro(
+                    "_dbt_check_result", item=item, name="x", by_id={}, failed_tests={}
+                )
+                run = NodeRun(f"{kind}.shop.x", "x", kind, status, message="dbt said")
+                [check] = dbt_checks([run], set())
+                [cli] = check.recorded or ()
+                assert (hook["status"], hook["severity"], hook["error"]) == (
+                    cli.status.value,
+                    cli.severity.value,
+                    cli.error,
+                ), (kind, status)
+                if kind == "model" and status in ("partial success", "no-op", "reused"):
+                    expected = "ALERT" if status == "partial success" else "OK"
+                    assert (hook["status"], hook["severity"]) == (expected, "error"), status

@@ -338,10 +338,11 @@
     {%- do result.update({'status': 'SKIPPED', 'error': 'skipped by dbt: ' ~ why}) -%}
     {{ return(result) }}
   {%- endif -%}
-  {%- if item.status in ('pass', 'success') -%}
+  {%- if item.status in ('pass', 'success', 'no-op', 'reused') -%}
     {{ return(result) }}
   {%- endif -%}
-  {%- set firing = {'warn': 'warn', 'fail': 'error', 'error': 'error'} -%}
+  {#- `partial success`: a microbatch model some batches of which failed. -#}
+  {%- set firing = {'warn': 'warn', 'fail': 'error', 'error': 'error', 'partial success': 'error'} -%}
   {%- set cannot_run = item.status == 'runtime error' or (
       item.status == 'error' and item.resource_type not in ('model', 'seed', 'snapshot', 'source')) -%}
   {%- if cannot_run or item.status not in firing -%}

@@ -5,11 +5,13 @@ instance, named by the node's name (docs/dbt_results.md):
 
 - data and unit tests: pass is OK, warn an ALERT at `warn`, fail an ALERT at `error`, and
   error (the test could not run) an ERROR; the failing-row count is the `actual_value`;
-- models, seeds and snapshots: success is OK and error an ALERT at `error`;
+- models, seeds and snapshots: success (and dbt's `no-op`, `reused`) is OK, error an ALERT
+  at `error`, and a microbatch model's `partial success` an ALERT at `error`;
 - sources: pass is OK, warn and error an ALERT at that severity, a runtime error an ERROR;
   the age of the newest row is the `actual_value`, the limit it crossed the `threshold`;
-- a node skipped because something upstream failed is SKIPPED, with that node as the
-  reason, and never announced on its own.
+- a node skipped because something upstream failed is SKIPPED, with that node (or the
+  failed test of a node upstream, which `dbt build` skips the children for) as the reason,
+  and never announced on its own.
 
 A name already taken (by an alert of the project or another node of the project, whether
 the command ran it or not) is qualified with the node's unique_id: `model.shop.orders`
@@ -37,7 +39,13 @@ from sqlsentinel_dbt.engine.result import AlertResult, Status
 SampleRows = Callable[[str], list[dict[str, Any]]]
 """The first failing rows a test stored, read from its relation (bounded by the caller)."""
 
-_FIRING = {"warn": Severity.WARN, "fail": Severity.ERROR, "error": Severity.ERROR}
+_FIRING = {
+    "warn": Severity.WARN,
+    "fail": Severity.ERROR,
+    "error": Severity.ERROR,
+    "partial success": Severity.ERROR,  # a microbatch model some batches of which failed
+}
+_OK = ("pass", "success", "no-op", "reused")
 _FAILED = {"error", "fail", "runtime error"}
 _BUILT = ("model", "seed", "snapshot")
 _NAME_LIMIT = 200
@@ -154,7 +162,7 @@ def _result(
         why = f"upstream {upstream} failed" if upstream else (message or "skipped by dbt")
         context = base.context | ({"upstream": upstream} if upstream else {})
         return replace(base, status=Status.SKIPPED, error=f"skipped by dbt: {why}", context=context)
-    if run.status in ("pass", "success"):
+    if run.status in _OK:
         return base
     cannot_run = run.status == "runtime error" or (
         run.status == "error" and run.resource_type not in _BUILT and run.resource_type != "source"
