@@ -21,14 +21,18 @@ from tests.warehouse_sql import query
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[dict[str, Any]]:
-    """The checks project built (tests fail, a model errors), its sources checked, and the
-    same build recorded with `sentinel dbt-run --from-artifacts` three times: the project,
-    each step's outcome, and the history's rows at the end."""
+    """The checks project: part of it built with `--store-failures` (and recorded, dry), then
+    built whole without (tests fail, a model errors), its sources checked, and the same
+    build recorded with `sentinel dbt-run --from-artifacts` three times: the project, each
+    step's outcome, and the history's rows at the end."""
     project: Project = make_project(tmp_path_factory.mktemp("checks"), "checks", warehouse)
     record = ["dbt-run", "--from-artifacts", str(project.root / "target")]
+    stored = ["build", "--select", "+assert_no_negative_amounts", "--store-failures"]
     steps = run_steps(
         project.root,
         os.environ,
+        ("stored", "dbt", stored),
+        ("record_stored", "sentinel", [*record, "-o", "json", "--dry-run"]),
         ("build", "dbt", ["build"]),
         ("freshness", "dbt", ["source", "freshness"]),
         ("record", "sentinel", [*record, "-o", "json"]),
@@ -47,8 +51,7 @@ def recorded(built: dict[str, Any]) -> dict[str, Any]:
     steps = built["steps"]
     assert steps["build"]["code"] == 1 and steps["freshness"]["code"] == 1
     assert steps["record"]["code"] == 1  # a test that could not run is an ERROR
-    report = json.loads(steps["record"]["output"])
-    return {r["dbt_node"]: r for r in report["results"] if r["dbt_node"]}
+    return by_node(steps["record"])
 
 
 def test_a_build_recorded_again_records_nothing(
@@ -80,6 +83,11 @@ def test_a_build_recorded_again_records_nothing(
         f"{len(recorded)} checks not recorded again." in steps["again_text"]["errors"]
     )
     assert "nothing recorded" not in steps["again_text"]["errors"]
+
+
+def by_node(step: dict[str, Any]) -> dict[str, Any]:
+    """The results of a `sentinel dbt-run -o json` step, by dbt node."""
+    return {r["dbt_node"]: r for r in json.loads(step["output"])["results"] if r["dbt_node"]}
 
 
 def node(recorded: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
@@ -115,6 +123,23 @@ def test_a_test_that_stores_failures_brings_a_sample_of_them(recorded: dict[str,
     assert outcome(failed) == ("ALERT", "error", 1.0)
     [row] = failed["context"]["failing_rows"]
     assert {k.lower(): v for k, v in row.items()}["unique_field"] == 4
+
+
+def test_a_test_stores_failures_only_when_it_or_the_command_says_so(
+    built: dict[str, Any], recorded: dict[str, Any]
+) -> None:
+    """dbt names an audit table for every test; the earlier `--store-failures` build left
+    rows in assert_no_negative_amounts's, which the whole build (without) did not store."""
+    with_flag = by_node(built["steps"]["record_stored"])
+    [row] = node(with_flag, "test", "assert_no_negative_amounts")["context"]["failing_rows"]
+    assert {k.lower(): v for k, v in row.items()}["amount"] == -5.0
+    for name in (
+        "assert_no_negative_amounts",
+        "accepted_values_stg_orders_status__placed__shipped",
+    ):
+        assert "failing_rows" in node(with_flag, "test", name)["context"], name
+        failed = node(recorded, "test", name)
+        assert failed["status"] == "ALERT" and "failing_rows" not in failed["context"], name
 
 
 def test_unit_tests_models_seeds_and_snapshots(recorded: dict[str, Any]) -> None:

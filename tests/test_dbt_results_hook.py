@@ -118,10 +118,16 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "SENTINEL_HOOK_TEST_URL": receiver.url,
         }
+        # First, into a history of its own: part of the project, storing every test's
+        # failures (negative_orders for the meta alerts).
+        stored_schema = f"{project.schema}_stored"
+        stored = ["build", "--select", "+assert_no_negative_amounts", "+negative_orders"]
+        stored += ["--store-failures", "--vars", f"{{sqlsentinel_schema: {stored_schema}}}"]
         steps = run_steps(
             project.root,
             env,
             ("deps", "dbt", ["deps"]),
+            ("stored", "dbt", stored),
             ("build", "dbt", ["build"]),
             ("freshness", "dbt", ["source", "freshness"]),
             ("record", "sentinel", [*record, "--vars", f"{{sqlsentinel_schema: {cli_schema}}}"]),
@@ -171,6 +177,7 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         "outbox": query(project, f"select * from {hook_schema}.sentinel_notifications"),
         "delivered": delivered,
         "to_finance": to_finance,
+        "stored": history(stored_schema),
         "selected": query(project, f"select * from {select_schema}.sentinel_alert_history"),
     }
     if warehouse == "postgres":
@@ -386,6 +393,18 @@ def test_the_hook_takes_the_sample_the_cli_takes(shop: Project) -> None:
             "day": "2024-02-29",
         }
     )
+
+
+def test_the_hook_samples_failures_only_a_test_or_the_command_stores(
+    played: dict[str, Any],
+) -> None:
+    """dbt names an audit table for every test: the `--store-failures` build left rows in
+    assert_no_negative_amounts's, which the whole build (without) did not store."""
+    [uid] = [u for u in played["hook"] if u.endswith(".assert_no_negative_amounts")]
+    with_flag = json.loads(played["stored"][uid]["context"])
+    assert [row["amount"] for row in with_flag["failing_rows"]] == [-5.0]
+    assert played["hook"][uid]["status"] == "ALERT"
+    assert "failing_rows" not in json.loads(played["hook"][uid]["context"])
 
 
 def test_the_hook_names_the_failed_test_a_skipped_node_waited_for(

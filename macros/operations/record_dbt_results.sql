@@ -6,12 +6,13 @@
     names, statuses, values, context and states, appended to the history with `dbt_node`,
     and one pending outbox row per check for `sentinel notify` to decide. It runs even when
     the build failed, which a later job step does not (docs/dbt_cloud.md). A failing or
-    warning test that stores its failures gets the same sample of them (`failing_rows`):
-    the only queries it runs for a result, so a build that passes pays none.
+    warning test that stored its failures in this command gets the same sample of them
+    (`failing_rows`): the only queries it runs for a result, so a build that passes pays
+    none.
 
     It must not fail the dbt command, and dbt's Jinja cannot catch exceptions: every field
     is read defensively, a result it cannot read is skipped, and stored failures are read
-    only from a table that exists. `run_alerts=true` also
+    only from a table whose columns the warehouse lists. `run_alerts=true` also
     evaluates the alerts declared in node meta (as run_alerts does, but an alert that
     errors or is invalid does not fail the command; a meta alert whose query fails to run
     still stops it, as it stops the operation). `sqlsentinel.alert` tests are left to
@@ -158,7 +159,7 @@
       'started_at': execute_timing[0].started_at if execute_timing and execute_timing[0].started_at else none,
       'execution_time': result.execution_time if result.execution_time is number else 0,
       'freshness': {},
-      'stored_failures': sqlsentinel._stored_failures(result.node) if kind == 'test' else none} -%}
+      'stored_failures': sqlsentinel._stored_failures(result.node, config) if kind == 'test' else none} -%}
   {%- if kind == 'source' -%}
     {%- set limits = node.get('freshness') or config.get('freshness') or {} -%}
     {%- set loaded = result.max_loaded_at if result.max_loaded_at is defined else none -%}
@@ -174,12 +175,22 @@
   {{ return(run) }}
 {% endmacro %}
 
-{#- Where a test that stores its failures wrote them, as node_results.py's failures_relation
-    (the node as dbt ran it has a relation_name when it stores them, `--store-failures`
-    included): its database, schema and identifier, or none. -#}
-{% macro _stored_failures(node) %}
+{#- Where a test that stores its failures wrote them, as node_results.py's failures_relation:
+    its database, schema and identifier, or none. dbt fills relation_name for every
+    relational test, so whether it stored them this time is decided as dbt's
+    should_store_failures decides: the test's store_failures, else its store_failures_as,
+    else the command's `--store-failures`. -#}
+{% macro _stored_failures(node, config) %}
   {%- set relation_name = node.relation_name if node is not none and node.relation_name is defined else none -%}
   {%- if relation_name is not string or not relation_name -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set stores = config.get('store_failures') -%}
+  {%- if stores is not boolean -%}
+    {%- set stored_as = config.get('store_failures_as') -%}
+    {%- set stores = stored_as in ('table', 'view') if stored_as else (flags.STORE_FAILURES is defined and flags.STORE_FAILURES is true) -%}
+  {%- endif -%}
+  {%- if not stores -%}
     {{ return(none) }}
   {%- endif -%}
   {%- set parts = {} -%}

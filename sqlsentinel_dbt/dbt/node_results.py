@@ -47,7 +47,8 @@ class NodeRun:
     started_at: str | None = None
     execution_time: float = 0.0
     failures_relation: str | None = None
-    """Where a test that stores failures (`store_failures`) wrote its failing rows."""
+    """Where a test that stores failures (`store_failures`, `store_failures_as`, or the
+    command's `--store-failures`) wrote its failing rows."""
     freshness: dict[str, Any] = field(default_factory=dict)
     """For a source: age of the newest row (`age_seconds`), `max_loaded_at`, the limits."""
 
@@ -89,6 +90,7 @@ def read_sources(target_dir: Path) -> dict[str, Any]:
 
 def _node_runs(manifest: dict[str, Any], run_results: dict[str, Any]) -> Iterator[NodeRun]:
     nodes = {**(manifest.get("nodes") or {}), **(manifest.get("unit_tests") or {})}
+    store_failures = bool((run_results.get("args") or {}).get("store_failures"))
     for result in run_results.get("results") or []:
         node = nodes.get(str(result.get("unique_id"))) or {}
         kind = str(node.get("resource_type", ""))
@@ -96,7 +98,9 @@ def _node_runs(manifest: dict[str, Any], run_results: dict[str, Any]) -> Iterato
             continue
         on = _tested_node(node, nodes)
         timing = [t for t in result.get("timing") or [] if t.get("name") == "execute"]
+        config = node.get("config") or {}
         group = _group(node) or _group(on)
+        stores = kind == "test" and _stores_failures(config, store_failures)
         yield NodeRun(
             unique_id=str(node["unique_id"]),
             name=str(node.get("name", "")),
@@ -115,7 +119,7 @@ def _node_runs(manifest: dict[str, Any], run_results: dict[str, Any]) -> Iterato
             compiled_sql=result.get("compiled_code"),
             started_at=timing[0].get("started_at") if timing else None,
             execution_time=float(result.get("execution_time") or 0.0),
-            failures_relation=node.get("relation_name") if kind == "test" else None,
+            failures_relation=node.get("relation_name") if stores else None,
         )
 
 
@@ -167,6 +171,21 @@ def _tested_node(node: dict[str, Any], nodes: dict[str, Any]) -> dict[str, Any] 
 def _unit_test_model(node: dict[str, Any]) -> str | None:
     model = node.get("model") if node.get("resource_type") == "unit_test" else None
     return str(model) if model else None
+
+
+def _stores_failures(config: dict[str, Any], command_stores: bool) -> bool:
+    """Whether dbt stored the test's failing rows, as its `should_store_failures` decides.
+
+    dbt fills `relation_name` for every relational test at compile time, so its audit
+    table may hold another run's rows when this run stored none.
+    """
+    stores = config.get("store_failures")
+    if isinstance(stores, bool):
+        return stores
+    stored_as = config.get("store_failures_as")
+    if stored_as:
+        return stored_as in ("table", "view")
+    return command_stores
 
 
 def _group(node: dict[str, Any] | None) -> str | None:
