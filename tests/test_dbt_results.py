@@ -23,8 +23,8 @@ from tests.warehouse_sql import query
 def built(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[dict[str, Any]]:
     """The checks project: part of it built with `--store-failures` (and recorded, dry), then
     built whole without (tests fail, a model errors), its sources checked, and the same
-    build recorded with `sentinel dbt-run --from-artifacts` three times: the project, each
-    step's outcome, and the history's rows at the end."""
+    build recorded with `sentinel dbt-run --from-artifacts` three times; then compiled, and
+    recorded again: the project, each step's outcome, and the history's rows at the end."""
     project: Project = make_project(tmp_path_factory.mktemp("checks"), "checks", warehouse)
     record = ["dbt-run", "--from-artifacts", str(project.root / "target")]
     stored = ["build", "--select", "+assert_no_negative_amounts", "--store-failures"]
@@ -38,6 +38,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[
         ("record", "sentinel", [*record, "-o", "json"]),
         ("again", "sentinel", [*record, "-o", "json"]),
         ("again_text", "sentinel", record),
+        ("compile", "dbt", ["compile"]),
+        ("record_compiled", "sentinel", [*record, "-o", "json"]),
     )
     history = query(project, f"select * from {project.schema}_sentinel.sentinel_alert_history")
     yield {"project": project, "steps": steps, "history": history}
@@ -140,6 +142,18 @@ def test_a_test_stores_failures_only_when_it_or_the_command_says_so(
         assert "failing_rows" in node(with_flag, "test", name)["context"], name
         failed = node(recorded, "test", name)
         assert failed["status"] == "ALERT" and "failing_rows" not in failed["context"], name
+
+
+def test_the_artifacts_of_a_command_that_checks_nothing_are_not_recorded(
+    built: dict[str, Any],
+) -> None:
+    """`dbt compile` writes run_results.json too, every node "success": recording it would
+    resolve every failure of the build."""
+    compiled = built["steps"]["record_compiled"]
+    assert compiled["code"] == 0
+    assert json.loads(compiled["output"])["results"] == []
+    said = " ".join(compiled["errors"].split())
+    assert "written by `dbt compile`, which checks nothing" in said, said
 
 
 def test_unit_tests_models_seeds_and_snapshots(recorded: dict[str, Any]) -> None:

@@ -127,7 +127,7 @@ def _nothing_ran(selected: bool, from_artifacts: bool) -> str:
     if selected:  # an empty selection is an error unless --allow-empty-selection
         return "No alerts selected (--allow-empty-selection): nothing ran."
     if from_artifacts:
-        return "The dbt command ran no sqlsentinel.alert tests: nothing recorded."
+        return "The artifacts hold no dbt checks to record: nothing recorded."
     return (
         "No enabled alerts in this project yet: nothing ran. Declare them in alerts/*.yml "
         "or in a node's meta (`sentinel init` writes commented examples)."

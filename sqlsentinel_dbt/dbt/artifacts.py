@@ -23,6 +23,10 @@ from sqlsentinel_dbt.dbt.node_results import (
 from sqlsentinel_dbt.errors import ProjectError
 
 RUN_RESULTS = "run_results.json"
+# The dbt commands whose results are checks (`args.which`), as the on-run-end hook takes
+# them: compile, docs generate, show, list, parse... write run_results.json too, every
+# node "success", which would resolve every failure.
+CHECKING_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "retry", "freshness"})
 # Node statuses that leave a relation stale: the build did not (re)build it.
 _STALE = {"error", "skipped", "runtime error"}
 _BUILT = ("model.", "seed.", "snapshot.")
@@ -128,6 +132,13 @@ class TestArtifacts:
     """unique_id -> name of every node of the project a check can be about (for names)."""
     sources_invocation_id: str | None = None
     """The `dbt source freshness` that wrote sources.json (its sources' checks)."""
+    command: str | None = None
+    """The dbt command that wrote run_results.json (`args.which`), when it says."""
+
+    @property
+    def checks_nothing(self) -> bool:
+        """Whether that command checks nothing (`dbt compile`...): nothing here is recorded."""
+        return self.command is not None and self.command not in CHECKING_COMMANDS
 
 
 def read_alert_tests(target_dir: Path) -> TestArtifacts:
@@ -137,6 +148,10 @@ def read_alert_tests(target_dir: Path) -> TestArtifacts:
     """
     manifest = _read_json(target_dir / MANIFEST)
     run_results = _read_json(target_dir / RUN_RESULTS)
+    command = _command(run_results)
+    checks_nothing = command is not None and command not in CHECKING_COMMANDS
+    if checks_nothing:
+        run_results = {**run_results, "results": []}
     nodes = manifest.get("nodes") or {}
     tests = []
     for result in run_results.get("results") or []:
@@ -145,11 +160,18 @@ def read_alert_tests(target_dir: Path) -> TestArtifacts:
         if metadata.get("namespace") == "sqlsentinel" and metadata.get("name") == "alert":
             tests.append(_alert_test(node, metadata, result))
     invocation = (run_results.get("metadata") or {}).get("invocation_id")
-    sources = read_sources(target_dir)
+    # After a command that checks nothing, sources.json is no more news than the rest.
+    sources = {} if checks_nothing else read_sources(target_dir)
     runs = node_runs(manifest, run_results, sources)
     names = project_node_names(manifest)
     freshness = (sources.get("metadata") or {}).get("invocation_id")
-    return TestArtifacts(invocation, tests, build_flags(run_results), runs, names, freshness)
+    flags = build_flags(run_results)
+    return TestArtifacts(invocation, tests, flags, runs, names, freshness, command)
+
+
+def _command(run_results: dict[str, Any]) -> str | None:
+    args = run_results.get("args")
+    return _text(args.get("which")) if isinstance(args, dict) else None
 
 
 def _alert_test(

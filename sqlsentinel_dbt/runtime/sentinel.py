@@ -52,6 +52,16 @@ _States = dict[str, dict[Key, InstanceState]]
 """Per alert, the state of each instance that is not OK."""
 
 
+def _say_if_it_checks_nothing(artifacts: TestArtifacts, target_dir: Path) -> None:
+    if artifacts.checks_nothing:
+        logger.warning(
+            "%s/run_results.json was written by `dbt %s`, which checks nothing: it holds no "
+            "dbt checks to record (run `dbt build`, `dbt test`... first)",
+            target_dir,
+            artifacts.command,
+        )
+
+
 class Sentinel:
     """A dbt project with its alerts loaded and validated."""
 
@@ -210,6 +220,7 @@ class Sentinel:
         again: the report says how much (`already_recorded`).
         """
         artifacts = self.project.alert_tests(target_dir)
+        _say_if_it_checks_nothing(artifacts, target_dir)
         plans = select_planned(
             self.project, self._recorded(artifacts), select, exclude, allow_empty=allow_empty
         )
@@ -246,6 +257,7 @@ class Sentinel:
         except (ProjectError, ConfigError) as exc:
             logger.warning("the build's results are not recorded: %s", exc)
             return []
+        _say_if_it_checks_nothing(artifacts, self.project.target_dir)
         return self._recorded(artifacts)
 
     def _failing_rows(self, relation: str) -> list[dict[str, Any]]:
