@@ -179,6 +179,7 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         "to_finance": to_finance,
         "stored": history(stored_schema),
         "selected": query(project, f"select * from {select_schema}.sentinel_alert_history"),
+        "selected_outbox": query(project, f"select * from {select_schema}.sentinel_notifications"),
     }
     if warehouse == "postgres":
         drop_pg_schemas(project.schema)
@@ -476,3 +477,19 @@ def test_the_hook_maps_every_status_as_from_dbt_does(shop: Project) -> None:
                 if kind == "model" and status in ("partial success", "no-op", "reused"):
                     expected = "ALERT" if status == "partial success" else "OK"
                     assert (hook["status"], hook["severity"]) == (expected, "error"), status
+
+
+def test_the_hooks_pending_rows_carry_the_owner_and_group_from_artifacts_gives(
+    played: dict[str, Any],
+) -> None:
+    """Owner: the node's meta owner, the tested node's, then the group's. The unique test
+    on stg_customers (meta owner crm-team) is in group finance itself; nothing notified
+    after the `selecting` step, so its pending rows are still there."""
+    payloads = [
+        json.loads(r["payload"]) for r in played["selected_outbox"] if r["kind"] == "pending"
+    ]
+    fields = {p["alert"]: p["dbt_check"] for p in payloads if "dbt_check" in p}
+    unique = fields["unique_stg_customers_id"]
+    assert (unique["owner"], unique["dbt_group"]) == ("crm-team", "finance")
+    not_null = fields["not_null_stg_customers_id"]
+    assert (not_null["owner"], not_null["dbt_group"]) == ("crm-team", None)
