@@ -67,10 +67,18 @@ def register_secrets(values: Iterable[str]) -> None:
 
 def redact(text: str) -> str:
     """`text` with every registered secret and `DBT_ENV_SECRET_*` value masked."""
+    return current_redactor()(text)
+
+
+def current_redactor() -> Redactor:
+    """What `redact` masks with now.
+
+    For a caller masking many texts at once: it reads the environment once, not per text.
+    """
     env = tuple(sorted(v for k, v in os.environ.items() if k.startswith(ENV_SECRET_PREFIX)))
     with _registered_lock:
         known = frozenset(_registered)
-    return _redactor(known, env)(text)
+    return _redactor(known, env)
 
 
 @lru_cache(maxsize=8)

@@ -107,4 +107,5 @@ def select_planned(
     chosen = selection.chosen(include, exclude)
     if not allow_empty:
         check_selection(selection, include, exclude, chosen, disabled)
-    return [p for p in planned if p.name in set(chosen)]
+    kept = set(chosen)
+    return [p for p in planned if p.name in kept]

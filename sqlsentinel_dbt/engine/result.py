@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Severity
-from sqlsentinel_dbt.redact import redact
+from sqlsentinel_dbt.redact import current_redactor
 
 
 class Status(StrEnum):
@@ -96,13 +97,17 @@ class AlertResult:
         }
 
 
-def masked(result: AlertResult) -> AlertResult:
-    """The result with every known secret masked in its key, error and context values.
+def masked(results: Sequence[AlertResult]) -> list[AlertResult]:
+    """The results with every known secret masked in their keys, errors and context values.
 
     Runs before anything is recorded, printed or notified, so a secret that reached a
     query result or an error message goes no further.
     """
+    redact = current_redactor()
+    return [_masked(result, redact) for result in results]
 
+
+def _masked(result: AlertResult, redact: Callable[[str], str]) -> AlertResult:
     def clean(value: Any) -> Any:
         return redact(value) if isinstance(value, str) else value
 

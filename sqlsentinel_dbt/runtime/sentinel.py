@@ -330,7 +330,7 @@ class Sentinel:
 
         A recorded check's rows carry the invocation that ran it, the others `invocation_id`.
         """
-        evaluated = [masked(result) for result in evaluated]
+        evaluated = masked(evaluated)
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
             run_id=uuid.uuid4().hex,
