@@ -107,6 +107,9 @@ def dbt_run(
                     check_last_build=not ignore_last_build,
                     on_results=advance,
                 )
+    for problem in report.problems:
+        err.print("[bold red]Not recorded:[/] ", end="")
+        err.print(problem, markup=False)
     if output is o.OutputFormat.JSON:
         print_json(report.to_json())
     elif report.results:

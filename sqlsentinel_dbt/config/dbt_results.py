@@ -31,6 +31,9 @@ class CheckOverride(BaseModel):
         min_length=1,
         description="dbt selector terms (`tag:finance`, `orders+`, `source:shop.*`), a union.",
     )
+    exclude: list[str] = Field(
+        default_factory=list, description="dbt selector terms left out of `select`."
+    )
     owner: str | None = Field(default=None, description="Who answers for these checks.")
     severity: Severity | None = Field(
         default=None, description="The severity their failures and warnings fire at."
@@ -72,3 +75,10 @@ class DbtResultsSettings(BaseModel):
         default_factory=list,
         description="Per selection: owner, severity, notify, for_evaluations, repeat_interval.",
     )
+
+    @property
+    def applies(self) -> bool:
+        """Whether these settings choose or change any check (the defaults do not)."""
+        return self.model_dump(exclude={"with_dbt_run"}) != DbtResultsSettings().model_dump(
+            exclude={"with_dbt_run"}
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class DbtProject:
         self._flags = current_flags()
         self.warehouse = Warehouse(adapter, manifest)
         self._compiler: QueryCompiler | None = None
-        self._selector = NodeSelector(manifest)
+        self._selector = NodeSelector(manifest, str(config.project_root))
 
     @classmethod
     def open(cls, args: DbtArgs, package_root: Path) -> DbtProject:
@@ -138,6 +139,14 @@ class DbtProject:
     def select_nodes(self, token: str) -> set[str]:
         """The node unique ids a dbt selector token selects."""
         return self._selector.select(token)
+
+    def select_all(self, include: Sequence[str], exclude: Sequence[str]) -> set[str]:
+        """The node unique ids `dbt ls --select include --exclude exclude` would list."""
+        return self._selector.select_all(include, exclude)
+
+    def unmatched(self, terms: Sequence[str]) -> list[str]:
+        """A line for each dbt selector term that selects no node of the project."""
+        return self._selector.unmatched(terms)
 
     def reinstate(self) -> None:
         """Make this project dbt's current one again, after opening another one failed.

@@ -44,6 +44,9 @@ class RunReport:
     """The alerts the results are of, by name: their owner and tags go with each result."""
     already_recorded: AlreadyRecorded | None = None
     """The recorded checks left out because the history already held them."""
+    problems: list[str] = field(default_factory=list)
+    """Settings of sentinel.yml that failed alone (a `dbt_results` term that selects no
+    node): what they govern was not recorded; the rest ran. Any fails the run."""
 
     def summary(self) -> dict[str, int]:
         """Counts of results by outcome."""
@@ -57,7 +60,7 @@ class RunReport:
 
     def failed(self, fail_on: Severity | None) -> bool:
         """True when any result fails a run gated at `fail_on` (None: errors only)."""
-        return any(result.fails(fail_on) for result in self.results)
+        return bool(self.problems) or any(result.fails(fail_on) for result in self.results)
 
     def _about(self, name: str) -> dict[str, Any]:
         alert = self.alerts.get(name)
@@ -95,4 +98,5 @@ class RunReport:
             "notifications": self.notifications_json(),
             "delivery": asdict(self.delivery) if self.delivery else None,
             "already_recorded": asdict(self.already_recorded) if self.already_recorded else None,
+            "problems": self.problems,
         }

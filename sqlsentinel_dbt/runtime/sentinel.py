@@ -31,7 +31,7 @@ from sqlsentinel_dbt.engine.runner import OnResults, run_planned
 from sqlsentinel_dbt.engine.silences import Silence, matches_any_alert
 from sqlsentinel_dbt.engine.state import Key, track_run
 from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH, VerdictCache
-from sqlsentinel_dbt.errors import ConfigError, NotFound, ProjectError
+from sqlsentinel_dbt.errors import ConfigError, NotFound, ProjectError, SelectionError
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport
 from sqlsentinel_dbt.notify.notifier import Notifier
@@ -82,6 +82,9 @@ class Sentinel:
         """The time (UTC) of runs, claims, leases and silences: tests pass a fixed one."""
         self.stores = Stores.of(project.warehouse)
         self.notifier = Notifier(self.stores, config, clock)
+        self.setting_problems: list[str] = []
+        """Settings that failed alone while planning (their part is left out); the next
+        report carries them."""
 
     @classmethod
     def open(cls, args: DbtArgs, *, clock: Clock = utc_now) -> Sentinel:
@@ -243,7 +246,13 @@ class Sentinel:
         taken = {p.name for p in tests} | {d.name for d in self.alerts}
         checks = dbt_checks(artifacts.runs, taken, self._failing_rows, artifacts.project_nodes)
         settings = self.config.settings.dbt_results
-        plans = tests + configured_checks(checks, settings, self.project.select_nodes)
+        try:
+            plans = tests + configured_checks(checks, settings, self.project)
+        except (ConfigError, SelectionError) as exc:  # a bad setting fails alone
+            for problem in exc.problems:
+                logger.error("dbt's own checks are not recorded: %s", problem)
+            self.setting_problems += exc.problems
+            plans = tests
         return [replace(p, invocation_id=_ran_by(p, artifacts)) for p in plans]
 
     def _last_build_checks(self) -> list[PlannedAlert]:
@@ -330,6 +339,7 @@ class Sentinel:
 
         A recorded check's rows carry the invocation that ran it, the others `invocation_id`.
         """
+        problems, self.setting_problems = self.setting_problems, []
         evaluated = masked(evaluated)
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
@@ -359,6 +369,7 @@ class Sentinel:
             delivery,
             {p.name: p.declared.alert for p in plans},
             before,
+            problems,
         )
 
     def notify(self) -> DeliveryReport:

@@ -1,0 +1,134 @@
+"""`dbt_results:` of sentinel.yml chooses dbt's own checks with dbt's selection: what `dbt
+ls` lists for the same terms, the tests on a selected node included (docs/dbt_results.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sqlsentinel_dbt.config.dbt_results import DbtResultsSettings
+from sqlsentinel_dbt.dbt import DbtProject, NodeRun
+from sqlsentinel_dbt.engine.check_settings import configured_checks
+from sqlsentinel_dbt.engine.from_dbt import dbt_checks
+from sqlsentinel_dbt.errors import ConfigError
+from sqlsentinel_dbt.resources import package_root
+from tests.conftest import Project, make_project
+from tests.integration_runner import run_steps
+
+# (select, exclude): dbt's methods, graph operators and indirect selection of tests.
+TERMS: list[tuple[list[str], list[str]]] = [
+    (["tag:finance"], []),
+    (["path:models/staging"], []),
+    (["stg_orders"], []),
+    (["+orders_enriched"], []),
+    (["test_type:generic"], []),
+    (["resource_type:model"], []),
+    (["source:shop"], []),
+    ([], ["tag:finance"]),
+    (["tag:finance orders_quality"], ["test_type:singular"]),
+]
+
+
+def _ls_args(select: list[str], exclude: list[str]) -> list[str]:
+    args = ["ls", "--output", "json", "--output-keys", "unique_id"]
+    return (
+        args
+        + [a for t in select for a in ("--select", t)]
+        + [a for t in exclude for a in ("--exclude", t)]
+    )
+
+
+@pytest.fixture(scope="module")
+def checks_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, Any]]:
+    """The checks project (DuckDB), parsed, and what `dbt ls` lists for each of TERMS."""
+    project = make_project(tmp_path_factory.mktemp("checks"), "checks", "duckdb")
+    steps = run_steps(
+        project.root,
+        os.environ,
+        *((f"ls{i}", "dbt", _ls_args(s, e)) for i, (s, e) in enumerate(TERMS)),
+    )
+    listed = [
+        {
+            json.loads(line)["unique_id"]
+            for line in steps[f"ls{i}"]["output"].splitlines()
+            if line.startswith('{"unique_id"')
+        }
+        for i in range(len(TERMS))
+    ]
+    opened = DbtProject.open(project.args, package_root())
+    yield project, (opened, listed)
+    opened.close()
+
+
+def _every_check(dbt: DbtProject) -> list[Any]:
+    """A check for every node of the project, as if one build had run them all."""
+    runs = []
+    for uid in sorted(dbt.select_all([], [])):
+        kind = uid.split(".")[0]
+        if kind in ("model", "seed", "snapshot", "test", "unit_test", "source"):
+            name = uid.split(".")[2 if kind == "test" else -1]  # a test's id ends in a hash
+            runs.append(NodeRun(uid, name, kind, "success"))
+    return dbt_checks(runs, set(), None, {})
+
+
+def test_the_settings_choose_what_dbt_ls_lists_for_the_same_terms(
+    checks_project: tuple[Project, Any],
+) -> None:
+    _, (dbt, listed) = checks_project
+    checks = _every_check(dbt)
+    for (select, exclude), expected in zip(TERMS, listed, strict=True):
+        assert expected, (select, exclude)  # dbt lists something for each
+        assert dbt.select_all(select, exclude) == expected, (select, exclude)
+        settings = DbtResultsSettings(select=select, exclude=exclude)
+        chosen = {
+            c.declared.alert.meta["dbt_node"] for c in configured_checks(checks, settings, dbt)
+        }
+        assert chosen == expected, (select, exclude)
+
+
+def test_a_tag_selects_the_tests_on_its_models_and_excluding_it_drops_them(
+    checks_project: tuple[Project, Any],
+) -> None:
+    """As `dbt build --select tag:finance` does: the tests on stg_orders (tagged) go with it."""
+    _, (dbt, _) = checks_project
+    checks = _every_check(dbt)
+    on_stg_orders = {
+        c.name
+        for c in checks
+        if c.declared.alert.meta["dbt_node"].startswith("test.checks.") and "stg_orders" in c.name
+    }
+    assert on_stg_orders
+    tagged = configured_checks(checks, DbtResultsSettings(select=["tag:finance"]), dbt)
+    assert on_stg_orders <= {c.name for c in tagged}
+    untagged = configured_checks(checks, DbtResultsSettings(exclude=["tag:finance"]), dbt)
+    assert not on_stg_orders & {c.name for c in untagged}
+    overridden = DbtResultsSettings.model_validate(
+        {"overrides": [{"select": ["tag:finance"], "exclude": ["stg_orders"], "owner": "x"}]}
+    )
+    owners = {c.name: c.declared.alert.owner for c in configured_checks(checks, overridden, dbt)}
+    assert owners["stg_orders"] != "x"  # excluded from the override, and its tests with it
+    assert not {n for n in on_stg_orders if owners[n] == "x"}
+
+
+def test_a_term_that_selects_no_node_is_named_with_the_closest_one(
+    checks_project: tuple[Project, Any],
+) -> None:
+    _, (dbt, _) = checks_project
+    settings = DbtResultsSettings.model_validate(
+        {
+            "select": ["stg_orderz", "stg_customers"],
+            "overrides": [{"select": ["tag:financ"], "owner": "x"}],
+        }
+    )
+    with pytest.raises(ConfigError) as raised:
+        configured_checks(_every_check(dbt), settings, dbt)
+    assert raised.value.problems == [
+        "sentinel.yml dbt_results.select: 'stg_orderz' selects no node of the project "
+        "(did you mean 'stg_orders'?)",
+        "sentinel.yml dbt_results.overrides[0].select: 'tag:financ' selects no node of the "
+        "project (did you mean 'tag:finance'?)",
+    ]
