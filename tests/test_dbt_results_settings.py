@@ -132,3 +132,88 @@ def test_a_term_that_selects_no_node_is_named_with_the_closest_one(
         "sentinel.yml dbt_results.overrides[0].select: 'tag:financ' selects no node of the "
         "project (did you mean 'tag:finance'?)",
     ]
+
+
+# The hook records every check; `sentinel notify` announces only what these settings want.
+HOOK_SETTINGS = """\
+dbt_results:
+  exclude: [orders_quality]       # the model, and the tests on it with it
+  min_severity: error
+  overrides:
+    - select: [orders_broken]
+      owner: oncall
+    - select: [customers_clean_drops_nothing]
+      severity: warn               # then below min_severity
+"""
+TYPO_SETTINGS = """\
+dbt_results:
+  with_dbt_run: true
+  select: [stg_orderz]
+"""
+SQL_ALERT = """\
+alerts:
+  - name: always_fires
+    query: select 'ALERT' as status
+"""
+
+
+@pytest.fixture(scope="module")
+def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The checks project built with the hook (DuckDB), `sentinel notify` with
+    HOOK_SETTINGS, then plain `sentinel dbt-run` with TYPO_SETTINGS."""
+    from tests.receivers import Receiver, http_receiver
+    from tests.test_dbt_results_hook import CHANNELS, with_hook
+
+    project = make_project(tmp_path_factory.mktemp("hooked"), "checks", "duckdb")
+    with_hook(project)
+    (project.root / "sentinel.yml").write_text(CHANNELS + HOOK_SETTINGS)
+    with http_receiver(Receiver()) as receiver:
+        env = {
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "SENTINEL_HOOK_TEST_URL": receiver.url + "/hook",
+        }
+        steps = run_steps(
+            project.root,
+            env,
+            ("deps", "dbt", ["deps"]),
+            ("build", "dbt", ["build"]),
+            ("notify", "sentinel", ["notify", "-o", "json"]),
+        )
+        delivered = [n for r in receiver.requests for n in r.json()["notifications"]]
+        (project.root / "sentinel.yml").write_text(CHANNELS + TYPO_SETTINGS)
+        (project.root / "alerts").mkdir()
+        (project.root / "alerts" / "sql.yml").write_text(SQL_ALERT)
+        steps |= run_steps(
+            project.root, env, ("typo", "sentinel", ["dbt-run", "--no-notify", "-o", "json"])
+        )
+    yield {"steps": steps, "delivered": {n["alert"]: n for n in delivered}}
+
+
+def test_notify_announces_the_hooks_checks_as_dbt_results_wants(hooked: dict[str, Any]) -> None:
+    steps, delivered = hooked["steps"], hooked["delivered"]
+    assert steps["build"]["code"] == 1 and "sqlsentinel: recorded" in steps["build"]["output"]
+    assert steps["notify"]["code"] == 0, steps["notify"]
+    # Failures at error are announced; the override's owner goes with them.
+    assert delivered["orders_broken"]["owner"] == "oncall"
+    assert "assert_no_negative_amounts" not in delivered  # on orders_quality: excluded
+    assert not [a for a in delivered if "orders_quality" in a]  # its failure and its error
+    # Warnings are below min_severity, and so is the unit test's failure, lowered to warn.
+    assert "accepted_values_stg_orders_status__placed__shipped" not in delivered
+    assert "sampled_failing_rows" not in delivered
+    assert "customers_clean_drops_nothing" not in delivered
+    assert "negative_amounts_meta" in delivered  # a meta alert: not a dbt check
+
+
+def test_a_dbt_results_term_that_selects_nothing_fails_alone(hooked: dict[str, Any]) -> None:
+    typo = hooked["steps"]["typo"]
+    report = json.loads(typo["output"])
+    assert typo["code"] == 1  # a failed run, not one that could not start
+    assert report["problems"] == [
+        "sentinel.yml dbt_results.select: 'stg_orderz' selects no node of the project "
+        "(did you mean 'stg_orders'?)"
+    ]
+    assert "Not recorded: sentinel.yml dbt_results.select: 'stg_orderz'" in typo["errors"]
+    results = {r["alert"]: r for r in report["results"]}
+    assert results["always_fires"]["status"] == "ALERT"  # the SQL alerts still run
+    assert not [r for r in report["results"] if r["dbt_node"]]

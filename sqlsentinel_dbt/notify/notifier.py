@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlsentinel_dbt.config.project import ProjectConfig
+from sqlsentinel_dbt.engine.check_settings import ChosenChecks, NodeSets
 from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.errors import NotFound
@@ -27,9 +28,13 @@ from sqlsentinel_dbt.suggest import suggest
 class Notifier:
     """Decide, queue and deliver the notifications of one project's alerts."""
 
-    def __init__(self, stores: Stores, config: ProjectConfig, clock: Clock) -> None:
+    def __init__(
+        self, stores: Stores, config: ProjectConfig, clock: Clock, nodes: NodeSets | None = None
+    ) -> None:
         self._stores = stores
         self._config = config
+        self._nodes = nodes
+        """The project's nodes, to resolve `dbt_results:` for the hook's checks."""
         self.clock = clock
         """The time of decisions, claims and leases: tests pass one past a lease."""
 
@@ -59,8 +64,14 @@ class Notifier:
         `max_notification_age` is dead-lettered and reported on the other channels.
         """
         settings = self._config.settings
+        dbt_results, nodes = settings.dbt_results, self._nodes
         deciding = Deciding(
-            [d.alert for d in self._config.alerts], self._config.routes, settings.claim_lease
+            [d.alert for d in self._config.alerts],
+            self._config.routes,
+            settings.claim_lease,
+            (lambda: ChosenChecks.resolve(dbt_results, nodes))
+            if nodes is not None and dbt_results.applies
+            else None,
         )
         decided = decide_pending(self._stores, deciding, self.clock())
         report = deliver(self._stores.outbox, self._config.channels, settings, self.clock)

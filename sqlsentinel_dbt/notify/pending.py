@@ -16,6 +16,8 @@ nothing is queued twice. See docs/decisions/0002-run-alerts-queues-changes.md.
 The `record_dbt_results` hook queues pending rows the same way for dbt's own checks
 (docs/dbt_results.md), which no project file declares: their rows carry the alert's
 fields, and the alert is built from those when the project does not declare the name.
+The hook cannot read sentinel.yml either: its `dbt_results:` choice of checks, overrides
+and minimum severity are applied here, to what is announced (`_as_configured`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert
+from sqlsentinel_dbt.engine.check_settings import (
+    NOTIFY_FIELDS,
+    ChosenChecks,
+    as_ok,
+    at_severity,
+    below,
+    overridden_fields,
+)
+from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.store.outbox import OutboxRow, PendingDecision
@@ -47,6 +58,9 @@ class Deciding:
     (unless the row says it is a dbt check)."""
     routes: Sequence[Route]
     lease: float
+    dbt_results: Callable[[], ChosenChecks] | None = None
+    """`dbt_results:` of sentinel.yml, resolved when first asked; None when it has no
+    setting that chooses or changes a check."""
 
 
 def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
@@ -61,10 +75,11 @@ def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
     claimer = uuid.uuid4().hex
     queued = 0
     held_back: set[str] = set()  # alerts with a change that failed: later ones wait for it
+    settings = _once(deciding.dbt_results) if deciding.dbt_results else None
     for batch in _batches(outbox.claim_pending(claimer, now, deciding.lease)):
         batch = [item for item in batch if item.alert not in held_back]
         try:
-            decided, failed = _decide(batch, stores, deciding)
+            decided, failed = _decide(batch, stores, deciding, settings)
         except Exception as unread:  # a run that cannot be read must not stop the others
             decided, failed = [], [(item, unread) for item in batch]
         for item, problem in failed:
@@ -96,8 +111,30 @@ def _batches(pending: Sequence[PendingDecision]) -> list[list[PendingDecision]]:
     return batches
 
 
+def _once(resolve: Callable[[], ChosenChecks]) -> Callable[[], ChosenChecks]:
+    """`resolve`, called at most once (its answer, or its exception, is kept)."""
+    kept: list[ChosenChecks] = []
+    failed: list[Exception] = []
+
+    def resolved() -> ChosenChecks:
+        if failed:
+            raise failed[0]
+        if not kept:
+            try:
+                kept.append(resolve())
+            except Exception as exc:
+                failed.append(exc)
+                raise
+        return kept[0]
+
+    return resolved
+
+
 def _decide(
-    batch: Sequence[PendingDecision], stores: Stores, deciding: Deciding
+    batch: Sequence[PendingDecision],
+    stores: Stores,
+    deciding: Deciding,
+    settings: Callable[[], ChosenChecks] | None,
 ) -> tuple[list[tuple[PendingDecision, int]], list[tuple[PendingDecision, Exception]]]:
     """Decide one batch of changes.
 
@@ -117,9 +154,18 @@ def _decide(
     rows: list[OutboxRow] = []
     for item in batch:
         alert = declared.get(item.alert)
+        configure = None
         try:
             if alert is None and item.dbt_check is not None:
                 alert = dbt_check_alert(item.alert, item.sql, item.dbt_check)
+                if settings is not None:
+                    # A setting that cannot be resolved (a typo) raises: the change is held
+                    # back, not announced as if every check counted.
+                    configure = settings()
+                    node, kind = alert.meta.get("dbt_node"), alert.meta.get("resource_type")
+                    if not configure.counts(node, kind):
+                        decided.append((item, 0))  # a check `dbt_results` leaves out
+                        continue
             if alert is None:
                 logger.warning(
                     "alert %s of run %s is no longer declared; its changes are not notified",
@@ -132,9 +178,12 @@ def _decide(
             record = recorded.record
             run = RunContext(item.run_id, record.project_name, record.target_name, at)
             silenced = SilenceBook(silences, at, [*deciding.alerts, alert])
+            results = recorded.results[item.alert]
+            if configure is not None:
+                alert, results = _as_configured(alert, results, configure)
             changes = outbox_rows(
                 [AlertAsRun(alert, item.sql)],
-                recorded.results[item.alert],
+                results,
                 deciding.routes,
                 last,
                 run,
@@ -147,6 +196,24 @@ def _decide(
         decided.append((item, sum(row.status == "queued" for row in changes)))
     stores.outbox.queue(rows, at)
     return decided, failed
+
+
+def _as_configured(
+    alert: Alert, results: Sequence[AlertResult], chosen: ChosenChecks
+) -> tuple[Alert, list[AlertResult]]:
+    """A hook-recorded check as `dbt_results:` would have recorded it, for announcing.
+
+    Its overrides' owner, notify and repeat_interval, and severity, then the minimum
+    severity: a result below it counts as OK. What the hook already wrote to the
+    history (the states, so for_evaluations) stays as written.
+    """
+    configured = list(results)
+    for override in chosen.overrides_of(alert.meta.get("dbt_node")):
+        alert = alert.model_copy(update=overridden_fields(override, NOTIFY_FIELDS))
+        if override.severity is not None:
+            configured = [at_severity(r, override.severity) for r in configured]
+    minimum = chosen.settings.min_severity
+    return alert, [as_ok(r) if below(r, minimum) else r for r in configured]
 
 
 def dbt_check_alert(name: str, sql: str, fields: dict[str, Any]) -> Alert:

@@ -81,7 +81,7 @@ class Sentinel:
         self.clock = clock
         """The time (UTC) of runs, claims, leases and silences: tests pass a fixed one."""
         self.stores = Stores.of(project.warehouse)
-        self.notifier = Notifier(self.stores, config, clock)
+        self.notifier = Notifier(self.stores, config, clock, project)
         self.setting_problems: list[str] = []
         """Settings that failed alone while planning (their part is left out); the next
         report carries them."""
