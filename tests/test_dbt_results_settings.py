@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from sqlsentinel_dbt.config.dbt_results import DbtResultsSettings
 from sqlsentinel_dbt.dbt import DbtProject, NodeRun
@@ -217,3 +218,49 @@ def test_a_dbt_results_term_that_selects_nothing_fails_alone(hooked: dict[str, A
     results = {r["alert"]: r for r in report["results"]}
     assert results["always_fires"]["status"] == "ALERT"  # the SQL alerts still run
     assert not [r for r in report["results"] if r["dbt_node"]]
+
+
+def test_freshness_of_another_target_is_not_recorded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`dbt source freshness` writes no `args`: its sources.json is taken only when the
+    manifest.json of its invocation resolves the project as this target does."""
+    project = make_project(tmp_path_factory.mktemp("targets"), "checks", "duckdb")
+    profiles = yaml.safe_load((project.root / "profiles.yml").read_text())
+    outputs = profiles["checks"]["outputs"]
+    outputs["other"] = {**outputs["ci"], "path": str(project.root / "other.duckdb")}
+    (project.root / "profiles.yml").write_text(yaml.safe_dump(profiles))
+    record = ["dbt-run", "--from-artifacts", str(project.root / "target"), "-o", "json"]
+    steps = run_steps(
+        project.root,
+        os.environ,
+        ("seed_other", "dbt", ["seed", "--target", "other"]),  # its sources exist there
+        ("build", "dbt", ["build"]),
+        ("other", "dbt", ["source", "freshness", "--target", "other"]),
+        ("refused", "sentinel", record),
+        ("ours", "dbt", ["source", "freshness"]),
+        ("taken", "sentinel", record),
+        ("rebuild", "dbt", ["build"]),  # a manifest of its own: sources.json is older
+        ("untied", "sentinel", record),
+    )
+    assert steps["other"]["code"] == 1  # it checked sources (a stale one fails)
+
+    def sources(step: str) -> set[str]:
+        report = json.loads(steps[step]["output"])
+        return {
+            r["dbt_node"] for r in report["results"] if (r["dbt_node"] or "").startswith("source.")
+        }
+
+    assert sources("refused") == set()
+    said = " ".join(steps["refused"]["errors"].split())  # as the terminal wrapped it
+    assert (
+        "target/sources.json is not recorded: its `dbt source freshness` ran on another "
+        'target (source.checks.shop.raw_customers was "other".' in said
+    ), said
+    assert f'on target \'ci\' it is "warehouse"."{project.schema}"."raw_customers")' in said
+    assert json.loads(steps["refused"]["output"])["results"]  # the build's checks are
+    assert "source.checks.shop.raw_orders" in sources("taken")
+    assert sources("untied") == set()
+    assert "no run_results.json or manifest.json of its `dbt source freshness`" in " ".join(
+        steps["untied"]["errors"].split()
+    )

@@ -119,6 +119,23 @@ class AlertTestRun:
 
 
 @dataclass(frozen=True)
+class FreshnessOrigin:
+    """What ties sources.json to a target.
+
+    `dbt source freshness` writes no `args` (and no run_results.json): only the
+    manifest.json it writes, of the same invocation, says where it ran, by the relations
+    it resolved the project's nodes to.
+    """
+
+    invocation_id: str | None
+    with_run_results: bool
+    """run_results.json is of the same invocation: its `args` say where it ran."""
+    relations: dict[str, str] | None
+    """unique_id -> relation name of each node in manifest.json, when that is of the same
+    invocation; None when it is not."""
+
+
+@dataclass(frozen=True)
 class TestArtifacts:
     """The alert tests the last dbt command ran, and its invocation id."""
 
@@ -134,6 +151,8 @@ class TestArtifacts:
     """The `dbt source freshness` that wrote sources.json (its sources' checks)."""
     command: str | None = None
     """The dbt command that wrote run_results.json (`args.which`), when it says."""
+    freshness: FreshnessOrigin | None = None
+    """Where sources.json's results come from; None when it has none."""
 
     @property
     def checks_nothing(self) -> bool:
@@ -166,12 +185,39 @@ def read_alert_tests(target_dir: Path) -> TestArtifacts:
     names = project_node_names(manifest)
     freshness = (sources.get("metadata") or {}).get("invocation_id")
     flags = build_flags(run_results)
-    return TestArtifacts(invocation, tests, flags, runs, names, freshness, command)
+    origin = _freshness_origin(sources, invocation, manifest) if sources.get("results") else None
+    return TestArtifacts(
+        invocation, tests, flags, runs, names, freshness, command, freshness=origin
+    )
 
 
 def _command(run_results: dict[str, Any]) -> str | None:
     args = run_results.get("args")
     return _text(args.get("which")) if isinstance(args, dict) else None
+
+
+def _freshness_origin(
+    sources: dict[str, Any], run_invocation: str | None, manifest: dict[str, Any]
+) -> FreshnessOrigin:
+    invocation = (sources.get("metadata") or {}).get("invocation_id")
+    same = invocation is not None and invocation == (manifest.get("metadata") or {}).get(
+        "invocation_id"
+    )
+    return FreshnessOrigin(
+        invocation,
+        invocation is not None and invocation == run_invocation,
+        relation_names(manifest) if same else None,
+    )
+
+
+def relation_names(manifest: dict[str, Any]) -> dict[str, str]:
+    """unique_id -> relation name of every node and source of a manifest that has one."""
+    nodes = {**(manifest.get("nodes") or {}), **(manifest.get("sources") or {})}
+    return {
+        str(uid): str(node["relation_name"])
+        for uid, node in nodes.items()
+        if isinstance(node, dict) and node.get("relation_name")
+    }
 
 
 def _alert_test(

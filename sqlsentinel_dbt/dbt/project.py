@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,11 @@ class DbtProject:
         another profile or target: its outcome would be recorded as this target's.
         """
         artifacts = read_alert_tests(target_dir)
+        refused = self._foreign_freshness(artifacts)
+        if refused is not None:
+            logger.warning("%s/sources.json is not recorded: %s", target_dir, refused)
+            runs = [r for r in artifacts.runs if r.resource_type != "source"]
+            artifacts = replace(artifacts, runs=runs, freshness=None)
         if artifacts.flags is None:
             return artifacts  # an artifact that does not say where it ran: taken as given
         with DBT_LOCK:
@@ -121,6 +127,39 @@ class DbtProject:
                 "sentinel with the build's --profile/--target, or rebuild on this target."
             )
         return artifacts
+
+    def _foreign_freshness(self, artifacts: TestArtifacts) -> str | None:
+        """None when sources.json's results are known to be this target's; else why not.
+
+        Of the same invocation as run_results.json, they go with it (whose `args` are
+        checked). Otherwise the manifest.json of their invocation must resolve the
+        project's nodes to the relations this target does: a freshness check of another
+        target's tables would be recorded as this target's.
+        """
+        origin = artifacts.freshness
+        if origin is None or origin.with_run_results:
+            return None
+        if origin.relations is None:
+            return (
+                f"no run_results.json or manifest.json of its `dbt source freshness` "
+                f"(invocation {origin.invocation_id}) says which target it ran on; run it "
+                "after the build, on this target"
+            )
+        ours = {
+            **{uid: n.relation_name for uid, n in self._manifest.nodes.items()},
+            **{uid: s.relation_name for uid, s in self._manifest.sources.items()},
+        }
+        # A source first: the tables whose freshness it checked.
+        for uid, theirs in sorted(
+            origin.relations.items(), key=lambda u: (u[0][:7] != "source.", u)
+        ):
+            mine = ours.get(uid)
+            if mine and mine != theirs:
+                return (
+                    f"its `dbt source freshness` ran on another target ({uid} was "
+                    f"{theirs}; on target {self.target_name!r} it is {mine})"
+                )
+        return None
 
     def meta_alerts(self) -> list[MetaAlerts]:
         """Raw alert lists from node meta."""
