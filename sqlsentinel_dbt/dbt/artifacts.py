@@ -124,15 +124,15 @@ class FreshnessOrigin:
 
     `dbt source freshness` writes no `args` (and no run_results.json): only the
     manifest.json it writes, of the same invocation, says where it ran, by the relations
-    it resolved the project's nodes to.
+    it resolved the sources to: the tables whose freshness it checked.
     """
 
     invocation_id: str | None
     with_run_results: bool
     """run_results.json is of the same invocation: its `args` say where it ran."""
     relations: dict[str, str] | None
-    """unique_id -> relation name of each node in manifest.json, when that is of the same
-    invocation; None when it is not."""
+    """unique_id -> relation name of each source checked, as manifest.json resolved it,
+    when that is of the same invocation; None when it is not."""
 
 
 @dataclass(frozen=True)
@@ -206,17 +206,18 @@ def _freshness_origin(
     return FreshnessOrigin(
         invocation,
         invocation is not None and invocation == run_invocation,
-        relation_names(manifest) if same else None,
+        _source_relations(sources, manifest) if same else None,
     )
 
 
-def relation_names(manifest: dict[str, Any]) -> dict[str, str]:
-    """unique_id -> relation name of every node and source of a manifest that has one."""
-    nodes = {**(manifest.get("nodes") or {}), **(manifest.get("sources") or {})}
+def _source_relations(sources: dict[str, Any], manifest: dict[str, Any]) -> dict[str, str]:
+    """unique_id -> relation name, in `manifest`, of each source sources.json checked."""
+    defined = manifest.get("sources") or {}
+    checked = {str(r.get("unique_id")) for r in sources.get("results") or [] if isinstance(r, dict)}
     return {
-        str(uid): str(node["relation_name"])
-        for uid, node in nodes.items()
-        if isinstance(node, dict) and node.get("relation_name")
+        uid: str(defined[uid]["relation_name"])
+        for uid in checked
+        if isinstance(defined.get(uid), dict) and defined[uid].get("relation_name")
     }
 
 

@@ -132,9 +132,9 @@ class DbtProject:
         """None when sources.json's results are known to be this target's; else why not.
 
         Of the same invocation as run_results.json, they go with it (whose `args` are
-        checked). Otherwise the manifest.json of their invocation must resolve the
-        project's nodes to the relations this target does: a freshness check of another
-        target's tables would be recorded as this target's.
+        checked). Otherwise the manifest.json of their invocation must resolve the sources
+        checked to the relations this target does: the freshness of another target's
+        tables would be recorded as this target's.
         """
         origin = artifacts.freshness
         if origin is None or origin.with_run_results:
@@ -145,14 +145,8 @@ class DbtProject:
                 f"(invocation {origin.invocation_id}) says which target it ran on; run it "
                 "after the build, on this target"
             )
-        ours = {
-            **{uid: n.relation_name for uid, n in self._manifest.nodes.items()},
-            **{uid: s.relation_name for uid, s in self._manifest.sources.items()},
-        }
-        # A source first: the tables whose freshness it checked.
-        for uid, theirs in sorted(
-            origin.relations.items(), key=lambda u: (u[0][:7] != "source.", u)
-        ):
+        ours = {uid: s.relation_name for uid, s in self._manifest.sources.items()}
+        for uid, theirs in sorted(origin.relations.items()):
             mine = ours.get(uid)
             if mine and mine != theirs:
                 return (
