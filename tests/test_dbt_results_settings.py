@@ -186,7 +186,10 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         (project.root / "alerts").mkdir()
         (project.root / "alerts" / "sql.yml").write_text(SQL_ALERT)
         steps |= run_steps(
-            project.root, env, ("typo", "sentinel", ["dbt-run", "--no-notify", "-o", "json"])
+            project.root,
+            env,
+            ("typo", "sentinel", ["dbt-run", "--no-notify", "-o", "json"]),
+            ("validate", "sentinel", ["validate"]),
         )
     yield {"steps": steps, "delivered": {n["alert"]: n for n in delivered}}
 
@@ -218,6 +221,11 @@ def test_a_dbt_results_term_that_selects_nothing_fails_alone(hooked: dict[str, A
     results = {r["alert"]: r for r in report["results"]}
     assert results["always_fires"]["status"] == "ALERT"  # the SQL alerts still run
     assert not [r for r in report["results"] if r["dbt_node"]]
+    validated = hooked["steps"]["validate"]
+    assert validated["code"] == 2  # a configuration problem, as a misdeclared alert's
+    assert "dbt_results.select: 'stg_orderz' selects no node" in " ".join(
+        validated["errors"].split()
+    )
 
 
 def test_freshness_of_another_target_is_not_recorded(

@@ -18,13 +18,15 @@ def validate(
     """Check alert files and meta, render every `message` template, compile every alert.
 
     Exit 2 on bad configuration (one alert's included: runs would report it as that
-    alert's ERROR; a `message` template that fails too), 1 if any alert fails to compile.
+    alert's ERROR; a `message` template that fails too; a `dbt_results` selector term that
+    selects no node), 1 if any alert fails to compile.
     """
     from sqlsentinel_dbt.notify.render.template import alert_problems
 
     with opened(dbt) as sentinel:
         plans = sentinel.plan()
-    misdeclared = sentinel.config.alert_problems
+        settings = sentinel.dbt_results_problems()
+    misdeclared = sentinel.config.alert_problems + settings
     misdeclared += [
         f"{declared.origin}: alert {declared.name!r}: field 'message': {problem}"
         for declared in sentinel.alerts

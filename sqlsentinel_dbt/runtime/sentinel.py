@@ -20,7 +20,7 @@ from typing import Any
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, TestArtifacts
-from sqlsentinel_dbt.engine.check_settings import configured_checks
+from sqlsentinel_dbt.engine.check_settings import ChosenChecks, configured_checks
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
@@ -254,6 +254,21 @@ class Sentinel:
             self.setting_problems += exc.problems
             plans = tests
         return [replace(p, invocation_id=_ran_by(p, artifacts)) for p in plans]
+
+    def dbt_results_problems(self) -> list[str]:
+        """What is wrong with `dbt_results:` of sentinel.yml, one line per problem.
+
+        A selector term that selects no node of the project, or one dbt refuses: a run
+        would record none of dbt's checks.
+        """
+        settings = self.config.settings.dbt_results
+        if not settings.applies:
+            return []
+        try:
+            ChosenChecks.resolve(settings, self.project)
+        except (ConfigError, SelectionError) as exc:
+            return list(exc.problems)
+        return []
 
     def _last_build_checks(self) -> list[PlannedAlert]:
         """The checks of the build in the project's target/, results recorded.
