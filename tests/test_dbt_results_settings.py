@@ -266,7 +266,11 @@ def test_freshness_of_another_target_is_not_recorded(
         'target (source.checks.shop.raw_customers was "other".' in said
     ), said
     assert f'on target \'ci\' it is "warehouse"."{project.schema}"."raw_customers")' in said
-    assert json.loads(steps["refused"]["output"])["results"]  # the build's checks are
+    refused = {r["dbt_node"]: r for r in json.loads(steps["refused"]["output"])["results"]}
+    # The build's checks are recorded, with the failures stored on this target, not in
+    # the tables the other target's manifest.json names.
+    [unique] = [r for uid, r in refused.items() if "unique_orders_quality_id" in (uid or "")]
+    assert unique["context"]["failing_rows"] == [{"unique_field": 4, "n_records": 2}]
     assert "source.checks.shop.raw_orders" in sources("taken")
     assert sources("untied") == set()
     assert "no run_results.json or manifest.json of its `dbt source freshness`" in " ".join(

@@ -19,6 +19,7 @@ from sqlsentinel_dbt.dbt.artifacts import (
 from sqlsentinel_dbt.dbt.build_target import foreign_build
 from sqlsentinel_dbt.dbt.compiler import ALLOW_ALL, CompileChecks, CompiledQuery, QueryCompiler
 from sqlsentinel_dbt.dbt.meta import meta_alerts
+from sqlsentinel_dbt.dbt.node_results import NodeRun
 from sqlsentinel_dbt.dbt.selector import NodeSelector
 from sqlsentinel_dbt.dbt.session import (
     DBT_LOCK,
@@ -116,6 +117,9 @@ class DbtProject:
         if refused is not None:
             logger.warning("%s/sources.json is not recorded: %s", target_dir, refused)
             runs = [r for r in artifacts.runs if r.resource_type != "source"]
+            if artifacts.freshness and artifacts.freshness.relations is not None:
+                # manifest.json is then the other target's: so are its tables of failures.
+                runs = [self._own_failures_relation(r) for r in runs]
             artifacts = replace(artifacts, runs=runs, freshness=None)
         if artifacts.flags is None:
             return artifacts  # an artifact that does not say where it ran: taken as given
@@ -127,6 +131,12 @@ class DbtProject:
                 "sentinel with the build's --profile/--target, or rebuild on this target."
             )
         return artifacts
+
+    def _own_failures_relation(self, run: NodeRun) -> NodeRun:
+        """`run` with the table its test stores failures in on this target, when known."""
+        node = self._manifest.nodes.get(run.unique_id)
+        ours = getattr(node, "relation_name", None)
+        return replace(run, failures_relation=ours) if run.failures_relation and ours else run
 
     def _foreign_freshness(self, artifacts: TestArtifacts) -> str | None:
         """None when sources.json's results are known to be this target's; else why not.
