@@ -221,6 +221,8 @@ def test_a_dbt_results_term_that_selects_nothing_fails_alone(hooked: dict[str, A
     results = {r["alert"]: r for r in report["results"]}
     assert results["always_fires"]["status"] == "ALERT"  # the SQL alerts still run
     assert not [r for r in report["results"] if r["dbt_node"]]
+    # Not even left out as recorded by the hook already: none of dbt's checks was taken.
+    assert not (report["already_recorded"] or {}).get("checks")
     validated = hooked["steps"]["validate"]
     assert validated["code"] == 2  # a configuration problem, as a misdeclared alert's
     assert "dbt_results.select: 'stg_orderz' selects no node" in " ".join(
