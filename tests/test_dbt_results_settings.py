@@ -122,11 +122,17 @@ def test_a_term_that_selects_no_node_is_named_with_the_closest_one(
     settings = DbtResultsSettings.model_validate(
         {
             "select": ["stg_orderz", "stg_customers"],
+            "exclude": ["tagg:finance"],
             "overrides": [{"select": ["tag:financ"], "owner": "x"}],
         }
     )
     with pytest.raises(ConfigError) as raised:
         configured_checks(_every_check(dbt), settings, dbt)
+    refused = raised.value.problems.pop(1)
+    assert refused.startswith(
+        "sentinel.yml dbt_results.exclude: 'tagg:finance' is not a selector dbt accepts: "
+    )
+    assert "'tagg' is not a valid method name" in refused
     assert raised.value.problems == [
         "sentinel.yml dbt_results.select: 'stg_orderz' selects no node of the project "
         "(did you mean 'stg_orders'?)",

@@ -19,7 +19,7 @@ from sqlsentinel_dbt.config.dbt_results import CheckOverride, DbtResultsSettings
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.result import AlertResult, State, Status
-from sqlsentinel_dbt.errors import ConfigError
+from sqlsentinel_dbt.errors import ConfigError, SelectionError
 
 NOTIFY_FIELDS = ("owner", "notify", "repeat_interval")
 """What an override may change that matters once results are recorded (when notifying)."""
@@ -51,7 +51,7 @@ class ChosenChecks:
 
         Raises ConfigError naming each term that selects no node of the project (almost
         always a typo, which would otherwise record nothing and say nothing), with the
-        closest name when one looks like it; SelectionError for a term dbt refuses.
+        closest name when one looks like it, and each term dbt refuses.
         """
         where = [("dbt_results.select", settings.select), ("dbt_results.exclude", settings.exclude)]
         for i, override in enumerate(settings.overrides):
@@ -59,9 +59,13 @@ class ChosenChecks:
                 (f"dbt_results.overrides[{i}].select", override.select),
                 (f"dbt_results.overrides[{i}].exclude", override.exclude),
             ]
-        problems = [
-            f"sentinel.yml {key}: {p}" for key, terms in where for p in nodes.unmatched(terms)
-        ]
+        problems = []
+        for key, terms in where:
+            try:
+                found = nodes.unmatched(terms)
+            except SelectionError as refused:  # a term dbt does not accept (`tagg:x`)
+                found = refused.problems
+            problems += [f"sentinel.yml {key}: {problem}" for problem in found]
         if problems:
             raise ConfigError(problems)
         chosen = None
@@ -100,7 +104,7 @@ def configured_checks(
 ) -> list[PlannedAlert]:
     """The checks that count under `settings`, with its overrides applied.
 
-    Raises ConfigError or SelectionError as `ChosenChecks.resolve`.
+    Raises ConfigError as `ChosenChecks.resolve`.
     """
     return ChosenChecks.resolve(settings, nodes).configured(checks)
 
