@@ -250,7 +250,7 @@ def test_freshness_of_another_target_is_not_recorded(
     record = ["dbt-run", "--from-artifacts", str(project.root / "target"), "-o", "json"]
     steps = run_steps(
         project.root,
-        os.environ,
+        {**os.environ, "COLUMNS": "2000"},  # one line per message, whatever the temp path
         ("seed_other", "dbt", ["seed", "--target", "other"]),  # its sources exist there
         ("build", "dbt", ["build"]),
         ("other", "dbt", ["source", "freshness", "--target", "other"]),

@@ -202,6 +202,7 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "notifications",
         "delivery",
         "already_recorded",
+        "problems",
     }
     assert set(document["results"][0]) == {
         "alert",
