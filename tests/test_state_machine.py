@@ -14,10 +14,20 @@ from sqlsentinel_dbt.engine.notification import LogEntry
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
 from sqlsentinel_dbt.engine.state import Key, track
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.store.outbox import OutboxRow
 
 CASES = yaml.safe_load((Path(__file__).parent / "golden" / "state_machine.yml").read_text())
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 STATUS = {"ALERT": Status.ALERT, "WARN": Status.ALERT, "OK": Status.OK}
+
+
+def remember(log: dict[tuple[str, str], LogEntry], rows: list[OutboxRow], now: datetime) -> None:
+    """Write a run's outbox rows into `log` as its latest entries, as the outbox holds them."""
+    for row in rows:
+        n = row.notification
+        log[(n.group_key, n.channel)] = LogEntry(
+            n.notification_id, row.firing_keys, row.silenced_keys, now
+        )
 
 
 def results_of(alert: Alert, raw: Any, now: datetime) -> list[AlertResult]:
@@ -48,11 +58,7 @@ def test_golden_sequence(case: dict[str, Any]) -> None:
         tracked = track(alert, history, results_of(alert, run["results"], now), now)
         context = RunContext(f"run{step}", "shop", "ci", now)
         rows = outbox_rows([as_run], tracked.results + tracked.missing, [], log, context)
-        for row in rows:
-            n = row.notification
-            log[(n.group_key, n.channel)] = LogEntry(
-                n.notification_id, row.firing_keys, row.silenced_keys, now
-            )
+        remember(log, rows, now)
         sends = sorted(
             ("error:" if r.notification.group_key.endswith("|error") else "")
             + r.notification.kind.value
@@ -103,11 +109,7 @@ def test_an_instance_keyed_error_and_the_alerts_error_are_two_groups() -> None:
         tracked = track(alert, history, results_of(alert, raw, now), now)
         context = RunContext(f"run{step}", "shop", "ci", now)
         rows = outbox_rows([as_run], tracked.results + tracked.missing, [], log, context)
-        for row in rows:
-            n = row.notification
-            log[(n.group_key, n.channel)] = LogEntry(
-                n.notification_id, row.firing_keys, row.silenced_keys, now
-            )
+        remember(log, rows, now)
         sent.append(sorted((r.notification.group_key, r.notification.kind.value) for r in rows))
         for result in tracked.results + tracked.missing:
             if result.state is not None:
@@ -150,11 +152,7 @@ def test_a_group_the_owner_left_is_closed_so_coming_back_is_announced() -> None:
         tracked = track(alert, history, results_of(alert, {"_": status}, now), now)
         context = RunContext(f"run{step}", "shop", "ci", now)
         rows = outbox_rows([AlertAsRun(alert)], tracked.results, [], log, context)
-        for row in rows:
-            n = row.notification
-            log[(n.group_key, n.channel)] = LogEntry(
-                n.notification_id, row.firing_keys, row.silenced_keys, now
-            )
+        remember(log, rows, now)
         sent.append(sorted((r.notification.group_key, r.status) for r in rows))
         for result in tracked.results:
             if result.state is not None:
