@@ -102,7 +102,10 @@
     {%- if node is none and unique_id is string and unique_id.startswith('unit_test.') -%}
       {%- set node = sqlsentinel._unit_test_node(result.node) -%}
     {%- endif -%}
-    {%- if node is mapping and node.resource_type in kinds and not sqlsentinel._is_alert_test(node) -%}
+    {#- Per-result work avoids small macro calls: each costs dbt a lookup and a module. -#}
+    {%- set metadata = (node.get('test_metadata') or {}) if node is mapping else {} -%}
+    {%- if node is mapping and node.resource_type in kinds
+          and not (metadata.get('namespace') == 'sqlsentinel' and metadata.get('name') == 'alert') -%}
       {%- do runs.append(sqlsentinel._dbt_node_run(result, node)) -%}
     {%- endif -%}
   {%- endfor -%}
@@ -128,26 +131,27 @@
       'depends_on': {'nodes': [tested] if tested else []}}) }}
 {% endmacro %}
 
-{% macro _is_alert_test(node) %}
-  {%- set metadata = node.get('test_metadata') or {} -%}
-  {{ return(metadata.get('namespace') == 'sqlsentinel' and metadata.get('name') == 'alert') }}
-{% endmacro %}
-
 {% macro _dbt_node_run(result, node) %}
   {%- set kind = node.resource_type -%}
   {%- set config = node.get('config') or {} -%}
   {%- set attached = node.get('attached_node') if kind == 'test' else none -%}
   {%- set on = graph.nodes.get(attached) if attached is string else none -%}
-  {%- set group = sqlsentinel._node_group(node) or (sqlsentinel._node_group(on) if on else none) -%}
+  {%- set group = config.get('group') or node.get('group') -%}
+  {%- if not group and on -%}
+    {%- set group = (on.get('config') or {}).get('group') or on.get('group') -%}
+  {%- endif -%}
+  {%- set group = group | string if group else none -%}
+  {%- set owner = sqlsentinel._meta_owner(node) or (sqlsentinel._meta_owner(on) if on else none) -%}
+  {%- set compiled = result.node.compiled_code if result.node is not none and result.node.compiled_code is defined else none -%}
+  {%- set tags = node.get('tags') -%}
   {%- set execute_timing = (result.timing or []) | selectattr('name', 'equalto', 'execute') | list -%}
   {%- set run = {
       'unique_id': node.unique_id,
       'name': node.name | string,
       'resource_type': kind,
       'status': (result.status ~ '') | lower,
-      'tags': sqlsentinel._alert_tags(node.get('tags') or []),
-      'owner': sqlsentinel._meta_owner(node) or (sqlsentinel._meta_owner(on) if on else none)
-               or sqlsentinel._group_owner(group),
+      'tags': sqlsentinel._alert_tags(tags) if tags else [],
+      'owner': owner or (sqlsentinel._group_owner(group) if group else none),
       'group': group,
       'description': (node.get('description') or '') | string,
       'model': on.name if on else node.get('model'),
@@ -155,11 +159,12 @@
       'depends_on': (node.get('depends_on') or {}).get('nodes') or [],
       'failures': result.failures if result.failures is number else none,
       'message': result.message if result.message is string else none,
-      'sql': (sqlsentinel._compiled_code(result.node) or '-- ' ~ kind ~ ' ' ~ node.unique_id ~ ', run by dbt') | string,
+      'sql': (compiled if compiled is string and compiled else '-- ' ~ kind ~ ' ' ~ node.unique_id ~ ', run by dbt') | string,
       'started_at': execute_timing[0].started_at if execute_timing and execute_timing[0].started_at else none,
       'execution_time': result.execution_time if result.execution_time is number else 0,
       'freshness': {},
-      'stored_failures': sqlsentinel._stored_failures(result.node, config) if kind == 'test' else none} -%}
+      'stored_failures': sqlsentinel._stored_failures(result.node, config)
+                         if kind == 'test' and result.failures else none} -%}
   {%- if kind == 'source' -%}
     {%- set limits = node.get('freshness') or config.get('freshness') or {} -%}
     {%- set loaded = result.max_loaded_at if result.max_loaded_at is defined else none -%}
@@ -201,12 +206,6 @@
   {{ return(parts if parts.schema and parts.alias else none) }}
 {% endmacro %}
 
-{#- The SQL dbt ran for the node (`graph` holds the nodes as parsed, not compiled). -#}
-{% macro _compiled_code(node) %}
-  {%- set code = node.compiled_code if node is not none and node.compiled_code is defined else none -%}
-  {{ return(code if code is string else none) }}
-{% endmacro %}
-
 {#- The node's `meta.owner`, as node_results.py's _meta_owner. The owner of a check is the
     node's, else the tested node's, else its group's (_group_owner). -#}
 {% macro _meta_owner(node) %}
@@ -217,12 +216,6 @@
     {%- endif -%}
   {%- endfor -%}
   {{ return(none) }}
-{% endmacro %}
-
-{#- The node's dbt group, or none. -#}
-{% macro _node_group(node) %}
-  {%- set group = (node.get('config') or {}).get('group') or node.get('group') -%}
-  {{ return(group | string if group else none) }}
 {% endmacro %}
 
 {#- The owner (name, else email) of the dbt group of that name, as node_results.py. -#}
@@ -265,34 +258,39 @@
   {%- set counts = {} -%}
   {%- set kinds = ('test', 'unit_test', 'model', 'seed', 'snapshot') -%}
   {%- set project_ids = {} -%}
+  {#- Most names are valid as they are: _valid_check_name is called only for the others
+      (a macro call per node costs more than the regular expression). -#}
+  {%- set valid = modules.re.compile('[A-Za-z0-9_][A-Za-z0-9_-]{0,199}') -%}
   {%- for node in graph.nodes.values() if node.resource_type in kinds -%}
-    {%- if sqlsentinel._is_alert_test(node) -%}
+    {%- set metadata = node.get('test_metadata') or {} -%}
+    {%- if metadata.get('namespace') == 'sqlsentinel' and metadata.get('name') == 'alert' -%}
       {%- do taken.append(node.name) -%}
     {%- else -%}
       {%- do project_ids.update({node.unique_id: true}) -%}
-      {%- set name = sqlsentinel._valid_check_name(node.name) -%}
+      {%- set name = node.name if valid.fullmatch(node.name) else sqlsentinel._valid_check_name(node.name) -%}
       {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
     {%- endif -%}
   {%- endfor -%}
   {%- for node in graph.sources.values() -%}
     {%- do project_ids.update({node.unique_id: true}) -%}
-    {%- set name = sqlsentinel._valid_check_name(node.name) -%}
+    {%- set name = node.name if valid.fullmatch(node.name) else sqlsentinel._valid_check_name(node.name) -%}
     {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
   {%- endfor -%}
   {%- for item in runs if item.unique_id not in project_ids -%}
     {%- do project_ids.update({item.unique_id: true}) -%}
-    {%- set name = sqlsentinel._valid_check_name(item.name) -%}
+    {%- set name = item.name if valid.fullmatch(item.name) else sqlsentinel._valid_check_name(item.name) -%}
     {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
   {%- endfor -%}
   {#- The qualified names count too: two unique_ids can differ only where a name cannot
       (`order items`, `order_items`). -#}
   {%- for unique_id in project_ids -%}
-    {%- set name = sqlsentinel._valid_check_name(unique_id | replace('.', '__')) -%}
+    {%- set name = unique_id | replace('.', '__') -%}
+    {%- set name = name if valid.fullmatch(name) else sqlsentinel._valid_check_name(name) -%}
     {%- do counts.update({name: counts.get(name, 0) + 1}) -%}
   {%- endfor -%}
   {%- set names = {} -%}
   {%- for item in runs -%}
-    {%- set name = sqlsentinel._valid_check_name(item.name) -%}
+    {%- set name = item.name if valid.fullmatch(item.name) else sqlsentinel._valid_check_name(item.name) -%}
     {%- if counts.get(name, 0) > 1 or name in taken -%}
       {%- set name = sqlsentinel._valid_check_name(item.unique_id | replace('.', '__')) -%}
       {%- if counts.get(name, 0) > 1 or name in taken -%}
@@ -320,7 +318,7 @@
   {%- for field in ('model', 'column') if item[field] -%}
     {%- do context.update({field: item[field]}) -%}
   {%- endfor -%}
-  {%- set message = sqlsentinel._first_line(item.message) -%}
+  {%- set message = sqlsentinel._first_line(item.message) if item.message else '' -%}
   {%- set started = item.started_at if item.started_at is not none and item.started_at is not string else sqlsentinel._utc_now() -%}
   {%- if started.tzinfo is not none -%}
     {%- set started = started.astimezone(modules.pytz.utc).replace(tzinfo=none) -%}
