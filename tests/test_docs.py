@@ -17,6 +17,12 @@ def test_alert_field_reference_matches_the_model() -> None:
     assert alert_fields_markdown() in (DOCS / "alerts.md").read_text()
 
 
+def test_anomaly_settings_reference_matches_the_model() -> None:
+    from sqlsentinel_dbt.config.schema import anomaly_fields_markdown
+
+    assert anomaly_fields_markdown() in (DOCS / "anomalies.md").read_text()
+
+
 def test_settings_reference_matches_the_model() -> None:
     from sqlsentinel_dbt.config.schema import settings_fields_markdown
 

@@ -353,6 +353,19 @@ def test_invalid_meta_alerts_are_errors_naming_the_field(jinja: Warehouse) -> No
     assert len(config["problems"]) == 7
 
 
+@pytest.mark.parametrize("raw", [{"mode": "anomaly"}, {"anomaly": {"sensitivity": 3}}])
+def test_the_operation_refuses_anomaly_alerts_and_says_where_they_run(
+    jinja: Warehouse, raw: dict[str, object]
+) -> None:
+    config = jinja.run_macro(
+        "_alert_config", raw={"name": "x", "query": "select 1", **raw}, node_id=None, path="m.yml"
+    )
+    assert config["problems"] == [
+        "mode 'anomaly' runs with `sentinel dbt-run` or `sentinel daemon`, not `dbt run-operation`"
+    ]
+    assert Alert.model_validate({"name": "x", "query": "select 1", **raw}).mode == "anomaly"
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [

@@ -8,7 +8,7 @@
       'mode': 'status', 'warn_if': '!=0', 'error_if': '!=0', 'for': 0, 'for_evaluations': 1,
       'keep_firing_for': 0, 'missing_evaluations_to_resolve': 2, 'repeat_interval': '4h',
       'send_resolved': true, 'notify': [], 'message': none, 'group_by': ['alert'],
-      'max_instances': 1000} -%}
+      'max_instances': 1000, 'anomaly': none} -%}
   {%- set problems = [] -%}
   {%- if raw is not mapping -%}
     {{ return({'alert': {'name': none}, 'problems': ['must be a mapping of fields']}) }}
@@ -58,10 +58,15 @@
   {%- set choices = {
       'severity': ['warn', 'error'],
       'on_no_data': ['ok', 'alert', 'error', 'keep_last'],
-      'mode': ['status', 'failing_rows']} -%}
+      'mode': ['status', 'failing_rows', 'anomaly']} -%}
   {%- for field, allowed in choices.items() if alert[field] not in allowed -%}
     {%- do problems.append("field '" ~ field ~ "' must be one of " ~ allowed | join(', ') ~ ", got '" ~ alert[field] ~ "'") -%}
   {%- endfor -%}
+  {#- Judging a series takes the robust statistics of sqlsentinel_dbt/engine/anomaly/, which
+      dbt's Jinja would run thousands of times slower: docs/anomalies.md#every-path. -#}
+  {%- if alert.mode == 'anomaly' or alert.anomaly is not none -%}
+    {%- do problems.append("mode 'anomaly' runs with `sentinel dbt-run` or `sentinel daemon`, not `dbt run-operation`") -%}
+  {%- endif -%}
   {%- for field in ('warn_if', 'error_if') if sqlsentinel._condition(alert[field]) is none -%}
     {%- do problems.append("field '" ~ field ~ "': '" ~ alert[field] ~ "' is not a condition; write e.g. '!=0', '>10' or '>=5'") -%}
   {%- endfor -%}

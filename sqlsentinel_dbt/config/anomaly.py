@@ -84,7 +84,7 @@ class AnomalySettings(BaseModel):
         default=TimeBucket.DAY,
         description="`hour`, `day` or `week`: how long one point of the series is.",
     )
-    training_period: Annotated[float | None, PERIOD] = Field(
+    training_period: Annotated[float, PERIOD] | None = Field(
         default=None,
         description=(
             "How far back the expected range is learnt from (`8w`). Unset: 4 weeks for hour "
@@ -92,7 +92,7 @@ class AnomalySettings(BaseModel):
             "buckets."
         ),
     )
-    detection_period: Annotated[float | None, PERIOD] = Field(
+    detection_period: Annotated[float, PERIOD] | None = Field(
         default=None,
         description=("The most recent complete buckets that are judged (`2d`). Unset: 2 buckets."),
     )

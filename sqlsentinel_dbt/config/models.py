@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sqlsentinel_dbt.config.anomaly import AnomalySettings
 from sqlsentinel_dbt.config.condition import Condition
 from sqlsentinel_dbt.config.duration import DAY, YEAR, Within
 from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
@@ -42,6 +43,7 @@ class Mode(StrEnum):
 
     STATUS = "status"
     FAILING_ROWS = "failing_rows"
+    ANOMALY = "anomaly"
 
 
 GroupLabel = Literal["alert", "key", "owner", "dbt_node"]
@@ -141,7 +143,16 @@ class Alert(BaseModel):
         default=Mode.STATUS,
         description=(
             "`status`: rows carry a `status` column. `failing_rows`: the query returns "
-            "offending rows, as a dbt test does; `warn_if`/`error_if` judge their count."
+            "offending rows, as a dbt test does; `warn_if`/`error_if` judge their count. "
+            "`anomaly`: the query returns a series (`bucket`, `actual_value`, `key`), "
+            "judged against the range learnt from its history (docs/anomalies.md)."
+        ),
+    )
+    anomaly: AnomalySettings | None = Field(
+        default=None,
+        description=(
+            "`anomaly` mode: how the series is judged (`time_bucket`, `sensitivity`, "
+            "`seasonality`...). Setting it implies `mode: anomaly`."
         ),
     )
     warn_if: Condition = Field(
@@ -211,6 +222,11 @@ class Alert(BaseModel):
     )
 
     @property
+    def anomaly_settings(self) -> AnomalySettings:
+        """`anomaly:`, or every setting at its default."""
+        return self.anomaly or AnomalySettings()
+
+    @property
     def dbt_node(self) -> str | None:
         """The dbt node this alert reports on (`meta.dbt_node`), if any."""
         return _text(self.meta.get(DBT_NODE))
@@ -240,6 +256,16 @@ class Alert(BaseModel):
         if value is not None:
             check_timezone(value)
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _anomaly_settings_imply_the_mode(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("anomaly") is not None:
+            mode = data.get("mode", Mode.ANOMALY.value)
+            if mode != Mode.ANOMALY.value:
+                raise ValueError(f"field 'anomaly' needs mode anomaly, not {mode!r}")
+            return {**data, "mode": Mode.ANOMALY.value}
+        return data
 
     @model_validator(mode="after")
     def _schedule_fires_in_its_time_zone(self) -> Alert:

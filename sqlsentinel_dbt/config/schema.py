@@ -34,6 +34,17 @@ def alert_fields_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def anomaly_fields_markdown() -> str:
+    """The settings under an alert's `anomaly:`, for docs/anomalies.md (a test keeps them equal)."""
+    from sqlsentinel_dbt.config.anomaly import AnomalySettings
+
+    defaults = AnomalySettings().model_dump(mode="json")
+    lines = ["| setting | default | description |", "| --- | --- | --- |"]
+    for name, field in AnomalySettings.model_fields.items():
+        lines.append(f"| `{name}` | `{json.dumps(defaults[name])}` | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
 def settings_fields_markdown() -> str:
     """The settings of `sentinel.yml` (all but channels and routes), for docs/alerts.md."""
     from sqlsentinel_dbt.config.files import SentinelFile

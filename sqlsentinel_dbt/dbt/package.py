@@ -70,6 +70,8 @@ def _is_sqlsentinel(spec: Any, root: Path) -> bool:
             return bool(name == PACKAGE_NAME)
     sources = [str(getattr(spec, f, None) or "") for f in _SOURCE_FIELDS]
     return any(PACKAGE_NAME in source.lower() for source in sources)
+
+
 # Macro file path -> (its text, whether macro arguments were read, the macros parsed from it).
 _PARSED: dict[str, tuple[str, bool, list[Any]]] = {}
 

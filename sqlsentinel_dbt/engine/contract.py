@@ -56,7 +56,7 @@ def error_result(base: AlertResult, message: str) -> AlertResult:
 
 
 def _evaluate(alert: Alert, result: QueryResult, base: AlertResult) -> list[AlertResult]:
-    index = _column_index(result.columns)
+    index = column_index(result.columns)
     if "status" not in index:
         raise ContractBroken(
             f"the query returned columns ({', '.join(result.columns) or 'none'}) but no `status` "
@@ -69,13 +69,14 @@ def _evaluate(alert: Alert, result: QueryResult, base: AlertResult) -> list[Aler
             f"the query returned more than max_instances={alert.max_instances} rows; "
             "aggregate it, or raise max_instances"
         )
-    key_columns = _key_columns(alert, index, len(result.rows))
+    key_columns = key_columns_of(alert, index, len(result.rows))
     results = [_row_result(row, index, key_columns, base) for row in result.rows]
     _check_unique_keys(results, key_columns)
     return results
 
 
-def _column_index(columns: list[str]) -> dict[str, int]:
+def column_index(columns: list[str]) -> dict[str, int]:
+    """Lower-cased column name -> its first position."""
     index: dict[str, int] = {}
     for position, name in enumerate(columns):
         index.setdefault(name.lower(), position)  # warehouses differ in case (Snowflake: upper)
@@ -125,7 +126,8 @@ def evaluate_failing_rows(
     return [replace(base, actual_value=failures, threshold=bound(checks[0][1]))]
 
 
-def _key_columns(alert: Alert, index: dict[str, int], row_count: int) -> list[str]:
+def key_columns_of(alert: Alert, index: dict[str, int], row_count: int) -> list[str]:
+    """The columns that make an instance's key: `key_columns`, else `key` if returned."""
     wanted = [c.lower() for c in alert.key_columns] or (["key"] if "key" in index else [])
     missing = [c for c in wanted if c not in index]
     if missing:
@@ -154,7 +156,7 @@ def _row_result(
     return replace(
         base,
         status=status,
-        key=_key(row, index, key_columns),
+        key=key_of(row, index, key_columns),
         severity=_severity(cell("severity"), implied_severity or base.severity),
         actual_value=to_number(cell("actual_value"), "actual_value"),
         threshold=to_number(cell("threshold"), "threshold"),
@@ -162,7 +164,8 @@ def _row_result(
     )
 
 
-def _key(row: tuple[Any, ...], index: dict[str, int], key_columns: list[str]) -> str | None:
+def key_of(row: tuple[Any, ...], index: dict[str, int], key_columns: list[str]) -> str | None:
+    """The instance key of a row: one column's text, or `a=1, b=2` for several."""
     if not key_columns:
         return None
     if len(key_columns) == 1:

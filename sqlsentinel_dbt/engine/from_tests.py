@@ -63,4 +63,3 @@ def _result(test: AlertTestRun, plan: PlannedAlert) -> AlertResult:
     if test.status == "skipped":
         return replace(base, status=Status.SKIPPED, error=f"skipped by dbt: {reason}")
     return replace(base, status=Status.ERROR, error=f"the dbt test errored: {reason}")
-

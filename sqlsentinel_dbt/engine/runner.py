@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlsentinel_dbt.config.models import Mode
 from sqlsentinel_dbt.dbt import QueryError, Warehouse
+from sqlsentinel_dbt.engine.anomaly.series import evaluate_series, rows_needed
 from sqlsentinel_dbt.engine.bounded import bounded_sql, without_final_semicolon
 from sqlsentinel_dbt.engine.contract import (
     error_result,
@@ -31,8 +32,11 @@ def run_planned(
     threads: int,
     on_results: OnResults | None = None,
     skip: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> list[AlertResult]:
     """Evaluate every plan on `threads` connections; results come back in plan order.
+
+    Anomaly alerts judge the buckets complete at `now` (default: the clock's time).
 
     Alerts named in `skip` are not run; each gets a SKIPPED result with the reason. A
     plan with `recorded` results (a check dbt already ran) is not run: those are its results.
@@ -44,7 +48,7 @@ def run_planned(
         if plan.recorded is not None
         else pool.submit(_skipped, plan, skip[plan.name])
         if plan.name in skip
-        else pool.submit(run_one, plan, warehouse)
+        else pool.submit(run_one, plan, warehouse, now)
         for plan in plans
     ]
     results: list[AlertResult] = []
@@ -56,7 +60,9 @@ def run_planned(
     return results
 
 
-def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
+def run_one(
+    plan: PlannedAlert, warehouse: Warehouse, now: datetime | None = None
+) -> list[AlertResult]:
     """Evaluate one alert; never raises: any failure is an ERROR result for this alert."""
     alert = plan.declared.alert
     started_at = datetime.now(UTC)
@@ -65,7 +71,9 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
     if plan.compiled is None or plan.compile_error:
         return [error_result(base, plan.compile_error or "not compiled")]
     failing_rows = alert.mode is Mode.FAILING_ROWS
-    needed = alert.max_instances + 1  # one more than allowed tells "too many" apart
+    series = alert.mode is Mode.ANOMALY
+    # One more than allowed tells "too many" apart.
+    needed = (rows_needed(alert) if series else alert.max_instances) + 1
     # As macros/engine/_evaluate_alert.sql shapes it: without its final semicolon, then
     # counted (failing_rows) or bounded.
     inner = without_final_semicolon(plan.compiled.sql, warehouse.adapter_type)
@@ -86,6 +94,14 @@ def run_one(plan: PlannedAlert, warehouse: Warehouse) -> list[AlertResult]:
     except Exception as exc:  # isolation: one alert's surprise must not end the run
         logger.exception("alert %s failed unexpectedly", alert.name)
         return [_timed(error_result(base, f"{type(exc).__name__}: {exc}"), clock)]
+    if series:
+        return evaluate_series(
+            alert,
+            fetched,
+            now=now or started_at,
+            started_at=started_at,
+            duration_ms=_elapsed_ms(clock),
+        )
     judge = evaluate_failing_rows if failing_rows else evaluate
     return judge(alert, fetched, started_at=started_at, duration_ms=_elapsed_ms(clock))
 

@@ -196,6 +196,7 @@ class Sentinel:
             threads=self.project.threads,
             on_results=on_results,
             skip=stale_alerts(plans, build),
+            now=now,
         )
         invocation_id = (build and build.invocation_id) or self.project.invocation_id
         return self._record(

@@ -85,8 +85,7 @@ def checked(value: Any) -> Any:
 def _within(size: int) -> None:
     if size > VALUE_LIMIT:
         raise TemplateProblem(
-            f"the template builds a value of {size:,} characters or items "
-            f"(at most {VALUE_LIMIT:,})"
+            f"the template builds a value of {size:,} characters or items (at most {VALUE_LIMIT:,})"
         )
 
 
@@ -202,9 +201,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Call from a template: str methods that multiply are checked, results too."""
-        if isinstance(__obj, types.BuiltinMethodType) and isinstance(
-            __obj.__self__, str | bytes
-        ):
+        if isinstance(__obj, types.BuiltinMethodType) and isinstance(__obj.__self__, str | bytes):
             if __obj.__name__ == "join" and args:
                 args = (_joined(__obj.__self__, args[0]), *args[1:])
             _check_str_method(__obj.__self__, __obj.__name__, args)

@@ -1,0 +1,186 @@
+"""`mode: anomaly`: an alert query's rows as one series per key, each judged into a result.
+
+The rows carry `bucket` (a date or timestamp), `actual_value` and optionally `key` (or the
+alert's `key_columns`); other columns are context, taken from the row reported. Each key's
+result is ALERT when a bucket of the detection period is anomalous (the latest such bucket
+is reported), else OK with its latest bucket; either way its context says the expected
+value, the range and the score (docs/anomalies.md). Whatever breaks the contract is an
+ERROR result for the alert, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlsentinel_dbt.config.anomaly import AnomalySettings
+from sqlsentinel_dbt.config.models import Alert, OnNoData
+from sqlsentinel_dbt.dbt import QueryResult
+from sqlsentinel_dbt.engine.anomaly.buckets import to_bucket
+from sqlsentinel_dbt.engine.anomaly.detector import Judgement, Point, Verdict, judge
+from sqlsentinel_dbt.engine.contract import (
+    ContractBroken,
+    column_index,
+    error_result,
+    key_columns_of,
+    key_of,
+)
+from sqlsentinel_dbt.engine.result import AlertResult, Status
+from sqlsentinel_dbt.engine.values import ValueProblem, to_json_value, to_number
+
+BUCKET = "bucket"
+_HIDDEN = ("bucket", "actual_value", "status", "threshold", "key", "severity")
+
+
+def window_buckets(settings: AnomalySettings) -> int:
+    """How many buckets a key's series needs: training, detection and the one under way."""
+    seconds = settings.training_seconds + settings.detection_seconds
+    return math.ceil(seconds / settings.bucket_seconds) + 1
+
+
+def rows_needed(alert: Alert) -> int:
+    """The most rows an anomaly query may return: a window of buckets per instance."""
+    return alert.max_instances * window_buckets(alert.anomaly_settings)
+
+
+def evaluate_series(
+    alert: Alert, result: QueryResult, *, now: datetime, started_at: datetime, duration_ms: int
+) -> list[AlertResult]:
+    """A result per key of the series in `result`, judged at `now` (aware or naive UTC)."""
+    base = AlertResult(
+        alert.name, Status.OK, alert.severity, started_at=started_at, duration_ms=duration_ms
+    )
+    try:
+        return _evaluate(alert, result, base, _naive_utc(now))
+    except (ContractBroken, ValueProblem) as exc:
+        return [error_result(base, str(exc))]
+
+
+def _evaluate(
+    alert: Alert, result: QueryResult, base: AlertResult, now: datetime
+) -> list[AlertResult]:
+    index = column_index(result.columns)
+    missing = [c for c in (BUCKET, "actual_value") if c not in index]
+    if missing:
+        raise ContractBroken(
+            f"an anomaly query returns `bucket` and `actual_value` (and optionally `key`), "
+            f"one row per key and bucket; it returned {', '.join(result.columns) or 'none'}"
+        )
+    if not result.rows:
+        return [_not_judged(alert, base, "the query returned no rows")]
+    if len(result.rows) > rows_needed(alert):
+        raise ContractBroken(
+            f"the query returned more than {rows_needed(alert)} rows (max_instances times "
+            f"the {window_buckets(alert.anomaly_settings)} buckets judged); return only "
+            "the buckets of the training and detection periods"
+        )
+    key_columns = key_columns_of(alert, index, row_count=1)
+    settings = alert.anomaly_settings
+    series: dict[str | None, dict[datetime, tuple[float, tuple[Any, ...]]]] = {}
+    for row in result.rows:
+        bucket = _bucket(row[index[BUCKET]], settings)
+        value = to_number(row[index["actual_value"]], "actual_value")
+        if bucket is None or value is None:
+            continue  # a bucket without a value is a bucket missing
+        points = series.setdefault(key_of(row, index, key_columns), {})
+        if bucket in points:
+            raise ContractBroken(
+                f"two rows for bucket {bucket:%Y-%m-%d %H:%M} of key "
+                f"{key_of(row, index, key_columns)!r}; return one row per key and bucket"
+            )
+        points[bucket] = (value, row)
+    if len(series) > alert.max_instances:
+        raise ContractBroken(
+            f"the query returned more than max_instances={alert.max_instances} keys; "
+            "aggregate it, or raise max_instances"
+        )
+    hidden = set(_HIDDEN) | set(key_columns)
+    return [
+        _judged(alert, base, key, points, now, index, hidden) for key, points in series.items()
+    ] or [_not_judged(alert, base, "no row had both a bucket and a value")]
+
+
+def _judged(
+    alert: Alert,
+    base: AlertResult,
+    key: str | None,
+    points: dict[datetime, tuple[float, tuple[Any, ...]]],
+    now: datetime,
+    index: dict[str, int],
+    hidden: set[str],
+) -> AlertResult:
+    settings = alert.anomaly_settings
+    judgement = judge([Point(b, v) for b, (v, _) in points.items()], settings, now)
+    if not judgement.verdicts:
+        return replace(_not_judged(alert, base, judgement.reason or "not judged"), key=key)
+    reported = (judgement.anomalies or judgement.verdicts)[-1]
+    row = points[reported.bucket][1]
+    context = {n: to_json_value(row[i]) for n, i in index.items() if n not in hidden}
+    context.update(explanation(reported, judgement))
+    return replace(
+        base,
+        key=key,
+        status=Status.ALERT if judgement.anomalies else Status.OK,
+        actual_value=reported.value,
+        threshold=_short(reported.upper if reported.value >= reported.expected else reported.lower),
+        context=context,
+    )
+
+
+def explanation(verdict: Verdict, judgement: Judgement) -> dict[str, Any]:
+    """What a result's context says of the bucket reported (docs/anomalies.md)."""
+    return {
+        "bucket": verdict.bucket.isoformat(),
+        "expected": _short(verdict.expected),
+        "lower": _short(verdict.lower),
+        "upper": _short(verdict.upper),
+        "score": round(verdict.score, 2),
+        "season": verdict.season,
+        "training_buckets": judgement.training_buckets,
+        "anomalous_buckets": [v.bucket.isoformat() for v in judgement.anomalies],
+    }
+
+
+def _not_judged(alert: Alert, base: AlertResult, reason: str) -> AlertResult:
+    """No verdict (no rows, too little history): as `on_no_data` says, with the reason."""
+    base = replace(base, no_data=True, context={"reason": reason})
+    if alert.on_no_data is OnNoData.ALERT:
+        return replace(base, status=Status.ALERT)
+    if alert.on_no_data is OnNoData.ERROR:
+        return error_result(base, f"not judged: {reason} (on_no_data: error)")
+    return base
+
+
+def _bucket(value: Any, settings: AnomalySettings) -> datetime | None:
+    """The bucket start of a `bucket` cell, naive UTC; None for NULL."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueProblem(f"`bucket` must be a date or timestamp, got {value!r}") from None
+    if isinstance(value, datetime):
+        return to_bucket(_naive_utc(value), settings.time_bucket)
+    if isinstance(value, date):
+        return to_bucket(value, settings.time_bucket)
+    raise ValueProblem(f"`bucket` must be a date or timestamp, got {value!r}")
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _short(number: float) -> float:
+    """Six significant digits: enough to read, and the same on every warehouse."""
+    return float(f"{number:.6g}")
+
+
+def training_start(settings: AnomalySettings, now: datetime) -> datetime:
+    """When the oldest bucket a judgement at `now` reads starts."""
+    end = to_bucket(_naive_utc(now), settings.time_bucket)
+    return end - timedelta(seconds=settings.training_seconds + settings.detection_seconds)

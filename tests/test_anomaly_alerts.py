@@ -1,0 +1,127 @@
+"""`mode: anomaly` end to end: a series in the warehouse, judged per key, explained, recorded.
+
+The shop project gets a seed of daily orders for four regions (one drops on the last
+day, one has quiet weekends, one has too little history) and anomaly alerts on it; the
+clock is fixed at the Monday after the last day, so the detection period is that weekend.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.engine.result import Status
+from sqlsentinel_dbt.runtime import Sentinel
+from tests.conftest import Project, ShopVariant
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NOW = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+LAST_DAY = date(2026, 11, 29)  # a Sunday
+
+DOCUMENTED = re.findall(
+    r"```yaml\n# alerts/orders_anomaly.yml\n(.*?)```",
+    (ROOT / "docs" / "anomalies.md").read_text(),
+    re.S,
+)[0]
+"""The example of docs/anomalies.md: the first alert of the file."""
+ALERTS = (
+    DOCUMENTED
+    + """\
+  - name: orders_total_spike
+    query: |
+      select day as bucket, sum(orders) as actual_value
+      from {{ ref('daily_orders') }} where region <> 'new' group by day
+    anomaly:
+      direction: spike
+      seasonality: none
+  - name: orders_not_a_series
+    mode: anomaly
+    query: select 1 as actual_value
+  - name: orders_twice_a_day
+    mode: anomaly
+    query: |
+      select day as bucket, orders as actual_value from {{ ref('daily_orders') }}
+"""
+)
+
+
+def daily_orders() -> str:
+    """The seed: 70 days of orders for north (steady), south (drops on the last day),
+    west (quiet weekends) and 5 days for new."""
+    rng = random.Random(16)
+    lines = ["region,day,orders"]
+    for back in range(70):
+        day = LAST_DAY - timedelta(days=back)
+        weekend = day.weekday() >= 5
+        north = round(1000 * (1 + rng.gauss(0, 0.03)))
+        south = round(500 * (1 + rng.gauss(0, 0.03)) * (0.4 if back == 0 else 1))
+        west = round((300 if weekend else 900) * (1 + rng.gauss(0, 0.03)))
+        lines += [f"north,{day},{north}", f"south,{day},{south}", f"west,{day},{west}"]
+        if back < 5:
+            lines.append(f"new,{day},{round(50 * (1 + rng.gauss(0, 0.03)))}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def project(shop_variant: ShopVariant) -> Project:
+    return shop_variant(
+        "anomaly", {"seeds/daily_orders.csv": daily_orders(), "alerts/anomaly.yml": ALERTS}
+    )
+
+
+def run(project: Project, schema: str, select: str) -> dict[str | None, Any]:
+    """Run one alert with the clock at NOW; its results by key."""
+    args = DbtArgs(str(project.root), str(project.root), vars=f"{{sqlsentinel_schema: {schema}}}")
+    with Sentinel.open(args, clock=lambda: NOW) as sentinel:
+        report = sentinel.run(select=[select])
+    return {r.key: r for r in report.results}
+
+
+def test_each_key_is_judged_and_explained(project: Project, sentinel_schema: str) -> None:
+    results = run(project, sentinel_schema, "orders_anomaly")
+    assert set(results) == {"north", "south", "west", "new"}
+    assert {k: r.status for k, r in results.items()} == {
+        "north": Status.OK,
+        "south": Status.ALERT,
+        "west": Status.OK,
+        "new": Status.OK,
+    }
+    south = results["south"]
+    assert south.actual_value is not None and south.actual_value < 250
+    context = south.context
+    assert context["bucket"] == "2026-11-29T00:00:00"
+    assert context["lower"] < context["expected"] < context["upper"]
+    assert 470 < context["expected"] < 530
+    assert south.threshold == context["lower"]
+    assert context["score"] < -3.5
+    assert context["anomalous_buckets"] == ["2026-11-29T00:00:00"]
+    assert context["training_buckets"] == 56
+    assert context["metric"] == "orders"  # other columns of the reported row
+    # Quiet weekends are learnt: a Sunday is expected to be quiet.
+    west = results["west"].context
+    assert west["season"] == "a Sunday" and 250 < west["expected"] < 350
+    # Too little history: OK, and why.
+    assert results["new"].context == {
+        "reason": "3 training buckets, fewer than min_training_buckets (7)"
+    }
+
+
+def test_settings_apply_and_broken_queries_fail_alone(
+    project: Project, sentinel_schema: str
+) -> None:
+    total = run(project, sentinel_schema, "orders_total_spike")
+    assert [(k, r.status) for k, r in total.items()] == [(None, Status.OK)]  # a drop, not a spike
+    assert total[None].context["season"] is None
+    broken = run(project, sentinel_schema, "orders_not_a_series")[None]
+    assert broken.status is Status.ERROR
+    assert broken.error is not None and "returns `bucket` and `actual_value`" in broken.error
+    twice = run(project, sentinel_schema, "orders_twice_a_day")[None]
+    assert twice.status is Status.ERROR
+    assert twice.error is not None and "two rows for bucket" in twice.error
