@@ -7,8 +7,10 @@ clock is fixed at the Monday after the last day, so the detection period is that
 
 from __future__ import annotations
 
+import json
 import random
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.result import Status
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.conftest import Project, ShopVariant
+from tests.receivers import Receiver, http_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,11 +72,33 @@ def daily_orders() -> str:
     return "\n".join(lines) + "\n"
 
 
+SENTINEL_YML = """
+channels:
+  - name: slack
+    type: slack
+    webhook_url: "{{ env_var('SENTINEL_TEST_SLACK_URL') }}"
+routes:
+  - match: {alert: orders_anomaly}
+    notify: [slack]
+"""
+
+
 @pytest.fixture
 def project(shop_variant: ShopVariant) -> Project:
-    return shop_variant(
-        "anomaly", {"seeds/daily_orders.csv": daily_orders(), "alerts/anomaly.yml": ALERTS}
-    )
+    files = {
+        "seeds/daily_orders.csv": daily_orders(),
+        "alerts/anomaly.yml": ALERTS,
+        "sentinel.yml": SENTINEL_YML,
+    }
+    return shop_variant("anomaly", files)
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """Slack's incoming webhook, on 127.0.0.1."""
+    with http_receiver() as running:
+        monkeypatch.setenv("SENTINEL_TEST_SLACK_URL", running.url + "/slack")
+        yield running
 
 
 def run(project: Project, schema: str, select: str) -> dict[str | None, Any]:
@@ -84,7 +109,9 @@ def run(project: Project, schema: str, select: str) -> dict[str | None, Any]:
     return {r.key: r for r in report.results}
 
 
-def test_each_key_is_judged_and_explained(project: Project, sentinel_schema: str) -> None:
+def test_each_key_is_judged_and_explained(
+    project: Project, sentinel_schema: str, slack: Receiver
+) -> None:
     results = run(project, sentinel_schema, "orders_anomaly")
     assert set(results) == {"north", "south", "west", "new"}
     assert {k: r.status for k, r in results.items()} == {
@@ -104,6 +131,17 @@ def test_each_key_is_judged_and_explained(project: Project, sentinel_schema: str
     assert context["anomalous_buckets"] == ["2026-11-29T00:00:00"]
     assert context["training_buckets"] == 56
     assert context["metric"] == "orders"  # other columns of the reported row
+    assert context["unit"] == "orders"
+    # The notification says it in words: value, day, expected value and range.
+    [request] = slack.requests
+    text = json.dumps(json.loads(request.body), ensure_ascii=False)
+    low, high = (f"{round(context[b]):,}" for b in ("lower", "upper"))
+    expected = f"{round(context['expected']):,}"
+    line = (
+        f"south: {south.actual_value:,.0f} orders on Sun 2026-11-29, "
+        f"expected {expected} ({low}\N{EN DASH}{high}) · metric=orders"
+    )
+    assert line in text, text
     # Quiet weekends are learnt: a Sunday is expected to be quiet.
     west = results["west"].context
     assert west["season"] == "a Sunday" and 250 < west["expected"] < 350

@@ -127,6 +127,11 @@ class AnomalySettings(BaseModel):
         default_factory=SmallChanges,
         description="`{spike: 10, drop: 10}`: percentages of change that never fire.",
     )
+    unit: str | None = Field(
+        default=None,
+        max_length=100,
+        description="What a value counts (`orders`), as notifications say it: `1,204 orders`.",
+    )
     exclude_detection_period: bool = Field(
         default=True,
         description=(

@@ -119,6 +119,8 @@ def _judged(
     row = points[reported.bucket][1]
     context = {n: to_json_value(row[i]) for n, i in index.items() if n not in hidden}
     context.update(explanation(reported, judgement))
+    if settings.unit:
+        context["unit"] = settings.unit
     return replace(
         base,
         key=key,

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlsentinel_dbt.engine.notification import Instance, Notification
+from sqlsentinel_dbt.notify.render import anomaly
 from sqlsentinel_dbt.notify.render.limits import clean, cut, cut_html
 from sqlsentinel_dbt.notify.render.template import TemplateProblem, render, template_vars
 
@@ -58,15 +59,21 @@ def number(value: float | None) -> str:
 
 
 def instance_line(instance: Instance, escape: Escape) -> str:
-    """`eu: 3 (threshold 2) · orders=5` with every value escaped."""
+    """`eu: 3 (threshold 2) · orders=5` with every value escaped.
+
+    An anomaly's line says its bucket and expected range instead (render/anomaly.py).
+    """
     key = escape(instance.key) if instance.key is not None else "value"
-    parts = [f"{key}: {escape(number(instance.actual_value)) or 'firing'}"]
-    if instance.threshold is not None:
-        parts[0] += f" (threshold {escape(number(instance.threshold))})"
-    if instance.context:
-        parts.append(
-            ", ".join(f"{escape(str(k))}={escape(str(v))}" for k, v in instance.context.items())
-        )
+    context = instance.context
+    if anomaly.is_anomaly(context):
+        parts = [f"{key}: {anomaly.phrase(instance.actual_value, context, number, escape)}"]
+        context = {k: v for k, v in context.items() if k not in anomaly.EXPLANATION}
+    else:
+        parts = [f"{key}: {escape(number(instance.actual_value)) or 'firing'}"]
+        if instance.threshold is not None:
+            parts[0] += f" (threshold {escape(number(instance.threshold))})"
+    if context:
+        parts.append(", ".join(f"{escape(str(k))}={escape(str(v))}" for k, v in context.items()))
     return " · ".join(parts)
 
 
