@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from sqlsentinel_dbt.daemon.overview import history_points
+from sqlsentinel_dbt.daemon.static_report import render_report
 from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.result import Status
 from sqlsentinel_dbt.runtime import Sentinel
@@ -163,3 +165,26 @@ def test_settings_apply_and_broken_queries_fail_alone(
     twice = run(project, sentinel_schema, "orders_twice_a_day")[None]
     assert twice.status is Status.ERROR
     assert twice.error is not None and "two rows for bucket" in twice.error
+
+
+def test_the_report_draws_each_keys_expected_range_behind_its_values(
+    project: Project, sentinel_schema: str
+) -> None:
+    args = DbtArgs(
+        str(project.root), str(project.root), vars=f"{{sqlsentinel_schema: {sentinel_schema}}}"
+    )
+    for hours in (0, 1):  # two runs: a band needs two points
+        at = NOW + timedelta(hours=hours)
+        with Sentinel.open(args, clock=lambda at=at: at) as sentinel:
+            sentinel.run(select=["orders_anomaly"])
+    with Sentinel.open(args, clock=lambda: NOW + timedelta(hours=2)) as sentinel:
+        points = history_points(sentinel.history("orders_anomaly", 50))
+        page = render_report(sentinel)
+    south = [p for p in points if p["key"] == "south"]
+    assert len(south) == 2 and all(p["lower"] < p["expected"] < p["upper"] for p in south)
+    assert all(p["expected"] is None for p in points if p["key"] == "new")  # not judged
+    chart = page.split('aria-label="orders_anomaly"', 1)[1].split("</svg>", 1)[0]
+    # One band and one expected line per judged key (north, south, west), behind the values.
+    assert chart.count('class="expected-range"') == 3
+    assert chart.count('class="expected"') == 3
+    assert chart.index("expected-range") < chart.index('stroke-width="2"')

@@ -93,9 +93,23 @@ def history_points(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "actual_value": _number(row["actual_value"]),
             "threshold": _number(row["threshold"]),
             "error": row["error"],
+            **_expected_range(row),
         }
         for row in ordered
     ]
+
+
+_RANGE = ("expected", "lower", "upper")
+
+
+def _expected_range(row: dict[str, Any]) -> dict[str, Any]:
+    """An anomaly result's expected value and range (docs/anomalies.md), else nulls."""
+    try:
+        context = rows_module.json_object(row.get("context"), "context")
+    except rows_module.Unreadable:
+        context = {}
+    judged = all(isinstance(context.get(f), int | float) for f in _RANGE)
+    return {f: float(context[f]) if judged else None for f in _RANGE}
 
 
 def _readable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
