@@ -182,6 +182,23 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         ),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
         "bounded_sql": lambda: call("bounded_sql", sql="select 1 as n -- one", limit=3),
+        "volume_monitor_sql": lambda: call(
+            "volume_monitor_sql",
+            relation="`p`.`d`.`events`",
+            timestamp_column="created_at",
+            time_bucket="day",
+            lookback_days=60,
+        ),
+        "column_metrics_monitor_sql": lambda: call(
+            "column_metrics_monitor_sql",
+            relation="`p`.`d`.`events`",
+            timestamp_column="created_at",
+            time_bucket="hour",
+            lookback_days=30,
+            where="amount > 0",
+            column="amount",
+            metrics=["null_rate", "zero_rate", "distinct_count", "min", "max", "avg"],
+        ),
         # The on-run-end hook: results it cannot read record nothing (the DuckDB and
         # PostgreSQL builds of tests/test_dbt_results_hook.py record real ones).
         "record_dbt_results": lambda: call("record_dbt_results", results=[None, "x"]),
@@ -197,7 +214,7 @@ def test_every_public_macro_runs_on_the_bigquery_adapter(project: Path, fake: Fa
         returned = {name: call() for name, call in calls.items()}
     assert fake.refused == []
     for name, value in returned.items():
-        if name.startswith("select_") or name == "bounded_sql":  # SQL for the caller to run
+        if name.startswith("select_") or name.endswith("_sql"):  # SQL for the caller to run
             assert sqlglot.parse_one(str(value), read="bigquery") is not None, name
     assert returned["record_dbt_results"] == ""
     types = (returned["type_double"].lower(), returned["type_long_text"].lower())

@@ -36,6 +36,13 @@ class Direction(StrEnum):
     DROP = "drop"
 
 
+class MissingBuckets(StrEnum):
+    """What a bucket the query returns no row for is."""
+
+    SKIP = "skip"
+    ZERO = "zero"
+
+
 class Seasonality(StrEnum):
     """Which buckets are compared with which: a Tuesday with Tuesdays, 9:00 with 9:00..."""
 
@@ -126,6 +133,13 @@ class AnomalySettings(BaseModel):
     ignore_small_changes: SmallChanges = Field(
         default_factory=SmallChanges,
         description="`{spike: 10, drop: 10}`: percentages of change that never fire.",
+    )
+    missing_buckets: MissingBuckets = Field(
+        default=MissingBuckets.SKIP,
+        description=(
+            "`skip`: a bucket without a row is not a point of the series. `zero`: it is 0 "
+            "(counts: no rows loaded that day is a drop to 0)."
+        ),
     )
     unit: str | None = Field(
         default=None,

@@ -17,7 +17,8 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert
+from sqlsentinel_dbt.config import monitors
+from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert, Mode
 from sqlsentinel_dbt.suggest import suggest
 
 ALERT_DIR = "alerts"
@@ -61,6 +62,8 @@ class MetaAlerts:
     """The node's tags, which its alerts have too, after their own."""
     node_group: str | None = None
     """The node's dbt group, which its alerts have as `meta.dbt_group` unless they set one."""
+    monitors: Any = None
+    """The raw `sentinel.monitors` list: each item expands into an alert (monitors.py)."""
 
 
 def validate_alerts(
@@ -84,7 +87,11 @@ def validate_alerts(
         declared += _validate_items(items, relative, None, problems, alerts_fail_alone)
     for block in meta:
         items = _meta_items(block, problems)
-        found = _validate_items(items, block.path, block.node_id, problems, alerts_fail_alone)
+        monitored, failed = _monitor_items(block, problems, alerts_fail_alone)
+        found = _validate_items(
+            [*items, *monitored], block.path, block.node_id, problems, alerts_fail_alone
+        )
+        found += failed
         declared += [_with_group(_with_tags(d, block.node_tags), block.node_group) for d in found]
     problems += _duplicate_names(declared)
     return declared
@@ -126,7 +133,37 @@ def read_document(
     return document
 
 
+def _monitor_items(
+    block: MetaAlerts, problems: list[str], fail_alone: bool
+) -> tuple[list[Any], list[DeclaredAlert]]:
+    """The raw alerts `sentinel.monitors` expands into, and the monitors that cannot.
+
+    Failing alone, a monitor that cannot become an alert is one that never runs and says why.
+    """
+    if block.monitors is None:
+        return [], []
+    where = f"{block.path} (meta of {block.node_id})"
+    if not isinstance(block.monitors, list):
+        problems.append(f"{where}: `sentinel.monitors` must be a list of monitors")
+        return [], []
+    expanded: list[Any] = []
+    failed: list[DeclaredAlert] = []
+    for index, item in enumerate(block.monitors):
+        try:
+            expanded.append(monitors.expand(item, block.node_id))
+        except monitors.MonitorProblem as problem:
+            found = f"{where}: monitor {index + 1}: {problem}"
+            if fail_alone and re.fullmatch(NAME_PATTERN, problem.name):
+                placeholder = Alert(name=problem.name, query="select 1", mode=Mode.ANOMALY)
+                failed.append(DeclaredAlert(placeholder, block.path, block.node_id, (found,)))
+            else:
+                problems.append(found)
+    return expanded, failed
+
+
 def _meta_items(block: MetaAlerts, problems: list[str]) -> list[Any]:
+    if block.raw is None:
+        return []
     if isinstance(block.raw, list):
         return block.raw
     problems.append(

@@ -1,4 +1,4 @@
-"""Find `sentinel.alerts` in the meta of models, sources, seeds and snapshots."""
+"""Find `sentinel` blocks (alerts, monitors) in the meta of models, sources, seeds, snapshots."""
 
 from __future__ import annotations
 
@@ -11,21 +11,22 @@ RESOURCE_TYPES = ("model", "source", "seed", "snapshot")
 
 
 def meta_alerts(manifest: Any) -> list[MetaAlerts]:
-    """Every node's `config.meta.sentinel.alerts` and `meta.sentinel.alerts`, once each."""
+    """Every node's `sentinel` block of `config.meta` and `meta`, once each."""
     found = []
     for node in _nodes(manifest):
         path = _declaring_file(node)
         seen: list[Any] = []
         for meta in (_config_meta(node), getattr(node, "meta", None) or {}):
             block = meta.get("sentinel") if isinstance(meta, dict) else None
-            if block is None:
+            # dbt copies `meta` into `config.meta`; the same block must not count twice.
+            if block is None or block in seen:
                 continue
+            seen.append(block)
             raw = block.get("alerts") if isinstance(block, dict) else block
-            # dbt copies `meta` into `config.meta`; the same list must not count twice.
-            if raw is not None and raw not in seen:
-                seen.append(raw)
+            monitors = block.get("monitors") if isinstance(block, dict) else None
+            if raw is not None or monitors is not None:
                 tags = tuple(str(t) for t in getattr(node, "tags", None) or ())
-                found.append(MetaAlerts(node.unique_id, path, raw, tags, _group(node)))
+                found.append(MetaAlerts(node.unique_id, path, raw, tags, _group(node), monitors))
     return found
 
 

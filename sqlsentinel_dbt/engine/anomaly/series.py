@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlsentinel_dbt.config.anomaly import AnomalySettings
+from sqlsentinel_dbt.config.anomaly import AnomalySettings, MissingBuckets
 from sqlsentinel_dbt.config.models import Alert, OnNoData
 from sqlsentinel_dbt.dbt import QueryResult
 from sqlsentinel_dbt.engine.anomaly.buckets import to_bucket
@@ -112,12 +112,15 @@ def _judged(
     hidden: set[str],
 ) -> AlertResult:
     settings = alert.anomaly_settings
-    judgement = judge([Point(b, v) for b, (v, _) in points.items()], settings, now)
+    series = [Point(b, v) for b, (v, _) in points.items()]
+    if settings.missing_buckets is MissingBuckets.ZERO:
+        series = zero_filled(series, settings, now)
+    judgement = judge(series, settings, now)
     if not judgement.verdicts:
         return replace(_not_judged(alert, base, judgement.reason or "not judged"), key=key)
     reported = (judgement.anomalies or judgement.verdicts)[-1]
-    row = points[reported.bucket][1]
-    context = {n: to_json_value(row[i]) for n, i in index.items() if n not in hidden}
+    row = points[reported.bucket][1] if reported.bucket in points else None
+    context = {n: to_json_value(row[i]) for n, i in index.items() if row and n not in hidden}
     context.update(explanation(reported, judgement))
     if settings.unit:
         context["unit"] = settings.unit
@@ -180,6 +183,24 @@ def _naive_utc(moment: datetime) -> datetime:
 def _short(number: float) -> float:
     """Six significant digits: enough to read, and the same on every warehouse."""
     return float(f"{number:.6g}")
+
+
+def zero_filled(points: list[Point], settings: AnomalySettings, now: datetime) -> list[Point]:
+    """The points, with a 0 for each missing bucket the judgement reads.
+
+    From the first bucket the series has (or the training period's first, if later) to the
+    last complete one; a series with no points stays empty.
+    """
+    if not points:
+        return points
+    step = timedelta(seconds=settings.bucket_seconds)
+    end = to_bucket(_naive_utc(now), settings.time_bucket)
+    present = {p.bucket: p for p in points}
+    bucket, filled = max(min(present), training_start(settings, now)), []
+    while bucket < end:
+        filled.append(present.get(bucket) or Point(bucket, 0.0))
+        bucket += step
+    return filled + [p for p in points if p.bucket >= end]
 
 
 def training_start(settings: AnomalySettings, now: datetime) -> datetime:
