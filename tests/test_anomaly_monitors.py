@@ -75,6 +75,7 @@ def test_meta_monitors_expand_into_judged_anomaly_alerts(
     results = run(project, sentinel_schema, "events")  # the alerts of the node
     assert set(results) == {
         ("events__volume", None),
+        ("events__freshness", None),
         ("events__amount__metrics", "null_rate"),
         ("events__amount__metrics", "avg"),
         ("events_without_a_timestamp", None),
@@ -84,6 +85,13 @@ def test_meta_monitors_expand_into_judged_anomaly_alerts(
     assert volume.actual_value == 0
     assert volume.context["bucket"] == f"{TODAY - timedelta(days=1)}T00:00:00"
     assert 17 < volume.context["expected"] < 23
+    # Rows arrive each day until about 18:30: at midnight the newest is some 6 hours old.
+    # Yesterday none arrived, so at its end the newest was some 30 hours old.
+    late = results[("events__freshness", None)]
+    assert late.status is Status.ALERT and late.context["unit"] == "seconds since the newest row"
+    assert late.context["bucket"] == f"{TODAY - timedelta(days=1)}T00:00:00"
+    assert 28 * 3600 < (late.actual_value or 0) < 32 * 3600
+    assert 4 * 3600 < late.context["expected"] < 8 * 3600
     nulls = results[("events__amount__metrics", "null_rate")]
     assert nulls.status is Status.ALERT and nulls.severity.value == "warn"
     assert nulls.context["bucket"] == f"{TODAY - timedelta(days=2)}T00:00:00"
@@ -92,7 +100,9 @@ def test_meta_monitors_expand_into_judged_anomaly_alerts(
     broken = results[("events_without_a_timestamp", None)]
     assert broken.status is Status.ERROR
     assert broken.error is not None
-    assert "monitor 3: monitor volume: timestamp: Field required" in broken.error
+    assert "(meta of seed.shop.events): monitor 4: monitor volume: timestamp: Field required" in (
+        broken.error
+    )
 
 
 def test_a_monitor_reads_its_own_node_and_keeps_the_alert_fields() -> None:
@@ -127,7 +137,7 @@ def test_a_monitor_reads_its_own_node_and_keeps_the_alert_fields() -> None:
         ("volume", "a monitor is a mapping"),
         ({"volume": {"timestamp": "t"}, "freshnes": {}}, None),
         ({"volume": {"timestamp": "t"}, "column_metrics": {}}, "a monitor names one of"),
-        ({"name": "x"}, "a monitor names one of volume, column_metrics; got name"),
+        ({"name": "x"}, "a monitor names one of volume, freshness, column_metrics; got name"),
         ({"volume": {"timestamp": "t"}, "query": "select 1"}, "a monitor writes its own `query`"),
         ({"volume": {"timestamp": "t", "bucket": "day"}}, "monitor volume: bucket: Extra inputs"),
         (

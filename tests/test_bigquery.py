@@ -189,6 +189,13 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             time_bucket="day",
             lookback_days=60,
         ),
+        "freshness_monitor_sql": lambda: call(
+            "freshness_monitor_sql",
+            relation="`p`.`d`.`events`",
+            timestamp_column="loaded_at",
+            time_bucket="hour",
+            lookback_days=30,
+        ),
         "column_metrics_monitor_sql": lambda: call(
             "column_metrics_monitor_sql",
             relation="`p`.`d`.`events`",

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sqlsentinel_dbt.config.anomaly import AnomalySettings, MissingBuckets
+from sqlsentinel_dbt.config.anomaly import AnomalySettings, Direction, MissingBuckets
 from sqlsentinel_dbt.config.duration import DAY
 
 
@@ -54,6 +54,10 @@ class Volume(_Rows):
     """`volume`: rows per bucket of `timestamp`; a bucket without rows is 0."""
 
 
+class Freshness(_Rows):
+    """`freshness`: per bucket, how long before its end the newest row arrived."""
+
+
 class ColumnMetrics(_Rows):
     """`column_metrics`: the metrics of a column per bucket, one instance per metric."""
 
@@ -65,6 +69,7 @@ class ColumnMetrics(_Rows):
 
 KINDS: dict[str, type[_Rows]] = {
     "volume": Volume,
+    "freshness": Freshness,
     "column_metrics": ColumnMetrics,
 }
 
@@ -121,8 +126,15 @@ def expand(item: Any, node_id: str) -> dict[str, Any]:
 
 
 def _defaults(kind: str) -> dict[str, Any]:
-    """What a monitor's `anomaly:` starts from: counts fill missing buckets with 0."""
-    return {"missing_buckets": MissingBuckets.ZERO.value} if kind == "volume" else {}
+    """What a monitor's `anomaly:` starts from.
+
+    Counts fill missing buckets with 0; lateness alerts only when it grows.
+    """
+    if kind == "volume":
+        return {"missing_buckets": MissingBuckets.ZERO.value}
+    if kind == "freshness":
+        return {"direction": Direction.SPIKE.value, "unit": "seconds since the newest row"}
+    return {}
 
 
 def _query(kind: str, spec: _Rows, relation: str, anomaly: AnomalySettings) -> str:
@@ -169,6 +181,7 @@ def _safe(name: str) -> str:
 def _description(kind: str, spec: _Rows, node: list[str], bucket: str) -> str:
     what = {
         "volume": f"rows per {bucket} by {spec.timestamp}",
+        "freshness": f"how long before each {bucket} ended the newest {spec.timestamp} was",
         "column_metrics": f"{getattr(spec, 'column', '')} per {bucket} by {spec.timestamp}",
     }[kind]
     return f"{kind} monitor of {_name(node)}: {what}"
