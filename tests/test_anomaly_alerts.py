@@ -35,9 +35,13 @@ DOCUMENTED = re.findall(
     (ROOT / "docs" / "anomalies.md").read_text(),
     re.S,
 )[0]
-"""The example of docs/anomalies.md: the first alert of the file."""
+QUEUE = re.findall(
+    r"```yaml\n# alerts/queue.yml\n(.*?)```", (ROOT / "docs" / "anomalies.md").read_text(), re.S
+)[0].removeprefix("alerts:\n")
+"""The examples of docs/anomalies.md: the first alerts of the file."""
 ALERTS = (
     DOCUMENTED
+    + QUEUE
     + """\
   - name: orders_total_spike
     query: |
@@ -46,9 +50,13 @@ ALERTS = (
     anomaly:
       direction: spike
       seasonality: none
+  - name: orders_queued
+    query: |
+      select 'eu' as key, {{ var('queued', 100) }} as actual_value
+    anomaly: {min_training_buckets: 4, seasonality: none}
   - name: orders_not_a_series
     mode: anomaly
-    query: select 1 as actual_value
+    query: select 1 as value
   - name: orders_twice_a_day
     mode: anomaly
     query: |
@@ -188,3 +196,33 @@ def test_the_report_draws_each_keys_expected_range_behind_its_values(
     assert chart.count('class="expected-range"') == 3
     assert chart.count('class="expected"') == 3
     assert chart.index("expected-range") < chart.index('stroke-width="2"')
+
+
+def test_a_value_without_buckets_is_judged_against_its_own_history(
+    project: Project, sentinel_schema: str
+) -> None:
+    """No `bucket` column: each run's value is the newest point of the series the alert's
+    history makes, one bucket (day) each."""
+
+    def run_on(day: int, queued: int) -> Any:
+        variables = f"{{sqlsentinel_schema: {sentinel_schema}, queued: {queued}}}"
+        args = DbtArgs(str(project.root), str(project.root), vars=variables)
+        at = NOW + timedelta(days=day)
+        with Sentinel.open(args, clock=lambda: at) as sentinel:
+            [result] = sentinel.run(select=["orders_queued"]).results
+        return result
+
+    documented = run(project, sentinel_schema, "orders_in_the_queue")  # docs/anomalies.md
+    assert documented["eu"].actual_value == 7  # the shop's orders
+    assert documented["eu"].context["reason"].startswith("0 training buckets")
+    first = run_on(0, 100)
+    assert first.status is Status.OK
+    assert first.context == {"reason": "0 training buckets, fewer than min_training_buckets (4)"}
+    for day, queued in enumerate((104, 97, 101, 99), start=1):
+        assert run_on(day, queued).status is Status.OK
+    spike = run_on(5, 300)
+    assert spike.status is Status.ALERT, (spike.actual_value, spike.context)
+    assert spike.key == "eu" and spike.actual_value == 300
+    assert spike.context["bucket"] == f"{(NOW + timedelta(days=5)).date()}T00:00:00"
+    assert spike.context["training_buckets"] == 5
+    assert 97 <= spike.context["expected"] <= 104

@@ -176,3 +176,37 @@ def test_a_season_must_fit_the_bucket() -> None:
         AnomalySettings(seasonality="hour_of_day")
     with pytest.raises(ValidationError, match="min_training_buckets"):
         AnomalySettings(min_training_buckets=1)
+
+
+def test_a_series_of_rows_is_judged_per_key_from_any_bucket_type() -> None:
+    """engine/anomaly/series.py on a query result: buckets as dates, aware timestamps or
+    text; NULL values are gaps; zero-filled counts; a broken row fails the alert alone."""
+    from datetime import UTC, date
+
+    from sqlsentinel_dbt.config.models import Alert
+    from sqlsentinel_dbt.dbt import QueryResult
+    from sqlsentinel_dbt.engine.anomaly.series import evaluate_series
+    from sqlsentinel_dbt.engine.result import AlertResult, Status
+
+    def result(rows: list[tuple[object, ...]], alert: Alert) -> list[AlertResult]:
+        columns = ["KEY", "Bucket", "actual_value", "note"]
+        return evaluate_series(
+            alert, QueryResult(columns, rows), now=NOW.replace(tzinfo=UTC),
+            started_at=NOW, duration_ms=1,
+        )  # fmt: skip
+
+    values = noisy(60)
+    days = [date(2026, 11, 29) - DAY * (59 - i) for i in range(60)]
+    as_date = [("a", d, v, "x") for d, v in zip(days, values, strict=True)]
+    as_text = [("b", f"{d}T00:00:00+00:00", v, "y") for d, v in zip(days, values, strict=True)]
+    as_text[-1] = ("b", "2026-11-29T00:00:00+00:00", None, "y")  # a gap, not a zero
+    alert = Alert(name="s", query="q", anomaly={})
+    by_key = {r.key: r for r in result(as_date + as_text, alert)}
+    assert by_key["a"].status is Status.OK and by_key["a"].context["note"] == "x"
+    assert by_key["b"].context["bucket"] == "2026-11-28T00:00:00"  # the last value it has
+    counts = Alert(name="c", query="q", anomaly={"missing_buckets": "zero"})
+    [gap] = [r for r in result(as_text, counts)]
+    assert gap.status is Status.ALERT and gap.actual_value == 0.0
+    broken = result([("a", "soon", 1.0, "x")], alert)
+    assert [r.status for r in broken] == [Status.ERROR]
+    assert "`bucket` must be a date or timestamp, got 'soon'" in broken[0].error

@@ -230,3 +230,32 @@ def test_documented_dbt_checks_benchmark_alerts_on_the_tests_once(tmp_path: Path
         "m0000_c7_accepted_values": "fail",
         "m0003_c1_not_null": "warn",
     }
+
+
+def test_documented_anomaly_benchmark_scores_the_labelled_series(tmp_path: Path) -> None:
+    """bench/anomaly_accuracy.py, shrunk, writes its section: scores between 0 and 1, the
+    false alarms counted over real evaluations, the speed line."""
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    line = next(line for line in doc.splitlines() if "bench/anomaly_accuracy.py" in line)
+    python, script, *args = shlex.split(line)
+    assert python == ".venv/bin/python"
+    document = copy_of_performance_doc(tmp_path)
+    tiny = ["--series", "24", "--speed-series", "30", "--repeat", "1", "--workdir", str(tmp_path)]
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / script), *args, *tiny, "--write-doc", str(document)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:] + completed.stdout[-3000:]
+    written = section(document, "anomaly-accuracy")
+    rows = re.findall(
+        r"^\| sentinel \| (.+?) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \(of (\d+)\) \|$",
+        written,
+        re.M,
+    )
+    assert [r[0] for r in rows] == ["defaults", "seasonality: day_of_week"]
+    for _, precision, recall, f1, _, evaluations in rows:
+        assert 0 <= float(precision) <= 1 and 0 <= float(recall) <= 1 and 0 <= float(f1) <= 1
+        assert int(evaluations) > 100
+    assert "30 series judged by one alert on DuckDB in" in written

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlsentinel_dbt.config.models import Mode
 from sqlsentinel_dbt.dbt import QueryError, Warehouse
-from sqlsentinel_dbt.engine.anomaly.series import evaluate_series, rows_needed
+from sqlsentinel_dbt.engine.anomaly.series import PastValues, evaluate_series, rows_needed
 from sqlsentinel_dbt.engine.bounded import bounded_sql, without_final_semicolon
 from sqlsentinel_dbt.engine.contract import (
     error_result,
@@ -33,10 +33,12 @@ def run_planned(
     on_results: OnResults | None = None,
     skip: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    past_values: PastValues | None = None,
 ) -> list[AlertResult]:
     """Evaluate every plan on `threads` connections; results come back in plan order.
 
-    Anomaly alerts judge the buckets complete at `now` (default: the clock's time).
+    Anomaly alerts judge the buckets complete at `now` (default: the clock's time); one
+    without a `bucket` column judges its value against `past_values` of its own.
 
     Alerts named in `skip` are not run; each gets a SKIPPED result with the reason. A
     plan with `recorded` results (a check dbt already ran) is not run: those are its results.
@@ -48,7 +50,7 @@ def run_planned(
         if plan.recorded is not None
         else pool.submit(_skipped, plan, skip[plan.name])
         if plan.name in skip
-        else pool.submit(run_one, plan, warehouse, now)
+        else pool.submit(run_one, plan, warehouse, now, past_values)
         for plan in plans
     ]
     results: list[AlertResult] = []
@@ -61,11 +63,16 @@ def run_planned(
 
 
 def run_one(
-    plan: PlannedAlert, warehouse: Warehouse, now: datetime | None = None
+    plan: PlannedAlert,
+    warehouse: Warehouse,
+    now: datetime | None = None,
+    past_values: PastValues | None = None,
 ) -> list[AlertResult]:
     """Evaluate one alert; never raises: any failure is an ERROR result for this alert."""
     alert = plan.declared.alert
-    started_at = datetime.now(UTC)
+    # The run's clock when it has one (a daemon's tick, a test's), so that history and the
+    # buckets of anomaly alerts agree with it.
+    started_at = now or datetime.now(UTC)
     clock = time.perf_counter()
     base = AlertResult(alert.name, Status.ERROR, alert.severity, started_at=started_at)
     if plan.compiled is None or plan.compile_error:
@@ -98,9 +105,10 @@ def run_one(
         return evaluate_series(
             alert,
             fetched,
-            now=now or started_at,
+            now=started_at,
             started_at=started_at,
             duration_ms=_elapsed_ms(clock),
+            past_values=past_values,
         )
     judge = evaluate_failing_rows if failing_rows else evaluate
     return judge(alert, fetched, started_at=started_at, duration_ms=_elapsed_ms(clock))

@@ -197,6 +197,7 @@ class Sentinel:
             on_results=on_results,
             skip=stale_alerts(plans, build),
             now=now,
+            past_values=self.stores.history.values_since,
         )
         invocation_id = (build and build.invocation_id) or self.project.invocation_id
         return self._record(

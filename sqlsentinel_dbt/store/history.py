@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Severity
@@ -136,6 +137,29 @@ class HistoryStore:
             str(first["target_name"] or ""),
         )
         return RunResults(record, results)
+
+    def values_since(self, alert: str, since: datetime) -> list[tuple[str | None, datetime, float]]:
+        """The values `alert` recorded since `since` (OK and ALERT results), oldest first.
+
+        Each is its key, when (aware UTC) and value; empty when there is no history yet.
+        """
+        if not self._warehouse.run_macro("table_exists", identifier=TABLE):
+            return []
+        sql = self._warehouse.run_macro(
+            "select_alert_values_sql", alert_name=alert, since=to_sql_text(since)
+        )
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:values")
+        values = []
+        for key, started_at, value in fetched.rows:
+            try:
+                moment = rows.timestamp(started_at, "started_at")
+                number = rows.number_value(value, "actual_value")
+            except rows.Unreadable as problem:
+                rows.skipped(TABLE, f"a value of {alert}", problem, "the series leaves it out")
+                continue
+            if number is not None:
+                values.append((None if key is None else str(key), moment, number))
+        return values
 
     def latest_results(self) -> list[dict[str, Any]]:
         """The newest row of every instance of every alert; empty when no history exists."""

@@ -11,6 +11,7 @@ ERROR result for the alert, never an exception.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,8 @@ from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.values import ValueProblem, to_json_value, to_number
 
 BUCKET = "bucket"
+PastValues = Callable[[str, datetime], list[tuple[str | None, datetime, float]]]
+"""What an alert recorded since a moment: (key, when, value), oldest first (the history)."""
 _HIDDEN = ("bucket", "actual_value", "status", "threshold", "key", "severity")
 
 
@@ -46,13 +49,26 @@ def rows_needed(alert: Alert) -> int:
 
 
 def evaluate_series(
-    alert: Alert, result: QueryResult, *, now: datetime, started_at: datetime, duration_ms: int
+    alert: Alert,
+    result: QueryResult,
+    *,
+    now: datetime,
+    started_at: datetime,
+    duration_ms: int,
+    past_values: PastValues | None = None,
 ) -> list[AlertResult]:
-    """A result per key of the series in `result`, judged at `now` (aware or naive UTC)."""
+    """A result per key of the series in `result`, judged at `now` (aware or naive UTC).
+
+    A result without a `bucket` column is one value per key at `now`, judged against the
+    values the alert recorded before (`past_values`).
+    """
     base = AlertResult(
         alert.name, Status.OK, alert.severity, started_at=started_at, duration_ms=duration_ms
     )
     try:
+        index = column_index(result.columns)
+        if BUCKET not in index and "actual_value" in index and past_values is not None:
+            return _points_in_time(alert, result, base, _naive_utc(now), past_values)
         return _evaluate(alert, result, base, _naive_utc(now))
     except (ContractBroken, ValueProblem) as exc:
         return [error_result(base, str(exc))]
@@ -102,6 +118,47 @@ def _evaluate(
     ] or [_not_judged(alert, base, "no row had both a bucket and a value")]
 
 
+def _points_in_time(
+    alert: Alert, result: QueryResult, base: AlertResult, now: datetime, past: PastValues
+) -> list[AlertResult]:
+    """Each key's value now, as the newest bucket of the series its past values make."""
+    if not result.rows:
+        return [_not_judged(alert, base, "the query returned no rows")]
+    if len(result.rows) > alert.max_instances:
+        raise ContractBroken(
+            f"the query returned more than max_instances={alert.max_instances} rows; "
+            "aggregate it, or raise max_instances"
+        )
+    index = column_index(result.columns)
+    key_columns = key_columns_of(alert, index, len(result.rows))
+    # The bucket under way holds the value now; it is judged as if it were complete.
+    settings = alert.anomaly_settings.model_copy(
+        update={"detection_period": alert.anomaly_settings.bucket_seconds}
+    )
+    current = to_bucket(now, settings.time_bucket)
+    since = training_start(settings, current) - timedelta(seconds=settings.bucket_seconds)
+    series: dict[str | None, dict[datetime, tuple[float, tuple[Any, ...]]]] = {}
+    for key, moment, value in past(alert.name, since.replace(tzinfo=UTC)):
+        points = series.setdefault(key, {})
+        points[to_bucket(_naive_utc(moment), settings.time_bucket)] = (value, ())
+    judged: dict[str | None, dict[datetime, tuple[float, tuple[Any, ...]]]] = {}
+    for row in result.rows:
+        key = key_of(row, index, key_columns)
+        latest = to_number(row[index["actual_value"]], "actual_value")
+        if key in judged:
+            raise ContractBroken(f"key {key!r} appears in more than one row")
+        judged[key] = {b: p for b, p in series.get(key, {}).items() if b < current}
+        if latest is not None:
+            judged[key][current] = (latest, row)
+    pointed = alert.model_copy(update={"anomaly": settings})
+    hidden = set(_HIDDEN) | set(key_columns)
+    step = timedelta(seconds=settings.bucket_seconds)
+    return [
+        _judged(pointed, base, key, points, current + step, index, hidden)
+        for key, points in judged.items()
+    ]
+
+
 def _judged(
     alert: Alert,
     base: AlertResult,
@@ -117,9 +174,12 @@ def _judged(
         series = zero_filled(series, settings, now)
     judgement = judge(series, settings, now)
     if not judgement.verdicts:
-        return replace(_not_judged(alert, base, judgement.reason or "not judged"), key=key)
+        # The newest value still goes into the history: a value without buckets learns from it.
+        newest = points[max(points)][0] if points else None
+        not_judged = _not_judged(alert, base, judgement.reason or "not judged")
+        return replace(not_judged, key=key, actual_value=newest)
     reported = (judgement.anomalies or judgement.verdicts)[-1]
-    row = points[reported.bucket][1] if reported.bucket in points else None
+    row = points[reported.bucket][1] if reported.bucket in points else ()
     context = {n: to_json_value(row[i]) for n, i in index.items() if row and n not in hidden}
     context.update(explanation(reported, judgement))
     if settings.unit:
