@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import json
 import statistics
 import sys
 import tempfile
@@ -36,7 +37,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from anomaly_series import END, Series, generate
+from dbt_test_vs_sentinel import dbt_command, measure
 from doc_section import measured_on, write_section
+from elementary_setup import Elementary
 
 from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.result import Status
@@ -47,13 +50,14 @@ SECTION = "anomaly-accuracy"
 SETTINGS = {"defaults": {}, "seasonality: day_of_week": {"seasonality": "day_of_week"}}
 ROLLING_DAYS = range(2, 40)
 # Issue 16's targets: false alarms per 100 bucket-evaluations, seconds for 1,000 series.
-FALSE_ALARM_TARGET, SPEED_TARGET = 1.0, 2.0
+FALSE_ALARM_TARGET, SPEED_TARGET, F1_GAIN_TARGET = 1.0, 2.0, 0.15
 
 
 @dataclass(frozen=True)
 class Accuracy:
-    """One setting's verdicts against the labels."""
+    """One tool's verdicts with one setting, against the labels."""
 
+    tool: str
     setting: str
     precision: float
     recall: float
@@ -62,9 +66,10 @@ class Accuracy:
     evaluations: int
 
 
-def write_project(root: Path, series: list[Series]) -> None:
+def write_project(root: Path, series: list[Series], elementary: Elementary | None = None) -> None:
     """A dbt project on DuckDB whose source `bench.series_values` holds every point, and an
-    anomaly alert per setting on it."""
+    anomaly alert per setting on it (and with `elementary`, its package and an anomaly
+    test per setting)."""
     import duckdb
 
     root.mkdir(parents=True, exist_ok=True)
@@ -74,19 +79,32 @@ def write_project(root: Path, series: list[Series]) -> None:
                 "name": "anomalies",
                 "version": "1.0",
                 "config-version": 2,
-                "profile": "anomalies",
+                "profile": "bench",
                 "model-paths": ["models"],
             }
         )
     )
     output = {"type": "duckdb", "path": str(root / "bench.duckdb"), "schema": "main", "threads": 2}
     (root / "profiles.yml").write_text(
-        yaml.safe_dump({"anomalies": {"target": "bench", "outputs": {"bench": output}}})
+        yaml.safe_dump({"bench": {"target": "dev", "outputs": {"dev": output}}})
     )
     (root / "models").mkdir(exist_ok=True)
-    sources = {
-        "sources": [{"name": "bench", "schema": "main", "tables": [{"name": "series_values"}]}]
-    }
+    table: dict[str, Any] = {"name": "series_values"}
+    if elementary:  # Elementary's anomaly test per setting, one dimension value per series
+        tests = [
+            {
+                "elementary.column_anomalies": {
+                    "name": f"elementary_{_alert_name(setting)}",
+                    "column_anomalies": ["sum"],
+                    "timestamp_column": "day",
+                    "dimensions": ["series_id"],
+                    **anomaly,
+                }
+            }
+            for setting, anomaly in SETTINGS.items()
+        ]
+        table["columns"] = [{"name": "value", "data_tests": tests}]
+    sources = {"sources": [{"name": "bench", "schema": "main", "tables": [table]}]}
     (root / "models" / "sources.yml").write_text(yaml.safe_dump(sources))
     data = root / "series_values.csv"
     with data.open("w", newline="") as handle:
@@ -115,6 +133,41 @@ def write_project(root: Path, series: list[Series]) -> None:
     ]
     (root / "alerts").mkdir(exist_ok=True)
     (root / "alerts" / "anomaly.yml").write_text(yaml.safe_dump({"alerts": alerts}))
+    if elementary:
+        elementary.install(root)
+
+
+def elementary_accuracy(root: Path, series: list[Series], setting: str) -> Accuracy:
+    """Which series Elementary's anomaly test flags at the end: the dimension values of
+    its failing rows, which dbt stores (`--store-failures`). Its clock is the series' end
+    (`custom_run_started_at`), as sentinel's is."""
+    import duckdb
+
+    started = json.dumps({"custom_run_started_at": END.isoformat()})
+    test = f"elementary_{_alert_name(setting)}"
+    for command in (
+        [*dbt_command("run", root), "--select", "package:elementary"],
+        [*dbt_command("test", root), "--select", test, "--store-failures", "--vars", started],
+    ):
+        done = measure(command)
+        if done.exit_code not in (0, 1):  # 1: the test found anomalies
+            raise SystemExit(f"{command[1]} failed:\n{done.stdout[-3000:]}")
+    with duckdb.connect(str(root / "bench.duckdb"), read_only=True) as connection:
+        audit = f"main_dbt_test__audit.{test}"
+        flagged = connection.execute(f"select distinct dimension_value from {audit}").fetchall()
+    fired = {str(value).split(":")[-1].strip() for (value,) in flagged}
+    return _scored("Elementary", setting, fired, series, float("nan"), 0)
+
+
+def _scored(
+    tool: str, setting: str, fired: set[str], series: list[Series], per_100: float, evaluations: int
+) -> Accuracy:
+    labelled = {s.name for s in series if s.anomalous}
+    hits = len(fired & labelled)
+    precision = hits / len(fired) if fired else 0.0
+    recall = hits / len(labelled) if labelled else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Accuracy(tool, setting, precision, recall, f1, per_100, evaluations)
 
 
 def _alert_name(setting: str) -> str:
@@ -138,12 +191,7 @@ def accuracy(root: Path, series: list[Series], setting: str) -> Accuracy:
         rolling = {
             days: judge_all(sentinel, alert, end - timedelta(days=days)) for days in ROLLING_DAYS
         }
-    fired = {k for k, r in results.items() if r.status is Status.ALERT}
-    labelled = {s.name for s in series if s.anomalous}
-    hits = len(fired & labelled)
-    precision = hits / len(fired) if fired else 0.0
-    recall = hits / len(labelled) if labelled else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    fired = {str(k) for k, r in results.items() if r.status is Status.ALERT}
     clean = {s.name: s for s in series if not s.anomalous}
     evaluations = false_alarms = 0
     for days, judged in rolling.items():
@@ -156,7 +204,7 @@ def accuracy(root: Path, series: list[Series], setting: str) -> Accuracy:
             evaluations += 2  # the detection period's two buckets
             false_alarms += len(result.context["anomalous_buckets"])
     per_100 = 100 * false_alarms / evaluations if evaluations else float("nan")
-    return Accuracy(setting, precision, recall, f1, per_100, evaluations)
+    return _scored("sentinel", setting, fired, series, per_100, evaluations)
 
 
 def speed(root: Path, count: int, repeat: int) -> tuple[float, float]:
@@ -196,19 +244,35 @@ def markdown(
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for item in results:
+        alarms = (
+            "-" if not item.evaluations
+            else f"{item.false_alarms_per_100:.2f} (of {item.evaluations})"
+        )  # fmt: skip
         lines.append(
-            f"| sentinel | {item.setting} | {item.precision:.2f} | {item.recall:.2f} "
-            f"| {item.f1:.3f} | {item.false_alarms_per_100:.2f} (of {item.evaluations}) |"
+            f"| {item.tool} | {item.setting} | {item.precision:.2f} | {item.recall:.2f} "
+            f"| {item.f1:.3f} | {alarms} |"
         )
     count, judged, fetched = speeds
-    worst = max(r.false_alarms_per_100 for r in results)
+    worst = max(r.false_alarms_per_100 for r in results if r.tool == "sentinel")
+    targets = []
+    for setting in SETTINGS:
+        ours = [r.f1 for r in results if r.tool == "sentinel" and r.setting == setting]
+        theirs = [r.f1 for r in results if r.tool == "Elementary" and r.setting == setting]
+        if ours and theirs:
+            gain = ours[0] - theirs[0]
+            verdict = "met" if gain >= F1_GAIN_TARGET else "NOT met"
+            targets.append(
+                f"F1 {gain:+.3f} over Elementary ({setting}) >= +{F1_GAIN_TARGET} {verdict}"
+            )
     lines += [
         "",
         f"Speed: {count} series judged by one alert on DuckDB in {judged:.2f} s (median of "
         f"{args.repeat}), query and judgement; the same query fetched alone takes "
         f"{fetched:.2f} s ({judged / fetched:.1f}x).",
         "",
-        f"Targets: false alarms {worst:.2f} <= {FALSE_ALARM_TARGET} per 100 "
+        "Targets: "
+        + "".join(t + "; " for t in targets)
+        + f"false alarms {worst:.2f} <= {FALSE_ALARM_TARGET} per 100 "
         f"{'met' if worst <= FALSE_ALARM_TARGET else 'NOT met'}; {count} series in "
         f"{judged:.2f} s <= {SPEED_TARGET} s {'met' if judged <= SPEED_TARGET else 'NOT met'}.",
     ]
@@ -224,20 +288,44 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, help="keep the generated projects here")
     parser.add_argument("--write-doc", type=Path)
+    parser.add_argument("--edr", type=Path, help="edr in its own venv (else no Elementary)")
+    parser.add_argument("--elementary-package", type=Path)
+    parser.add_argument("--dbt-utils-package", type=Path)
     args = parser.parse_args()
+    elementary = None
+    if args.edr:
+        if not (args.elementary_package and args.dbt_utils_package):
+            parser.error("--edr needs --elementary-package and --dbt-utils-package")
+        elementary = Elementary(args.edr, args.elementary_package, args.dbt_utils_package)
     with tempfile.TemporaryDirectory(prefix="sqlsentinel-anomalies-") as scratch:
         workdir = args.workdir or Path(scratch)
         series = generate(args.series, args.seed)
-        write_project(workdir / "accuracy", series)
+        write_project(workdir / "accuracy", series, elementary)
         results = [accuracy(workdir / "accuracy", series, setting) for setting in SETTINGS]
+        if elementary:
+            results += [
+                elementary_accuracy(workdir / "accuracy", series, setting) for setting in SETTINGS
+            ]
         write_project(workdir / "speed", generate(args.speed_series, args.seed))
         judged, fetched = speed(workdir / "speed", args.speed_series, args.repeat)
     table = markdown(results, (args.speed_series, judged, fetched), args)
+    if elementary:
+        versions = elementary.versions()
+        table = table.replace(
+            "\n\n", f"\n\nElementary: its dbt package {versions['elementary package']}, "
+            "`column_anomalies` (metric `sum`, one dimension value per series), with its "
+            "defaults and with `seasonality: day_of_week`.\n\n", 1,
+        )  # fmt: skip
     print(table)
     if args.write_doc:
         command = [".venv/bin/python", "bench/anomaly_accuracy.py", "--series", str(args.series),
                    "--speed-series", str(args.speed_series), "--seed", str(args.seed),
-                   "--repeat", str(args.repeat), "--write-doc", str(args.write_doc)]  # fmt: skip
+                   "--repeat", str(args.repeat)]  # fmt: skip
+        if elementary:
+            command += ["--edr", str(args.edr), "--elementary-package",
+                        str(args.elementary_package), "--dbt-utils-package",
+                        str(args.dbt_utils_package)]  # fmt: skip
+        command += ["--write-doc", str(args.write_doc)]
         write_section(
             args.write_doc, SECTION, "```bash\n" + " ".join(command) + "\n```\n\n" + table
         )
