@@ -21,6 +21,7 @@ from sqlsentinel_dbt.daemon.overview import history_points
 from sqlsentinel_dbt.daemon.static_report import render_report
 from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.result import Status
+from sqlsentinel_dbt.engine.runner import run_one
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.conftest import Project, ShopVariant
 from tests.receivers import Receiver, http_receiver
@@ -226,3 +227,25 @@ def test_a_value_without_buckets_is_judged_against_its_own_history(
     assert spike.context["bucket"] == f"{(NOW + timedelta(days=5)).date()}T00:00:00"
     assert spike.context["training_buckets"] == 5
     assert 97 <= spike.context["expected"] <= 104
+
+
+def test_a_failure_while_judging_fails_that_alert_alone(
+    project: Project, sentinel_schema: str
+) -> None:
+    """Reading an anomaly's past (or anything while judging) may fail: that alert is an
+    ERROR that says why, and the run goes on."""
+
+    def history_is_down(alert: str, since: datetime) -> list[tuple[str | None, datetime, float]]:
+        raise RuntimeError(f"history of {alert} is down")
+
+    args = DbtArgs(
+        str(project.root), str(project.root), vars=f"{{sqlsentinel_schema: {sentinel_schema}}}"
+    )
+    with Sentinel.open(args, clock=lambda: NOW) as sentinel:
+        plans = {p.name: p for p in sentinel.plan(["orders_queued", "orders_anomaly"])}
+        warehouse = sentinel.project.warehouse
+        [failed] = run_one(plans["orders_queued"], warehouse, NOW, history_is_down)
+        judged = run_one(plans["orders_anomaly"], warehouse, NOW, history_is_down)
+    assert failed.status is Status.ERROR
+    assert failed.error == "RuntimeError: history of orders_queued is down"
+    assert {r.key for r in judged} == {"north", "south", "west", "new"}  # no past needed

@@ -67,6 +67,7 @@ def test_a_level_shift_over_the_whole_detection_period_fires_only_when_left_out(
     widened = judge(points, trained_on_both, NOW).verdicts[-1]
     left_out = judge(points, AnomalySettings(training_period="14d"), NOW).verdicts[-1]
     assert widened.upper > left_out.upper
+    assert left_out.anomalous and not widened.anomalous
 
 
 def test_a_weekly_pattern_is_learnt_and_named() -> None:
@@ -171,6 +172,34 @@ def test_buckets_are_hour_day_or_iso_week() -> None:
     assert to_bucket(moment, week) == datetime(2026, 11, 30)
 
 
+def test_a_batch_that_lands_at_the_same_hour_every_day_is_a_season() -> None:
+    """A pattern in few buckets (1 in 24) moves neither the MAD nor the 90th percentile:
+    `auto` weighs seasons by their mean error, which it does move."""
+    rng = random.Random(6)
+    start = datetime(2026, 11, 1)
+    points = []
+    for hour in range(29 * 24 + 6):
+        when = start + timedelta(hours=hour)
+        level = 1000.0 if when.hour == 2 else 100.0
+        points.append(Point(when, level * (1 + rng.gauss(0, 0.03))))
+    at_three = datetime(2026, 11, 30, 3, 10)  # 02:00 is the last complete hour
+    judgement = judge(points, AnomalySettings(time_bucket="hour"), at_three)
+    batch = judgement.verdicts[-1]
+    assert batch.bucket.hour == 2 and not batch.anomalous and batch.season == "02:00"
+    assert 900 < batch.expected < 1100
+
+
+def test_settings_that_could_never_judge_are_refused() -> None:
+    with pytest.raises(ValidationError, match="detection_period must be at least one day"):
+        AnomalySettings(detection_period="1h")
+    with pytest.raises(ValidationError, match="holds 4 week buckets, fewer than"):
+        AnomalySettings(time_bucket="week", seasonality="none", training_period="4w")
+    with pytest.raises(ValidationError, match="finite number"):
+        AnomalySettings(sensitivity=float("inf"))
+    with pytest.raises(ValidationError, match="finite number"):
+        AnomalySettings(ignore_small_changes={"spike": float("inf")})
+
+
 def test_a_season_must_fit_the_bucket() -> None:
     with pytest.raises(ValidationError, match="seasonality hour_of_day needs time_bucket hour"):
         AnomalySettings(seasonality="hour_of_day")
@@ -207,6 +236,10 @@ def test_a_series_of_rows_is_judged_per_key_from_any_bucket_type() -> None:
     counts = Alert(name="c", query="q", anomaly={"missing_buckets": "zero"})
     [gap] = [r for r in result(as_text, counts)]
     assert gap.status is Status.ALERT and gap.actual_value == 0.0
+    huge = [("h", d, 1e308 if i % 2 else -1e308, "z") for i, d in enumerate(days)]
+    [overflow] = result(huge, alert)
+    assert overflow.status is Status.ERROR and overflow.error is not None
+    assert "too large to judge" in overflow.error
     broken = result([("a", "soon", 1.0, "x")], alert)
     assert [r.status for r in broken] == [Status.ERROR]
     assert "`bucket` must be a date or timestamp, got 'soon'" in broken[0].error

@@ -112,9 +112,10 @@ def test_a_monitor_reads_its_own_node_and_keeps_the_alert_fields() -> None:
     assert source["name"] == "crm__raw_customers__volume" and source["owner"] == "crm"
     assert source["query"].startswith(
         '{{ sqlsentinel.volume_monitor_sql(source("crm", "raw_customers"), '
-        '"loaded_at", "day", 60, none)'
+        '"loaded_at", "day", 61, none)'
     )
     assert source["anomaly"] == {"missing_buckets": "zero"}
+    assert source["on_no_data"] == "alert"  # an empty table is what a volume monitor is for
     versioned = expand(
         {
             "column_metrics": {"column": "amount", "timestamp": "ts"},
@@ -144,6 +145,14 @@ def test_a_monitor_reads_its_own_node_and_keeps_the_alert_fields() -> None:
             {"volume": {"timestamp": "t"}, "anomaly": {"sensitivity": 0}},
             "monitor volume: sensitivity",
         ),
+        (
+            {"column_metrics": {"column": "c", "timestamp": "t", "metrics": ["avg", "avg"]}},
+            "monitor column_metrics: metrics: Value error, each metric once",
+        ),
+        (
+            {"volume": {"timestamp": "t"}, "anomaly": {"detection_period": "1h"}},
+            "detection_period must be at least one day",
+        ),
     ],
 )
 def test_a_monitor_that_cannot_be_an_alert_says_why(item: object, problem: str | None) -> None:
@@ -152,3 +161,23 @@ def test_a_monitor_that_cannot_be_an_alert_says_why(item: object, problem: str |
         return
     with pytest.raises(MonitorProblem, match=re.escape(problem)):
         expand(item, "model.shop.orders")
+
+
+def test_the_operation_refuses_each_monitor_by_its_alerts_name(project: Project) -> None:
+    with Sentinel.open(project.args) as sentinel:
+        found = sentinel.project.warehouse.run_macro("_meta_alerts")
+    refused = {
+        item["alert"]["name"]: item["problems"]
+        for item in found
+        if item["alert"]["node_id"] == "seed.shop.events"
+    }
+    problem = "a monitor runs with `sentinel dbt-run` or `sentinel daemon`, not `dbt run-operation`"
+    assert refused == {
+        name: [problem]
+        for name in (
+            "events__volume",
+            "events__freshness",
+            "events__amount__metrics",
+            "events_without_a_timestamp",
+        )
+    }

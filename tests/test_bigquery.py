@@ -168,6 +168,9 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "select_alert_history_sql": lambda: call("select_alert_history_sql", alert_name="it's"),
         "select_latest_states_sql": lambda: call("select_latest_states_sql", alert_names=names),
         "select_latest_results_sql": lambda: call("select_latest_results_sql"),
+        "select_alert_values_sql": lambda: call(
+            "select_alert_values_sql", alert_name="it's", since="2026-11-01 00:00:00"
+        ),
         "select_run_history_sql": lambda: call(
             "select_run_history_sql", run_id="r1", alert_name="it's"
         ),

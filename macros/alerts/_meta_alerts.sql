@@ -10,6 +10,19 @@
     {%- for meta in [(node.config or {}).get('meta') or {}, node.meta or {}] -%}
       {%- set block = meta.get('sentinel') if meta is mapping else none -%}
       {%- set raw = block.get('alerts') if block is mapping else block -%}
+      {#- Monitors are anomaly alerts, which this operation does not judge: each is refused
+          by name (sqlsentinel_dbt/config/monitors.py names them), so none is silently lost. -#}
+      {%- set monitors = block.get('monitors') if block is mapping else none -%}
+      {%- if monitors is not none and monitors not in seen -%}
+        {%- do seen.append(monitors) -%}
+        {%- for item in (monitors if monitors is iterable and monitors is not string and monitors is not mapping else [monitors]) -%}
+          {%- set refused = sqlsentinel._alert_config(
+              {'name': sqlsentinel._monitor_name(item, node), 'query': 'select 1', 'mode': 'anomaly'},
+              node.unique_id, path) -%}
+          {%- do refused.update({'problems': ["a monitor runs with `sentinel dbt-run` or `sentinel daemon`, not `dbt run-operation`"]}) -%}
+          {%- do found.append(refused) -%}
+        {%- endfor -%}
+      {%- endif -%}
       {#- dbt copies `meta` into `config.meta`; the same list must not count twice. -#}
       {%- if raw is not none and raw not in seen -%}
         {%- do seen.append(raw) -%}
@@ -25,4 +38,20 @@
     {%- endfor -%}
   {%- endfor -%}
   {{ return(found) }}
+{% endmacro %}
+
+{#- The name sqlsentinel_dbt/config/monitors.py gives a monitor's alert: its own `name`, else
+    `<node>__volume`, `<node>__freshness`, `<node>__<column>__metrics`, else none. -#}
+{% macro _monitor_name(item, node) %}
+  {%- if item is not mapping -%}{{ return(none) }}{%- endif -%}
+  {%- if item.get('name') is string -%}{{ return(item.name) }}{%- endif -%}
+  {%- set base = node.source_name ~ '__' ~ node.name if node.resource_type == 'source' else node.name -%}
+  {%- for kind in ('volume', 'freshness') if kind in item -%}
+    {{ return(base ~ '__' ~ kind) }}
+  {%- endfor -%}
+  {%- set spec = item.get('column_metrics') -%}
+  {%- if spec is mapping and spec.get('column') is string -%}
+    {{ return(base ~ '__' ~ spec.column ~ '__metrics') }}
+  {%- endif -%}
+  {{ return(none) }}
 {% endmacro %}

@@ -11,7 +11,7 @@
   {%- set per_day = {'hour': 24, 'day': 1, 'week': 1 / 7} -%}
   {%- set count = (lookback_days * per_day[time_bucket]) | round(0, 'ceil') | int + 1 -%}
   {%- set timestamp = api.Column.translate_type('timestamp') -%}
-  {%- set current = dbt.date_trunc(time_bucket, dbt.cast(dbt.current_timestamp(), timestamp)) -%}
+  {%- set current = sqlsentinel._monitor_bucket(sqlsentinel._monitor_now(), time_bucket) -%}
   {%- set sql -%}
     with sentinel_newest as (
       select {{ sqlsentinel._monitor_bucket(timestamp_column, time_bucket) }} as bucket,
@@ -24,11 +24,11 @@
       {{ dbt.generate_series(count) }}
     ),
     sentinel_buckets as (
-      select {{ dbt.dateadd(time_bucket, '1 - generated_number', current) }} as bucket
+      select {{ dbt.cast(dbt.dateadd(time_bucket, '1 - generated_number', current), timestamp) }} as bucket
       from sentinel_numbers
     )
     select sentinel_buckets.bucket,
-           {{ dbt.datediff('max(sentinel_newest.newest)', dbt.dateadd(time_bucket, 1, 'sentinel_buckets.bucket'), 'second') }} as actual_value
+           {{ dbt.datediff('max(sentinel_newest.newest)', dbt.cast(dbt.dateadd(time_bucket, 1, 'sentinel_buckets.bucket'), timestamp), 'second') }} as actual_value
     from sentinel_buckets
     join sentinel_newest on sentinel_newest.bucket <= sentinel_buckets.bucket
     group by sentinel_buckets.bucket

@@ -16,9 +16,34 @@
   {{ return(sql) }}
 {% endmacro %}
 
-{#- The bucket a row falls in, with dbt's cross-database date_trunc. -#}
+{#- The bucket a row falls in, with dbt's cross-database date_trunc; weeks start on Monday,
+    as sqlsentinel_dbt/engine/anomaly/buckets.py's do. -#}
 {% macro _monitor_bucket(timestamp_column, time_bucket) %}
+  {{ return(adapter.dispatch('_monitor_bucket', 'sqlsentinel')(timestamp_column, time_bucket)) }}
+{% endmacro %}
+
+{% macro default___monitor_bucket(timestamp_column, time_bucket) %}
   {{ return(dbt.date_trunc(time_bucket, sqlsentinel._monitor_timestamp(timestamp_column))) }}
+{% endmacro %}
+
+{#- BigQuery's `week` starts on Sunday; `isoweek` on Monday. -#}
+{% macro bigquery___monitor_bucket(timestamp_column, time_bucket) %}
+  {%- set part = 'isoweek' if time_bucket == 'week' else time_bucket -%}
+  {{ return(dbt.date_trunc(part, sqlsentinel._monitor_timestamp(timestamp_column))) }}
+{% endmacro %}
+
+{#- The warehouse's clock in UTC, as a timestamp without a zone: buckets are UTC, as the
+    run's clock is (a session in another time zone would shift them). -#}
+{% macro _monitor_now() %}
+  {{ return(adapter.dispatch('_monitor_now', 'sqlsentinel')()) }}
+{% endmacro %}
+
+{% macro default___monitor_now() %}
+  {{ return(dbt.current_timestamp_in_utc_backcompat()) }}
+{% endmacro %}
+
+{% macro duckdb___monitor_now() %}
+  {{ return("(now() at time zone 'UTC')") }}
 {% endmacro %}
 
 {% macro _monitor_timestamp(timestamp_column) %}
@@ -28,7 +53,7 @@
 {#- The rows a monitor reads: the last `lookback_days` days (by the warehouse's clock), and
     the monitor's own condition. -#}
 {% macro _monitor_window(timestamp_column, lookback_days, where) %}
-  {%- set since = dbt.dateadd('day', -1 * lookback_days, dbt.current_timestamp()) -%}
+  {%- set since = dbt.dateadd('day', -1 * lookback_days, sqlsentinel._monitor_now()) -%}
   {%- set window -%}
     {{ sqlsentinel._monitor_timestamp(timestamp_column) }} >= {{ dbt.cast(since, api.Column.translate_type('timestamp')) }}
     {%- if where %} and ({{ where }}){% endif %}

@@ -1,5 +1,5 @@
 {#- SQL reading the values one alert recorded since `since` (text as the macros cast to a
-    timestamp): key, when, value, oldest first. An anomaly alert without a `bucket` column
+    timestamp): key, when, value, newest first. An anomaly alert without a `bucket` column
     learns its series from them (docs/anomalies.md#points-in-time). -#}
 {% macro select_alert_values_sql(alert_name, since) %}
   {{ return(adapter.dispatch('select_alert_values_sql', 'sqlsentinel')(alert_name, since)) }}
@@ -14,7 +14,7 @@
       and started_at >= cast('{{ since }}' as {{ dbt.type_timestamp() }})
       and status in ('OK', 'ALERT')
       and actual_value is not null
-    order by started_at
+    order by started_at desc
   {%- endset -%}
   {{ return(sql) }}
 {% endmacro %}

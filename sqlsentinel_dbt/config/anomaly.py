@@ -78,8 +78,12 @@ class SmallChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    spike: float = Field(default=0.0, ge=0, description="Percent above the expected value.")
-    drop: float = Field(default=0.0, ge=0, le=100, description="Percent below it.")
+    spike: float = Field(
+        default=0.0, ge=0, le=10_000, allow_inf_nan=False, description="Percent above it."
+    )
+    drop: float = Field(
+        default=0.0, ge=0, le=100, allow_inf_nan=False, description="Percent below."
+    )
 
 
 class AnomalySettings(BaseModel):
@@ -106,6 +110,8 @@ class AnomalySettings(BaseModel):
     sensitivity: float = Field(
         default=3.5,
         gt=0,
+        le=100,
+        allow_inf_nan=False,
         description=(
             "How many robust standard deviations from the expected value a point may be "
             "before it fires; lower fires more."
@@ -161,6 +167,19 @@ class AnomalySettings(BaseModel):
             raise ValueError(
                 f"seasonality {self.seasonality.value} needs time_bucket {fits}, "
                 f"not {self.time_bucket.value}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _periods_can_judge(self) -> AnomalySettings:
+        bucket = self.time_bucket.value
+        if self.detection_seconds < self.bucket_seconds:
+            raise ValueError(f"detection_period must be at least one {bucket}")
+        buckets = int(self.training_seconds // self.bucket_seconds)
+        if buckets < self.min_training_buckets:
+            raise ValueError(
+                f"training_period holds {buckets} {bucket} buckets, fewer than "
+                f"min_training_buckets ({self.min_training_buckets}): nothing could be judged"
             )
         return self
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sqlsentinel_dbt.config.anomaly import AnomalySettings, Direction, MissingBuckets
 from sqlsentinel_dbt.config.duration import DAY
@@ -65,6 +65,13 @@ class ColumnMetrics(_Rows):
     metrics: list[Metric] = Field(
         default_factory=lambda: list(Metric), min_length=1, description="Which metrics."
     )
+
+    @field_validator("metrics")
+    @classmethod
+    def _once_each(cls, metrics: list[Metric]) -> list[Metric]:
+        if len(set(metrics)) != len(metrics):
+            raise ValueError("each metric once")
+        return metrics
 
 
 KINDS: dict[str, type[_Rows]] = {
@@ -116,9 +123,12 @@ def expand(item: Any, node_id: str) -> dict[str, Any]:
                 str(fields.get("name") or _default_name(node, kind, item[kind])),
                 f"a monitor writes its own `{field}`; declare an alert to write one",
             )
+    # An empty table (rebuilt empty, emptied) is what volume and freshness monitors are for.
+    no_rows = {"on_no_data": "alert"} if kind in ("volume", "freshness") else {}
     return {
         "name": _default_name(node, kind, item[kind]),
         "description": _description(kind, spec, node, anomaly.time_bucket.value),
+        **no_rows,
         **fields,
         "anomaly": anomaly.model_dump(mode="json", exclude_defaults=True),
         "query": _query(kind, spec, _relation(node), anomaly),
@@ -139,7 +149,10 @@ def _defaults(kind: str) -> dict[str, Any]:
 
 def _query(kind: str, spec: _Rows, relation: str, anomaly: AnomalySettings) -> str:
     """A Jinja call of the package's macro for `kind`, with literal arguments."""
-    lookback = math.ceil((anomaly.training_seconds + anomaly.detection_seconds) / DAY) + 2
+    # A bucket more than the periods hold, and two days, so that the first training bucket
+    # is whole however the days fall (a week starts on Monday) and clocks disagree a little.
+    periods = anomaly.training_seconds + anomaly.detection_seconds + anomaly.bucket_seconds
+    lookback = math.ceil(periods / DAY) + 2
     arguments = [relation, _literal(spec.timestamp), _literal(anomaly.time_bucket.value)]
     arguments += [str(lookback), _literal(spec.where)]
     if isinstance(spec, ColumnMetrics):

@@ -101,17 +101,22 @@ def run_one(
     except Exception as exc:  # isolation: one alert's surprise must not end the run
         logger.exception("alert %s failed unexpectedly", alert.name)
         return [_timed(error_result(base, f"{type(exc).__name__}: {exc}"), clock)]
-    if series:
-        return evaluate_series(
-            alert,
-            fetched,
-            now=started_at,
-            started_at=started_at,
-            duration_ms=_elapsed_ms(clock),
-            past_values=past_values,
-        )
-    judge = evaluate_failing_rows if failing_rows else evaluate
-    return judge(alert, fetched, started_at=started_at, duration_ms=_elapsed_ms(clock))
+    duration_ms = _elapsed_ms(clock)
+    try:
+        if series:
+            return evaluate_series(
+                alert,
+                fetched,
+                now=started_at,
+                started_at=started_at,
+                duration_ms=duration_ms,
+                past_values=past_values,
+            )
+        judge = evaluate_failing_rows if failing_rows else evaluate
+        return judge(alert, fetched, started_at=started_at, duration_ms=duration_ms)
+    except Exception as exc:  # isolation: judging (and reading an anomaly's past) included
+        logger.exception("alert %s could not be judged", alert.name)
+        return [_timed(error_result(base, f"{type(exc).__name__}: {exc}"), clock)]
 
 
 def _skipped(plan: PlannedAlert, reason: str) -> list[AlertResult]:

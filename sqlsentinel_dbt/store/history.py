@@ -148,9 +148,11 @@ class HistoryStore:
         sql = self._warehouse.run_macro(
             "select_alert_values_sql", alert_name=alert, since=to_sql_text(since)
         )
-        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:values")
+        fetched = self._warehouse.fetch(
+            str(sql), limit=VALUES_READ, timeout=300, name="sentinel:values"
+        )
         values = []
-        for key, started_at, value in fetched.rows:
+        for key, started_at, value in reversed(fetched.rows):  # newest first: the bound's
             try:
                 moment = rows.timestamp(started_at, "started_at")
                 number = rows.number_value(value, "actual_value")
@@ -178,6 +180,11 @@ class HistoryStore:
         fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
         return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
+
+
+VALUES_READ = 200_000
+"""The most past values one anomaly alert reads (the newest): an alert run every minute
+with 100 keys records this many in about a day and a half (docs/anomalies.md)."""
 
 
 def check_id(alert: str, dbt_node: str | None) -> str:

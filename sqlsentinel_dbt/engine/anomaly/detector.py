@@ -32,6 +32,8 @@ TAIL_QUANTILE, TAIL_TO_SIGMA = 0.9, 1.645
 """Heavy tails widen the range: the 90th percentile of the absolute errors, over the
 standard deviation's 1.645 for normal noise, when that is larger than the MAD's scale."""
 MIN_PER_SEASON = 3
+MAX_LOG = 700.0
+"""The largest logarithm turned back into a value: exp(710) overflows a float."""
 AUTO_GAIN = 0.8
 """`auto` takes a season whose held-out errors are at most this share of those without."""
 
@@ -85,6 +87,9 @@ class _Model:
     floor: float
     """The lowest value a logarithm is taken of (a zero after positive values)."""
     seasonality: Seasonality
+    error: float
+    """The mean absolute held-out error: how well the model predicts its training data.
+    Unlike the scale it counts rare large errors, such as a batch that lands at 02:00."""
 
     def centre(self, index: int, season: int) -> float:
         """The expected value, in the model's own terms (a logarithm when logged)."""
@@ -96,7 +101,7 @@ class _Model:
 
     def outside(self, value: float) -> float:
         """A value of the model's back in the series' terms."""
-        return math.exp(value) if self.logged else value
+        return math.exp(min(value, MAX_LOG)) if self.logged else value
 
 
 def judge(points: Sequence[Point], settings: AnomalySettings, now: datetime) -> Judgement:
@@ -154,7 +159,7 @@ def _auto(training: list[Point], judged: list[Point], bucket: TimeBucket) -> _Mo
         ):
             continue
         model = _fit(training, bucket, seasonality)
-        if model.scale < AUTO_GAIN * best.scale:
+        if model.error < AUTO_GAIN * best.error:
             best = model
     return best
 
@@ -206,7 +211,8 @@ def _fit(training: Sequence[Point], bucket: TimeBucket, seasonality: Seasonality
         offsets = _season_offsets(values, seasons, index, level, slope)
     residuals = _held_out_residuals(values, seasons, index, level, slope)
     scale = _scale(residuals, level)
-    return _Model(level, slope, offsets, counts, scale, logged, floor, seasonality)
+    error = sum(abs(r) for r in residuals) / len(residuals) if residuals else 0.0
+    return _Model(level, slope, offsets, counts, scale, logged, floor, seasonality, error)
 
 
 def _resistant_slope(index: list[int], values: list[float]) -> float:

@@ -150,6 +150,8 @@ def _points_in_time(
         judged[key] = {b: p for b, p in series.get(key, {}).items() if b < current}
         if latest is not None:
             judged[key][current] = (latest, row)
+        else:  # no value now: nothing to judge, and nothing from the past is recorded as now
+            judged[key] = {}
     pointed = alert.model_copy(update={"anomaly": settings})
     hidden = set(_HIDDEN) | set(key_columns)
     step = timedelta(seconds=settings.bucket_seconds)
@@ -201,7 +203,7 @@ def explanation(verdict: Verdict, judgement: Judgement) -> dict[str, Any]:
         "expected": _short(verdict.expected),
         "lower": _short(verdict.lower),
         "upper": _short(verdict.upper),
-        "score": round(verdict.score, 2),
+        "score": round(_short(verdict.score), 2),
         "season": verdict.season,
         "training_buckets": judgement.training_buckets,
         "anomalous_buckets": [v.bucket.isoformat() for v in judgement.anomalies],
@@ -241,7 +243,12 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 def _short(number: float) -> float:
-    """Six significant digits: enough to read, and the same on every warehouse."""
+    """Six significant digits: enough to read, and the same on every warehouse.
+
+    A range beyond what a float holds (values near 1e308) cannot be judged: ValueProblem.
+    """
+    if not math.isfinite(number):
+        raise ValueProblem("the values are too large to judge: their expected range overflows")
     return float(f"{number:.6g}")
 
 

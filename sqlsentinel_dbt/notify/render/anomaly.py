@@ -7,6 +7,7 @@ for a Tuesday`, from the context an anomaly result carries (engine/anomaly/serie
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -56,6 +57,8 @@ def phrase(
 
 def approximate(value: float) -> str:
     """An estimate as a person reads one: `2,950`, `41.3`, `0.0213`."""
+    if not math.isfinite(value):
+        return str(value)
     if abs(value) >= 100:
         return f"{round(value):,}"
     return f"{value:.3g}"
