@@ -19,7 +19,8 @@ from sqlsentinel_dbt.config.monitors import MonitorProblem, expand
 from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.result import Status
 from sqlsentinel_dbt.runtime import Sentinel
-from tests.conftest import Project, ShopVariant
+from tests.conftest import Project, ShopVariant, cli
+from tests.daemon_kit import release_warehouse, running_daemon
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,3 +182,22 @@ def test_the_operation_refuses_each_monitor_by_its_alerts_name(project: Project)
             "events_without_a_timestamp",
         )
     }
+
+
+def test_the_daemon_judges_as_the_cli_does(project: Project, sentinel_schema: str) -> None:
+    """Every path: `POST /api/alerts/{name}/run` of the daemon and `sentinel dbt-run` give
+    the same results for the same data and day, and the chart draws the expected range."""
+    variables = f"{{sqlsentinel_schema: {sentinel_schema}}}"
+    cli_run = cli("dbt-run", *project.flags(), "-o", "json", "--select", "events__volume",
+                  "--vars", variables, "--fail-on", "never")  # fmt: skip
+    assert cli_run.exit_code == 0, cli_run.stderr
+    release_warehouse(project)
+    with running_daemon(project, "--vars", variables) as daemon:
+        ran = daemon.post("/api/alerts/events__volume/run")
+        chart = daemon.get("/api/alerts/events__volume/chart.svg").text
+    assert ran.status_code == 200, ran.text
+    fields = ("key", "status", "actual_value", "threshold", "context")
+    assert [{f: r[f] for f in fields} for r in ran.json()["results"]] == [
+        {f: r[f] for f in fields} for r in cli_run.json()["results"]
+    ]
+    assert 'class="expected-range"' in chart
