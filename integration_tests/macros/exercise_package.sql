@@ -83,6 +83,25 @@
       and sqlsentinel.record_dbt_results(none) == ''
       and _rows(sqlsentinel.select_alert_history_sql("it's")) | length == before) -%}
 
+  {%- set valued = row.copy() -%}
+  {%- do valued.update({'alert_name': 'valued', 'actual_value': 5.0}) -%}
+  {%- do sqlsentinel.insert_alert_history([valued]) -%}
+  {%- set values = _rows(sqlsentinel.select_alert_values_sql('valued', '2026-11-01 00:00:00')) -%}
+  {%- do _check(failed, 'select_alert_values_sql', values | length == 1 and values[0]['actual_value'] == 5
+      and _rows(sqlsentinel.select_alert_values_sql("it's", '2026-11-01 00:00:00')) | length == 0) -%}
+
+  {#- Monitors' series, on two rows of an hour ago (a relation of their own: any FROM works). -#}
+  {%- set hour_ago = dbt.dateadd('hour', -1, sqlsentinel._monitor_now()) -%}
+  {%- set rows = '(select ' ~ hour_ago ~ ' as ts, 2.0 as amount union all select ' ~ hour_ago ~ ', null) as monitored' -%}
+  {%- set volume = _rows(sqlsentinel.volume_monitor_sql(rows, 'ts', 'day', 3)) -%}
+  {%- do _check(failed, 'volume_monitor_sql', volume | length == 1 and volume[0]['actual_value'] == 2) -%}
+  {%- set late = _rows(sqlsentinel.freshness_monitor_sql(rows, 'ts', 'hour', 1)) -%}
+  {%- do _check(failed, 'freshness_monitor_sql', late | length >= 1 and late | map(attribute='actual_value') | min >= 0) -%}
+  {%- set metrics = _rows(sqlsentinel.column_metrics_monitor_sql(rows, 'ts', 'day', 3, none, 'amount', ['null_rate', 'avg'])) -%}
+  {%- set by_metric = {} -%}
+  {%- for item in metrics -%}{%- do by_metric.update({item['key']: item['actual_value']}) -%}{%- endfor -%}
+  {%- do _check(failed, 'column_metrics_monitor_sql', by_metric == {'null_rate': 0.5, 'avg': 2.0}) -%}
+
   {%- if failed -%}
     {%- do exceptions.raise_compiler_error('exercise_package: these did not hold: ' ~ failed | join(', ')) -%}
   {%- endif -%}
