@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from anomaly_series import END, Series, generate
 from dbt_test_vs_sentinel import dbt_command, measure
 from doc_section import measured_on, write_section
-from elementary_setup import Elementary
+from elementary_setup import Elementary, add_arguments, from_arguments
 
 from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.result import Status
@@ -295,15 +295,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, help="keep the generated projects here")
     parser.add_argument("--write-doc", type=Path)
-    parser.add_argument("--edr", type=Path, help="edr in its own venv (else no Elementary)")
-    parser.add_argument("--elementary-package", type=Path)
-    parser.add_argument("--dbt-utils-package", type=Path)
+    add_arguments(parser)
     args = parser.parse_args()
-    elementary = None
-    if args.edr:
-        if not (args.elementary_package and args.dbt_utils_package):
-            parser.error("--edr needs --elementary-package and --dbt-utils-package")
-        elementary = Elementary(args.edr, args.elementary_package, args.dbt_utils_package)
+    elementary = from_arguments(parser, args)
     with tempfile.TemporaryDirectory(prefix="sqlsentinel-anomalies-") as scratch:
         workdir = args.workdir or Path(scratch)
         series = generate(args.series, args.seed)

@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from checks_project import CHECKED_COLUMN, Warehouse, announced, write_phase, write_project
 from dbt_test_vs_sentinel import BIN, Measurement, dbt_command, measure
 from doc_section import measured_on, write_section
-from elementary_setup import Elementary
+from elementary_setup import Elementary, add_arguments, from_arguments
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from tests.receivers import Receiver, Request, http_receiver
@@ -413,9 +413,7 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--warehouse", nargs="+", choices=("duckdb", "postgres"),
                         default=["duckdb", "postgres"])  # fmt: skip
-    parser.add_argument("--edr", type=Path, help="edr in its own venv (else no Elementary)")
-    parser.add_argument("--elementary-package", type=Path)
-    parser.add_argument("--dbt-utils-package", type=Path)
+    add_arguments(parser)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rounds", type=int, choices=(2, 3), default=3,
                         help="2 leaves out round 3 (the same failures rebuilt)")  # fmt: skip
@@ -429,11 +427,7 @@ def main() -> None:
     """Parse the arguments, measure each warehouse and N, print the tables, maybe write them."""
     parser = arguments()
     args = parser.parse_args()
-    elementary = None
-    if args.edr:
-        if not (args.elementary_package and args.dbt_utils_package):
-            parser.error("--edr needs --elementary-package and --dbt-utils-package")
-        elementary = Elementary(args.edr, args.elementary_package, args.dbt_utils_package)
+    elementary = from_arguments(parser, args)
     context: dict[str, Any] = {
         "date": datetime.date.today().isoformat(),
         "repeat": args.repeat,

@@ -34,6 +34,7 @@ check and its own `dbt deps`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -114,3 +115,19 @@ class Elementary:
             "run_dbt_deps_if_needed": False,
         }
         (root / "edr_home" / ".edr" / "config.yml").write_text(yaml.safe_dump(edr_config))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--edr`, `--elementary-package`, `--dbt-utils-package`: where Elementary is."""
+    parser.add_argument("--edr", type=Path, help="edr in its own venv (else no Elementary)")
+    parser.add_argument("--elementary-package", type=Path)
+    parser.add_argument("--dbt-utils-package", type=Path)
+
+
+def from_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Elementary | None:
+    """The Elementary the arguments name, or None without `--edr`."""
+    if not args.edr:
+        return None
+    if not (args.elementary_package and args.dbt_utils_package):
+        parser.error("--edr needs --elementary-package and --dbt-utils-package")
+    return Elementary(args.edr, args.elementary_package, args.dbt_utils_package)
