@@ -32,18 +32,29 @@
 {% endmacro %}
 
 {#- DuckDB runs in sentinel's own process, and a VALUES list costs it about 50 KB of memory
-    a row while it plans the statement: the rows go in as one JSON text instead. -#}
+    a row while it plans the statement: the rows go in as one JSON text instead. from_json
+    reads a row's columns by name (a key it does not name is ignored, one missing is null),
+    so the rows are serialised as they come, with no loop over them in Jinja. -#}
 {% macro duckdb___rows_source(rows, columns) %}
   {%- set shape = {} -%}
   {%- for name, type in columns -%}{%- do shape.update({name: type}) -%}{%- endfor -%}
-  {%- set picked = [] -%}
-  {%- for row in rows -%}
-    {%- set values = {} -%}
-    {%- for name, type in columns -%}{%- do values.update({name: row.get(name)}) -%}{%- endfor -%}
-    {%- do picked.append(values) -%}
-  {%- endfor -%}
-  {%- set literals = sqlsentinel.string_literals([tojson(picked), tojson([shape])]) -%}
+  {%- set literals = sqlsentinel.string_literals([tojson(rows), tojson([shape])]) -%}
   {{ return("select unnest(from_json(" ~ literals | join(", ") ~ "), recursive := true)") }}
+{% endmacro %}
+
+{#- PostgreSQL: the rows as one JSON text too, read by name into typed columns
+    (json_to_recordset), instead of a literal per value rendered in Jinja. -#}
+{% macro postgres___rows_source(rows, columns) %}
+  {%- set literal = sqlsentinel.string_literals([tojson(rows)]) | first -%}
+  {%- set shape = [] -%}
+  {%- for name, type in columns -%}{%- do shape.append(name ~ " " ~ type) -%}{%- endfor -%}
+  {{ return("select " ~ columns | map(attribute=0) | join(", ") ~ " from json_to_recordset("
+            ~ literal ~ ") as sentinel_rows(" ~ shape | join(", ") ~ ")") }}
+{% endmacro %}
+
+{#- Redshift would fall back to postgres__, but it has no json_to_recordset. -#}
+{% macro redshift___rows_source(rows, columns) %}
+  {{ return(sqlsentinel.default___rows_source(rows, columns)) }}
 {% endmacro %}
 
 {#- MERGE rows into relation, skipping those whose `key` is already there: for warehouses

@@ -101,13 +101,16 @@ def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
 def _batches(pending: Sequence[PendingDecision]) -> list[list[PendingDecision]]:
     """Consecutive changes of one run and moment, at most one per alert: decided together."""
     batches: list[list[PendingDecision]] = []
+    alerts_in_last: set[str] = set()  # a set: a run of 10,000 checks is one batch
     for item in pending:  # oldest first
         last = batches[-1] if batches else []
         same = last and (last[0].run_id, last[0].created_at) == (item.run_id, item.created_at)
-        if same and all(other.alert != item.alert for other in last):
+        if same and item.alert not in alerts_in_last:
             last.append(item)
         else:
             batches.append([item])
+            alerts_in_last = set()
+        alerts_in_last.add(item.alert)
     return batches
 
 
