@@ -167,6 +167,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "end_silence": lambda: call("end_silence", silence_id="s1", now=NOW, ended_by="ana"),
         "select_alert_history_sql": lambda: call("select_alert_history_sql", alert_name="it's"),
         "select_latest_states_sql": lambda: call("select_latest_states_sql", alert_names=names),
+        "select_erred_alerts_sql": lambda: call("select_erred_alerts_sql", alert_names=names),
         "select_latest_results_sql": lambda: call("select_latest_results_sql"),
         "select_alert_values_sql": lambda: call(
             "select_alert_values_sql", alert_name="it's", since="2026-11-01 00:00:00"

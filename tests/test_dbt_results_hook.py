@@ -27,7 +27,7 @@ from sqlsentinel_dbt.store.outbox import PendingDecision
 from tests.conftest import Project, drop_pg_schemas, make_project
 from tests.integration_runner import run_steps
 from tests.receivers import Receiver, http_receiver
-from tests.warehouse_sql import query
+from tests.warehouse_sql import execute, query
 
 REPO = Path(__file__).resolve().parents[1]
 # A meta alert, for the hook's `run_alerts=true` to evaluate.
@@ -163,6 +163,20 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
                 [*selecting, "--vars", f"{{sqlsentinel_schema: {select_schema}}}"],
             ),
         )
+        selected = query(project, f"select * from {select_schema}.sentinel_alert_history")
+        selected_outbox = query(project, f"select * from {select_schema}.sentinel_notifications")
+        # The two passing tests of stg_customers errored since: the same build queues them.
+        passing = ["unique_stg_customers_id", "not_null_stg_customers_id"]
+        plant_errors(project, select_schema, passing)
+        steps |= run_steps(
+            project.root,
+            env,
+            (
+                "after_errors",
+                "dbt",
+                [*selecting, "--vars", f"{{sqlsentinel_schema: {select_schema}}}"],
+            ),
+        )
     hook_schema = f"{project.schema}_sentinel"
 
     def history(schema: str) -> dict[str, dict[str, Any]]:
@@ -181,8 +195,11 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         "delivered": delivered,
         "to_finance": to_finance,
         "stored": history(stored_schema),
-        "selected": query(project, f"select * from {select_schema}.sentinel_alert_history"),
-        "selected_outbox": query(project, f"select * from {select_schema}.sentinel_notifications"),
+        "selected": selected,
+        "selected_outbox": selected_outbox,
+        "after_errors_outbox": query(
+            project, f"select * from {select_schema}.sentinel_notifications"
+        ),
     }
     if warehouse == "postgres":
         drop_pg_schemas(project.schema)
@@ -482,16 +499,51 @@ def test_the_hook_maps_every_status_as_from_dbt_does(shop: Project) -> None:
                     assert (hook["status"], hook["severity"]) == (expected, "error"), status
 
 
+def plant_errors(project: Project, schema: str, names: list[str]) -> None:
+    """A newest history row for each check: it errored, a moment ago."""
+    at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    for name in names:
+        execute(
+            project,
+            f"insert into {schema}.sentinel_alert_history (run_id, invocation_id, "
+            "project_name, target_name, alert_name, status, severity, context, error, "
+            f"started_at, duration_ms) values ('planted', 'planted', 'checks', 'ci', '{name}', "
+            f"'ERROR', 'error', '{{}}', 'planted', cast('{at}' as timestamp), 0)",
+        )
+
+
+def pending_alerts(outbox: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The payloads of the pending rows of an outbox, by alert."""
+    payloads = [json.loads(r["payload"]) for r in outbox if r["kind"] == "pending"]
+    return {p["alert"]: p for p in payloads}
+
+
+def test_the_hook_queues_only_the_checks_that_may_call_for_a_message(
+    played: dict[str, Any],
+) -> None:
+    """A check that passes, and neither fired nor errored when last evaluated, is recorded
+    but not queued: a build of 11,000 checks that pass queues none of them."""
+    recorded = {r["alert_name"] for r in played["selected"]}
+    assert {"unique_stg_customers_id", "not_null_stg_customers_id"} <= recorded
+    # The warning test and the meta alert (run_alerts queues every alert it evaluates).
+    first = pending_alerts(played["selected_outbox"])
+    assert set(first) == {"sampled_failing_rows", "negative_amounts_meta"}
+    # Once they erred, they are queued: their error notification is resolved by them.
+    again = pending_alerts(played["after_errors_outbox"])
+    assert set(again) - set(first) == {"unique_stg_customers_id", "not_null_stg_customers_id"}
+
+
 def test_the_hooks_pending_rows_carry_the_owner_and_group_from_artifacts_gives(
     played: dict[str, Any],
 ) -> None:
     """Owner: the node's meta owner, the tested node's, then the group's. The unique test
     on stg_customers (meta owner crm-team) is in group finance itself; nothing notified
-    after the `selecting` step, so its pending rows are still there."""
-    payloads = [
-        json.loads(r["payload"]) for r in played["selected_outbox"] if r["kind"] == "pending"
-    ]
-    fields = {p["alert"]: p["dbt_check"] for p in payloads if "dbt_check" in p}
+    after the `after_errors` step, so its pending rows are still there."""
+    fields = {
+        a: p["dbt_check"]
+        for a, p in pending_alerts(played["after_errors_outbox"]).items()
+        if "dbt_check" in p
+    }
     unique = fields["unique_stg_customers_id"]
     assert (unique["owner"], unique["dbt_group"]) == ("crm-team", "finance")
     not_null = fields["not_null_stg_customers_id"]

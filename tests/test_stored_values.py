@@ -19,7 +19,7 @@ from sqlsentinel_dbt.store.history import RunRecord
 from tests.conftest import Project
 
 NASTY = [
-    "O'Brien said \"hi\"",
+    'O\'Brien said "hi"',
     "back\\slash \\' \\\\ end\\",
     "$$dollar$$ $tag$ quoted $tag$",
     "line one\nline two\r\n\ttabbed",

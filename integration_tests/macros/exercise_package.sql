@@ -43,6 +43,10 @@
   {%- do _check(failed, 'insert_alert_history', _rows(sqlsentinel.select_alert_history_sql("it's")) | length == 2) -%}
   {%- do _check(failed, 'select_alert_history_sql', _rows(sqlsentinel.select_alert_history_sql("it's"))[0]['error'] == awkward) -%}
   {%- do _check(failed, 'select_latest_states_sql', _rows(sqlsentinel.select_latest_states_sql(["it's"])) | length == 1) -%}
+  {%- set erred = row.copy() -%}
+  {%- do erred.update({'alert_name': "it's erred", 'invocation_id': 'i3', 'status': 'ERROR', 'state': none}) -%}
+  {%- do sqlsentinel.insert_alert_history([erred]) -%}
+  {%- do _check(failed, 'select_erred_alerts_sql', _rows(sqlsentinel.select_erred_alerts_sql(["it's", "it's erred"])) | map(attribute='alert_name') | list == ["it's erred"]) -%}
   {%- do _check(failed, 'select_latest_results_sql', _rows(sqlsentinel.select_latest_results_sql()) | selectattr('alert_name', 'equalto', "it's") | list | length == 1) -%}
   {%- do _check(failed, 'select_run_history_sql', _rows(sqlsentinel.select_run_history_sql('r1', "it's")) | length == 2 and _rows(sqlsentinel.select_run_history_sql('r1')) | length >= 2) -%}
   {%- do _check(failed, 'select_recorded_checks_sql', _rows(sqlsentinel.select_recorded_checks_sql(["i'1", 'i2'])) | length == 1) -%}

@@ -4,7 +4,8 @@
     snapshots; with `dbt source freshness`, every source) as an alert instance, as
     `sentinel dbt-run --from-artifacts` does (sqlsentinel_dbt/engine/from_dbt.py): the same
     names, statuses, values, context and states, appended to the history with `dbt_node`,
-    and one pending outbox row per check for `sentinel notify` to decide. It runs even when
+    and a pending outbox row for `sentinel notify` to decide for each check that may call
+    for a message (it fails, errors, or failed or errored before; docs/dbt_results.md). It runs even when
     the build failed, which a later job step does not (docs/dbt_cloud.md). A failing or
     warning test that stored its failures in this command gets the same sample of them
     (`failing_rows`): the only queries it runs for a result, so a build that passes pays
@@ -59,6 +60,10 @@
   {%- do sqlsentinel.ensure_alert_history() -%}
   {%- do sqlsentinel.ensure_notifications() -%}
   {%- set prior = sqlsentinel._latest_states(names.values() | list) -%}
+  {%- set erred = {} -%}
+  {%- for row in run_query(sqlsentinel.select_erred_alerts_sql(names.values() | list)).rows -%}
+    {%- do erred.update({row[0]: true}) -%}
+  {%- endfor -%}
   {#- A dbt check is one instance with the defaults of sqlsentinel_dbt/config/models.py. -#}
   {%- set defaults = {'on_no_data': 'ok', 'for_seconds': 0, 'for_evaluations': 1,
                       'keep_firing_for_seconds': 0, 'missing_evaluations_to_resolve': 2} -%}
@@ -75,14 +80,20 @@
         {%- do done.update({'dbt_node': item.unique_id}) -%}
         {%- do history.append(sqlsentinel._history_row(run, done)) -%}
       {%- endfor -%}
-      {%- set alert_fields = {
-          'description': item.description, 'owner': item.owner, 'tags': item.tags,
-          'dbt_node': item.unique_id, 'resource_type': item.resource_type,
-          'dbt_group': item.group} -%}
-      {%- do pending.append(sqlsentinel._pending_decision(run.run_id, name, item.sql, now, alert_fields)) -%}
+      {#- A check that passes, and neither fired nor errored before, calls for no message:
+          it is recorded, and not queued for `sentinel notify` to decide. -#}
+      {%- if result.status in ('ALERT', 'ERROR') or name in prior or name in erred -%}
+        {%- set alert_fields = {
+            'description': item.description, 'owner': item.owner, 'tags': item.tags,
+            'dbt_node': item.unique_id, 'resource_type': item.resource_type,
+            'dbt_group': item.group} -%}
+        {%- do pending.append(sqlsentinel._pending_decision(run.run_id, name, item.sql, now, alert_fields)) -%}
+      {%- endif -%}
     {%- endfor -%}
     {%- do sqlsentinel.insert_alert_history(history, commit=false, ensure=false) -%}
-    {%- do sqlsentinel.insert_notifications(pending, commit=false, ensure=false) -%}
+    {%- if pending -%}
+      {%- do sqlsentinel.insert_notifications(pending, commit=false, ensure=false) -%}
+    {%- endif -%}
     {%- do adapter.commit() -%}
   {%- endfor -%}
   {%- do log('sqlsentinel: recorded ' ~ runs | length ~ ' dbt results', info=true) -%}
