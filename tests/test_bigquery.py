@@ -173,7 +173,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             "select_alert_values_sql", alert_name="it's", since="2026-11-01 00:00:00"
         ),
         "select_run_history_sql": lambda: call(
-            "select_run_history_sql", run_id="r1", alert_name="it's"
+            "select_run_history_sql", run_id="r1", alert_name="it's", alert_names=names
         ),
         "select_recorded_checks_sql": lambda: call(
             "select_recorded_checks_sql", invocation_ids=["i1", "it's"]
@@ -182,7 +182,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             "select_last_notifications_sql", alert_names=names
         ),
         "select_notifications_sql": lambda: call(
-            "select_notifications_sql", claimed_by="c1", status="sending"
+            "select_notifications_sql", claimed_by="c1", status="sending", kind="pending"
         ),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
         "bounded_sql": lambda: call("bounded_sql", sql="select 1 as n -- one", limit=3),

@@ -153,13 +153,13 @@ def test_a_warm_run_imports_no_parser_scheduler_or_sender(tmp_path: Path) -> Non
 def test_the_package_macros_are_parsed_once_across_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlsentinel_dbt.dbt import package
+    from sqlsentinel_dbt.dbt import macro_store, package
 
-    parsed = count_calls(monkeypatch, package._StoredMacros, "put")  # once per file parsed
+    parsed = count_calls(monkeypatch, macro_store.StoredMacros, "put")  # once per file parsed
     args = write_project(tmp_path / "p", READS)
 
     def run_as_a_new_process() -> dict[str, str]:
-        monkeypatch.setattr(package, "_PARSED", {})  # what one process remembers
+        monkeypatch.setattr(macro_store, "_PARSED", {})  # what one process remembers
         return run(args)
 
     ours = len(list(package_root().joinpath("macros").rglob("*.sql")))

@@ -48,7 +48,7 @@
   {%- do sqlsentinel.insert_alert_history([erred]) -%}
   {%- do _check(failed, 'select_erred_alerts_sql', _rows(sqlsentinel.select_erred_alerts_sql(["it's", "it's erred"])) | map(attribute='alert_name') | list == ["it's erred"]) -%}
   {%- do _check(failed, 'select_latest_results_sql', _rows(sqlsentinel.select_latest_results_sql()) | selectattr('alert_name', 'equalto', "it's") | list | length == 1) -%}
-  {%- do _check(failed, 'select_run_history_sql', _rows(sqlsentinel.select_run_history_sql('r1', "it's")) | length == 2 and _rows(sqlsentinel.select_run_history_sql('r1')) | length >= 2) -%}
+  {%- do _check(failed, 'select_run_history_sql', _rows(sqlsentinel.select_run_history_sql('r1', "it's")) | length == 2 and _rows(sqlsentinel.select_run_history_sql('r1')) | length >= 2 and _rows(sqlsentinel.select_run_history_sql('r1', alert_names=["it's", 'other'])) | length == 2) -%}
   {%- do _check(failed, 'select_recorded_checks_sql', _rows(sqlsentinel.select_recorded_checks_sql(["i'1", 'i2'])) | length == 1) -%}
 
   {%- set outbox = [] -%}
@@ -69,6 +69,7 @@
   {%- set pending = outbox[0].copy() -%}
   {%- do pending.update({'notification_id': 'p1', 'kind': 'pending', 'status': 'undecided'}) -%}
   {%- do sqlsentinel.insert_notifications([pending]) -%}
+  {%- do _check(failed, 'select_notifications_sql', _rows(sqlsentinel.select_notifications_sql(kind='pending')) | map(attribute='notification_id') | list == ['p1']) -%}
   {%- do sqlsentinel.claim_pending_decisions('c2', now, later) -%}
   {%- do _check(failed, 'claim_pending_decisions', _rows(sqlsentinel.select_notifications_sql('c2', 'deciding')) | length == 1) -%}
   {%- do sqlsentinel.delete_notifications(['p1'], 'c2') -%}

@@ -105,11 +105,14 @@ def cannot_start_on_error() -> Iterator[None]:
 
 
 @contextmanager
-def opened(args: DbtArgs) -> Iterator[Sentinel]:
-    """The project opened for a command; any failure to open or to talk to it exits 2."""
+def opened(args: DbtArgs, *, to_deliver: bool = False) -> Iterator[Sentinel]:
+    """The project opened for a command; any failure to open or to talk to it exits 2.
+
+    `to_deliver`: for `sentinel notify` (`Sentinel.open_to_deliver`).
+    """
     from sqlsentinel_dbt.runtime import Sentinel
 
     with cannot_start_on_error():
-        sentinel = Sentinel.open(args)
+        sentinel = Sentinel.open_to_deliver(args) if to_deliver else Sentinel.open(args)
     with sentinel, cannot_start_on_error():
         yield sentinel

@@ -19,7 +19,7 @@ def notify(
     """Send every queued notification that is due (failed ones are retried)."""
     from dataclasses import asdict
 
-    with opened(dbt) as sentinel:
+    with opened(dbt, to_deliver=True) as sentinel:
         report = sentinel.notify()
     if output is o.OutputFormat.JSON:
         print_json(asdict(report))

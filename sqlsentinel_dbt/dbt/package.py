@@ -5,24 +5,20 @@ A user need not list the package in `packages.yml` to run `sentinel dbt-run`: we
 `adapter.dispatch(..., 'sqlsentinel')` finds it. Parsing and the user's partial-parse file
 are untouched: this happens after the manifest is loaded, in memory only.
 
-A process parses each macro file once (per content) and gives every manifest its own copy:
-the daemon re-opens the project on each change, and parsing the package's Jinja again each
-time cost about 0.2 s of CPU per open. Across processes, the parsed macros are kept as
-dbt's own JSON form of them in `<target>/sqlsentinel/package_macros.json`, keyed by each
-file's text, the dbt version and the flag that changes the parse.
+Each macro file is parsed once per content, in a process and across processes
+(dbt/macro_store.py): the package's parsed macros are kept in
+`<target>/sqlsentinel/package_macros.json`.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from sqlsentinel_dbt.cache_file import read_cache, write_cache
+from sqlsentinel_dbt.dbt.macro_store import StoredMacros, parsed_macros
 
 PACKAGE_NAME = "sqlsentinel"
 # The fields of a packages.yml entry that say where it comes from, in dbt's entry types.
@@ -72,10 +68,6 @@ def _is_sqlsentinel(spec: Any, root: Path) -> bool:
     return any(PACKAGE_NAME in source.lower() for source in sources)
 
 
-# Macro file path -> (its text, whether macro arguments were read, the macros parsed from it).
-_PARSED: dict[str, tuple[str, bool, list[Any]]] = {}
-
-
 def inject_package_macros(config: Any, manifest: Any, package_root: Path) -> bool:
     """Add the package's macros to `manifest` unless the project installed the package itself.
 
@@ -88,9 +80,9 @@ def inject_package_macros(config: Any, manifest: Any, package_root: Path) -> boo
         return False
     package = config.new_project(str(package_root))
     parser = MacroParser(package, manifest)
-    stored = _StoredMacros(Path(config.project_root) / config.target_path / STORE_PATH)
+    stored = StoredMacros(Path(config.project_root) / config.target_path / STORE_PATH)
     for path in parser.get_paths():
-        for macro in _parsed_macros(parser, path, stored):
+        for macro in parsed_macros(parser, path, stored, PACKAGE_NAME):
             manifest.macros[macro.unique_id] = macro
     stored.save()
     # The manifest caches its macro lookups; they must see the new macros.
@@ -100,81 +92,5 @@ def inject_package_macros(config: Any, manifest: Any, package_root: Path) -> boo
     return True
 
 
-def _parsed_macros(parser: Any, path: Any, stored: _StoredMacros) -> list[Any]:
-    """The macros of one file of the package, parsed at most once per content and flags."""
-    from dbt.contracts.graph.unparsed import UnparsedMacro
-    from dbt.flags import get_flags
-    from dbt.node_types import NodeType
-
-    text = Path(path.absolute_path).read_text(encoding="utf-8")
-    with_arguments = bool(getattr(get_flags(), "validate_macro_args", False))
-    cached = _PARSED.get(path.absolute_path)
-    if cached is None or cached[:2] != (text, with_arguments):
-        macros = stored.get(path.original_file_path, text, with_arguments)
-        if macros is None:
-            unparsed = UnparsedMacro(
-                path=path.original_file_path,
-                original_file_path=path.original_file_path,
-                package_name=PACKAGE_NAME,
-                raw_code=text,
-                resource_type=NodeType.Macro,
-                language="sql",
-            )
-            macros = list(parser.parse_unparsed_macros(unparsed))
-            stored.put(path.original_file_path, text, with_arguments, macros)
-        cached = (text, with_arguments, macros)
-        _PARSED[path.absolute_path] = cached
-    return copy.deepcopy(cached[2])
-
-
 STORE_PATH = Path("sqlsentinel", "package_macros.json")
 """Where parsed package macros are kept, under the project's target path."""
-
-
-class _StoredMacros:
-    """Parsed macros by file, as dbt serializes them, read from and written to one file."""
-
-    def __init__(self, path: Path) -> None:
-        from dbt.version import __version__ as dbt_version
-
-        self._path = path
-        self._dbt = str(dbt_version)
-        self._files: dict[str, Any] = {}
-        self._seen: set[str] = set()
-        self._changed = False
-        document = read_cache(path)  # none yet, or unreadable: parsed afresh, written back
-        if isinstance(document, dict) and document.get("dbt") == self._dbt:
-            self._files = document.get("files") or {}
-
-    @staticmethod
-    def _key(text: str, with_arguments: bool) -> str:
-        return sha256(f"{with_arguments}\n{text}".encode()).hexdigest()
-
-    def get(self, name: str, text: str, with_arguments: bool) -> list[Any] | None:
-        """The file's macros as stored for this very text, or None."""
-        from dbt.contracts.graph.nodes import Macro
-
-        self._seen.add(name)
-        entry = self._files.get(name)
-        if not isinstance(entry, dict) or entry.get("key") != self._key(text, with_arguments):
-            return None
-        try:
-            return [Macro.from_dict(macro) for macro in entry["macros"]]
-        except Exception:  # another dbt's shape, or a damaged file: parse it again
-            return None
-
-    def put(self, name: str, text: str, with_arguments: bool, macros: list[Any]) -> None:
-        """Keep a file's freshly parsed macros."""
-        key = self._key(text, with_arguments)
-        self._files[name] = {"key": key, "macros": [macro.to_dict() for macro in macros]}
-        self._seen.add(name)
-        self._changed = True
-
-    def save(self) -> None:
-        """Write the file when something was parsed; a target that can't be written is skipped."""
-        if not self._changed:
-            return
-        # Files the package no longer has are dropped.
-        files = {name: entry for name, entry in self._files.items() if name in self._seen}
-        write_cache(self._path, {"dbt": self._dbt, "files": files})
-        self._changed = False

@@ -37,19 +37,26 @@ logger = logging.getLogger(__name__)
 class DbtProject:
     """A parsed dbt project with its profile's adapter. Open it with `DbtProject.open`."""
 
-    def __init__(self, config: Any, adapter: Any, manifest: Any) -> None:
+    def __init__(self, config: Any, adapter: Any, manifest: Any, *, nodes: bool = True) -> None:
         self._config = config
         self._adapter = adapter
         self._manifest = manifest
+        self.has_nodes = nodes
+        """False when only the macros were parsed (`open(..., nodes=False)`): the project
+        then knows no node, so no meta alert, selector or compile."""
         self._flags = current_flags()
         self.warehouse = Warehouse(adapter, manifest)
         self._compiler: QueryCompiler | None = None
         self._selector = NodeSelector(manifest, str(config.project_root))
 
     @classmethod
-    def open(cls, args: DbtArgs, package_root: Path) -> DbtProject:
-        """Parse the project (partial parsing applies) and register its adapter."""
-        return cls(*load_dbt(args, package_root))
+    def open(cls, args: DbtArgs, package_root: Path, *, nodes: bool = True) -> DbtProject:
+        """Parse the project (partial parsing applies) and register its adapter.
+
+        `nodes=False` parses only the macros: for delivering what the outbox holds, which
+        needs the warehouse and the package's macros but none of the project's nodes.
+        """
+        return cls(*load_dbt(args, package_root, nodes=nodes), nodes=nodes)
 
     @property
     def root(self) -> Path:
@@ -166,8 +173,8 @@ class DbtProject:
         return None
 
     def meta_alerts(self) -> list[MetaAlerts]:
-        """Raw alert lists from node meta."""
-        return meta_alerts(self._manifest)
+        """Raw alert lists from node meta (none when only the macros were parsed)."""
+        return meta_alerts(self._manifest) if self.has_nodes else []
 
     def compile(self, sql: str, checks: CompileChecks = ALLOW_ALL) -> CompiledQuery:
         """Compile one alert query with dbt's Jinja (ref, source, var, macros, target).

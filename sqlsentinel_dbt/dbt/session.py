@@ -13,6 +13,7 @@ from typing import Any
 from sqlsentinel_dbt.dbt.args import DbtArgs
 from sqlsentinel_dbt.dbt.jinja_code import keep_macro_code
 from sqlsentinel_dbt.dbt.logging_bridge import route_dbt_events_to_logging
+from sqlsentinel_dbt.dbt.macro_store import project_macros
 from sqlsentinel_dbt.dbt.package import inject_package_macros, skip_uninstalled_package_entry
 from sqlsentinel_dbt.dbt.schema_cache import keep_json_schemas
 from sqlsentinel_dbt.errors import ProjectError
@@ -22,10 +23,13 @@ from sqlsentinel_dbt.errors import ProjectError
 DBT_LOCK = threading.RLock()
 
 
-def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
+def load_dbt(args: DbtArgs, package_root: Path, *, nodes: bool = True) -> tuple[Any, Any, Any]:
     """Parse the project named by `args`; return dbt's (RuntimeConfig, adapter, Manifest).
 
-    dbt's own errors (missing project or profile, bad vars, parse errors) become ProjectError.
+    With `nodes=False` only the macros of the project and its packages are parsed (a
+    MacroManifest, as dbt's own adapter holds): enough to talk to the warehouse, a
+    fraction of the time for a project of thousands of nodes. dbt's own errors (missing
+    project or profile, bad vars, parse errors) become ProjectError.
     """
     with DBT_LOCK, _collecting_after():
         # Imported here, inside: importing dbt allocates as much as loading a manifest.
@@ -35,10 +39,10 @@ def load_dbt(args: DbtArgs, package_root: Path) -> tuple[Any, Any, Any]:
 
         schemas = keep_json_schemas()
         try:
-            config = _runtime_config(args)
+            config = _runtime_config(args, partial_parse=nodes)
             keep_macro_code(Path(config.project_root) / config.target_path)
             adapter = _register_adapter(config)
-            manifest = _parse(config)
+            manifest = _parse(config) if nodes else _parse_macros(config)
             inject_package_macros(config, manifest, package_root)
             adapter.set_macro_resolver(manifest)
         except ClickException as exc:  # dbt's flag parser rejects e.g. a missing --project-dir
@@ -111,7 +115,7 @@ def reinstate(flags: Any, adapter: Any) -> None:
             other.cleanup_connections()
 
 
-def _runtime_config(args: DbtArgs) -> Any:
+def _runtime_config(args: DbtArgs, *, partial_parse: bool = True) -> Any:
     import dbt.tracking
     from dbt.cli.flags import Flags, args_to_context
     from dbt.config.runtime import RuntimeConfig
@@ -122,7 +126,10 @@ def _runtime_config(args: DbtArgs) -> Any:
     # Build the flags through dbt's own click parser so --vars, profiles-dir lookup and
     # DBT_* environment variables behave exactly as they do for `dbt compile`.
     route_dbt_events_to_logging()  # first: building the flags fires deprecations already
-    flags = Flags(args_to_context(["compile", *args.to_cli()]))
+    # Without nodes to parse, dbt's partial-parse file (every node of the project) would be
+    # read only to be thrown away: reading the macros afresh is quicker.
+    off = [] if partial_parse else ["--no-partial-parse"]
+    flags = Flags(args_to_context(["compile", *args.to_cli(), *off]))
     set_flags(flags)
     set_invocation_context(dict(os.environ))
     reset_invocation_id()
@@ -151,6 +158,18 @@ def _parse(config: Any) -> Any:
     manifest = ManifestLoader.get_full_manifest(config)
     config.load_dependencies()
     return manifest
+
+
+def _parse_macros(config: Any) -> Any:
+    """The macros of the project and its packages, as dbt's `load_macros` gives them.
+
+    Each file is parsed only when its text changed (dbt/macro_store.py).
+    """
+    from dbt.contracts.graph.manifest import MacroManifest
+
+    skip_uninstalled_package_entry(config)
+    projects = config.load_dependencies()
+    return MacroManifest(project_macros(projects, Path(config.project_root) / config.target_path))
 
 
 DUCKDB_LOCKED = (

@@ -8,7 +8,8 @@ reporting dead letters. `Sentinel` runs use it, and so do the daemon (through it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from sqlsentinel_dbt.config.project import ProjectConfig
 from sqlsentinel_dbt.engine.check_settings import ChosenChecks, NodeSets
@@ -17,7 +18,7 @@ from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.errors import NotFound
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver, send_test
-from sqlsentinel_dbt.notify.pending import Deciding, decide_pending
+from sqlsentinel_dbt.notify.pending import Deciding, NodesNeeded, decide_pending
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.stores import Stores
@@ -29,14 +30,36 @@ class Notifier:
     """Decide, queue and deliver the notifications of one project's alerts."""
 
     def __init__(
-        self, stores: Stores, config: ProjectConfig, clock: Clock, nodes: NodeSets | None = None
+        self,
+        stores: Stores,
+        config: ProjectConfig,
+        clock: Clock,
+        nodes: NodeSets | None = None,
+        *,
+        complete: bool = True,
     ) -> None:
         self._stores = stores
         self._config = config
         self._nodes = nodes
         """The project's nodes, to resolve `dbt_results:` for the hook's checks."""
+        self._complete = complete
+        """False when the project was opened without its nodes: its meta alerts and nodes
+        are unknown, so a change that needs them is held back, never dropped."""
         self.clock = clock
         """The time of decisions, claims and leases: tests pass one past a lease."""
+
+    def needs_nodes(self) -> bool:
+        """Whether deciding what the outbox holds needs the project's nodes.
+
+        It does for a change of an alert that alerts/*.yml does not declare and that is not
+        a dbt check (an alert of a node's meta), and for the hook's checks when sentinel.yml
+        has `dbt_results:` settings (resolved on the nodes). One query, claiming nothing.
+        """
+        undecided = self._stores.outbox.undecided()
+        declared = {d.alert.name for d in self._config.alerts}
+        if self._config.settings.dbt_results.applies and any(p.dbt_check for p in undecided):
+            return True
+        return any(p.dbt_check is None and p.alert not in declared for p in undecided)
 
     def decide(
         self, alerts: Sequence[AlertAsRun], results: Sequence[AlertResult], run: RunContext
@@ -65,13 +88,17 @@ class Notifier:
         """
         settings = self._config.settings
         dbt_results, nodes = settings.dbt_results, self._nodes
+        resolve: Callable[[], ChosenChecks] | None = None
+        if dbt_results.applies and not self._complete:
+            resolve = _nodes_needed
+        elif dbt_results.applies and nodes is not None:
+            resolve = partial(ChosenChecks.resolve, dbt_results, nodes)
         deciding = Deciding(
             [d.alert for d in self._config.alerts],
             self._config.routes,
             settings.claim_lease,
-            (lambda: ChosenChecks.resolve(dbt_results, nodes))
-            if nodes is not None and dbt_results.applies
-            else None,
+            resolve,
+            complete=self._complete,
         )
         decided = decide_pending(self._stores, deciding, self.clock())
         report = deliver(self._stores.outbox, self._config.channels, settings, self.clock)
@@ -88,3 +115,8 @@ class Notifier:
             hint = suggest(channel_name, sorted(self._config.channels))
             raise NotFound(f"No channel {channel_name!r}{hint}")
         return send_test(channel, self._config.settings.retry_budget, self.clock)
+
+
+def _nodes_needed() -> ChosenChecks:
+    raise NodesNeeded("`dbt_results:` of sentinel.yml is resolved on the project's nodes")
+

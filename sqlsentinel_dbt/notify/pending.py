@@ -49,6 +49,9 @@ from sqlsentinel_dbt.store.stores import Stores
 logger = logging.getLogger(__name__)
 
 
+_NAMES_IN_QUERY = 1000
+
+
 @dataclass(frozen=True)
 class Deciding:
     """What deciding needs besides the stores: the project's alerts and routes."""
@@ -61,6 +64,13 @@ class Deciding:
     dbt_results: Callable[[], ChosenChecks] | None = None
     """`dbt_results:` of sentinel.yml, resolved when first asked; None when it has no
     setting that chooses or changes a check."""
+    complete: bool = True
+    """False when `alerts` lacks the alerts of nodes' meta (the project was opened without
+    its nodes): a change of an alert not in `alerts` is then held back, not dropped."""
+
+
+class NodesNeeded(Exception):
+    """Deciding a change needs the project's nodes, which were not parsed."""
 
 
 def decide_pending(stores: Stores, deciding: Deciding, now: datetime) -> int:
@@ -148,33 +158,19 @@ def _decide(
         return [], []
     first = batch[0]
     declared = {a.name: a for a in deciding.alerts}
-    recorded = stores.history.run_results_by_alert(first.run_id)
+    names = [item.alert for item in batch]
+    # A short list of names in the query; a long one would cost more than reading the run.
+    read = names if len(names) <= _NAMES_IN_QUERY else None
+    recorded = stores.history.run_results_by_alert(first.run_id, read)
     at = first.created_at
     silences = stores.silences.ending_after(at) if recorded else []
-    last = stores.outbox.last_entries([item.alert for item in batch]) if recorded else {}
+    last = stores.outbox.last_entries(names) if recorded else {}
     decided: list[tuple[PendingDecision, int]] = []
     failed: list[tuple[PendingDecision, Exception]] = []
     rows: list[OutboxRow] = []
     for item in batch:
-        alert = declared.get(item.alert)
-        configure = None
         try:
-            if alert is None and item.dbt_check is not None:
-                alert = dbt_check_alert(item.alert, item.sql, item.dbt_check)
-                if settings is not None:
-                    # A setting that cannot be resolved (a typo) raises: the change is held
-                    # back, not announced as if every check counted.
-                    configure = settings()
-                    node, kind = alert.meta.get("dbt_node"), alert.meta.get("resource_type")
-                    if not configure.counts(node, kind):
-                        decided.append((item, 0))  # a check `dbt_results` leaves out
-                        continue
-            if alert is None:
-                logger.warning(
-                    "alert %s of run %s is no longer declared; its changes are not notified",
-                    item.alert,
-                    item.run_id,
-                )
+            alert, configure = _alert_of(item, declared, deciding, settings)
             if alert is None or recorded is None or item.alert not in recorded.results:
                 decided.append((item, 0))
                 continue
@@ -199,6 +195,40 @@ def _decide(
         decided.append((item, sum(row.status == "queued" for row in changes)))
     stores.outbox.queue(rows, at)
     return decided, failed
+
+
+def _alert_of(
+    item: PendingDecision,
+    declared: dict[str, Alert],
+    deciding: Deciding,
+    settings: Callable[[], ChosenChecks] | None,
+) -> tuple[Alert | None, ChosenChecks | None]:
+    """The alert a change is decided for, and the `dbt_results:` that apply to it.
+
+    None for an alert no longer declared, or a dbt check `dbt_results:` leaves out: its
+    change is decided with no notification. Raises NodesNeeded when the alert may be
+    one of a node's meta that was not parsed, and what resolving the settings raises (a
+    typo): the change is then held back, not announced as if every check counted.
+    """
+    alert = declared.get(item.alert)
+    if alert is not None:
+        return alert, None
+    if item.dbt_check is None:
+        if not deciding.complete:
+            raise NodesNeeded(f"{item.alert} may be an alert of a node's meta")
+        logger.warning(
+            "alert %s of run %s is no longer declared; its changes are not notified",
+            item.alert,
+            item.run_id,
+        )
+        return None, None
+    alert = dbt_check_alert(item.alert, item.sql, item.dbt_check)
+    if settings is None:
+        return alert, None
+    configure = settings()
+    if not configure.counts(alert.meta.get("dbt_node"), alert.meta.get("resource_type")):
+        return None, None
+    return alert, configure
 
 
 def _as_configured(

@@ -81,15 +81,19 @@ class Sentinel:
         self.clock = clock
         """The time (UTC) of runs, claims, leases and silences: tests pass a fixed one."""
         self.stores = Stores.of(project.warehouse)
-        self.notifier = Notifier(self.stores, config, clock, project)
+        self.notifier = Notifier(self.stores, config, clock, project, complete=project.has_nodes)
         self.setting_problems: list[str] = []
         """Settings that failed alone while planning (their part is left out); the next
         report carries them."""
 
     @classmethod
-    def open(cls, args: DbtArgs, *, clock: Clock = utc_now) -> Sentinel:
-        """Parse the dbt project and load its alerts; raises ProjectError or ConfigError."""
-        project = DbtProject.open(args, package_root())
+    def open(cls, args: DbtArgs, *, clock: Clock = utc_now, nodes: bool = True) -> Sentinel:
+        """Parse the dbt project and load its alerts; raises ProjectError or ConfigError.
+
+        `nodes=False` parses only the macros (see `open_to_deliver`): the alerts are then
+        those of alerts/*.yml alone.
+        """
+        project = DbtProject.open(args, package_root(), nodes=nodes)
         try:
             config = load_config(project.root, project.meta_alerts(), alerts_fail_alone=True)
         except Exception:
@@ -97,6 +101,26 @@ class Sentinel:
             raise
         register_channel_secrets(config.channels.values())
         return cls(project, config, clock)
+
+    @classmethod
+    def open_to_deliver(cls, args: DbtArgs, *, clock: Clock = utc_now) -> Sentinel:
+        """Open the project for `sentinel notify`: its nodes are parsed only if needed.
+
+        Delivering needs the warehouse and the package's macros; deciding the changes the
+        hook and `run_alerts` queued needs the nodes only for an alert of a node's meta
+        or for `dbt_results:` settings (`Notifier.needs_nodes`). Parsing thousands of
+        nodes takes seconds, so without such a change only the macros are parsed.
+        """
+        sentinel = cls.open(args, clock=clock, nodes=False)
+        try:
+            needed = sentinel.notifier.needs_nodes()
+        except Exception:
+            sentinel.close()
+            raise
+        if not needed:
+            return sentinel
+        sentinel.close()
+        return cls.open(args, clock=clock)
 
     def __enter__(self) -> Sentinel:
         return self

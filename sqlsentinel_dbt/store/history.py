@@ -111,9 +111,16 @@ class HistoryStore:
             for invocation, name, node in fetched.rows
         }
 
-    def run_results_by_alert(self, run_id: str) -> RunResults | None:
-        """Who ran, and the results one run recorded, per alert; None if it recorded none."""
-        sql = self._warehouse.run_macro("select_run_history_sql", run_id=run_id)
+    def run_results_by_alert(
+        self, run_id: str, alert_names: Sequence[str] | None = None
+    ) -> RunResults | None:
+        """Who ran, and the results one run recorded, per alert; None if it recorded none.
+
+        With `alert_names`, only those alerts' results are read (a hook's run may hold
+        thousands of checks, of which a few are to be decided).
+        """
+        names = sorted(set(alert_names)) if alert_names is not None else None
+        sql = self._warehouse.run_macro("select_run_history_sql", run_id=run_id, alert_names=names)
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
         results: dict[str, list[AlertResult]] = {}

@@ -139,21 +139,30 @@ class Outbox:
         pending, unreadable = [], []
         for row in self._rows(claimer, "deciding"):
             try:
-                pending.append(
-                    PendingDecision(
-                        rows.text(row["notification_id"], "notification_id"),
-                        rows.text(row["run_id"], "run_id"),
-                        rows.text(row["alert_name"], "alert_name"),
-                        rows.timestamp(row["created_at"], "created_at"),
-                        _pending_sql(row["payload"]),
-                        _pending_dbt_check(row["payload"]),
-                    )
-                )
+                pending.append(_pending_decision(row))
             except Exception as problem:
                 unreadable.append((str(row["notification_id"]), problem))
         # Failed for good: retried, it would be claimed as a notification to send.
         self._fail_unreadable(unreadable, claimer, now, retry_at=now + _NEVER)
         return sorted(pending, key=lambda p: (p.created_at, p.notification_id))
+
+    def undecided(self) -> list[PendingDecision]:
+        """The changes queued to be decided, claimed or not, without claiming them.
+
+        A row it cannot read is left out: `claim_pending` reports it.
+        """
+        if not self._exists():
+            return []
+        sql = self._warehouse.run_macro("select_notifications_sql", kind="pending")
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
+        undecided = []
+        for row in fetched.rows:
+            try:
+                named = dict(zip([c.lower() for c in fetched.columns], row, strict=True))
+                undecided.append(_pending_decision(named))
+            except Exception:  # claim_pending reports it, once claimed
+                continue
+        return undecided
 
     def forget(self, ids: Sequence[str], claimer: str) -> None:
         """Delete rows `claimer` still holds (pending decisions, once decided)."""
@@ -292,6 +301,18 @@ def _pending_sql(payload: Any) -> str:
     except rows.Unreadable:
         return ""
     return sql if isinstance(sql, str) else ""
+
+
+def _pending_decision(row: dict[str, Any]) -> PendingDecision:
+    """A pending row read as the change it queues; raises Unreadable."""
+    return PendingDecision(
+        rows.text(row["notification_id"], "notification_id"),
+        rows.text(row["run_id"], "run_id"),
+        rows.text(row["alert_name"], "alert_name"),
+        rows.timestamp(row["created_at"], "created_at"),
+        _pending_sql(row["payload"]),
+        _pending_dbt_check(row["payload"]),
+    )
 
 
 def _pending_dbt_check(payload: Any) -> dict[str, Any] | None:
