@@ -165,9 +165,10 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         )
         selected = query(project, f"select * from {select_schema}.sentinel_alert_history")
         selected_outbox = query(project, f"select * from {select_schema}.sentinel_notifications")
-        # The two passing tests of stg_customers errored since: the same build queues them.
-        passing = ["unique_stg_customers_id", "not_null_stg_customers_id"]
-        plant_errors(project, select_schema, passing)
+        # One passing test of stg_customers erred since; the log holds the other firing (a
+        # resolution that went dead): the same build queues them both.
+        plant_error(project, select_schema, "unique_stg_customers_id")
+        plant_firing_entry(project, select_schema, "not_null_stg_customers_id")
         steps |= run_steps(
             project.root,
             env,
@@ -499,17 +500,30 @@ def test_the_hook_maps_every_status_as_from_dbt_does(shop: Project) -> None:
                     assert (hook["status"], hook["severity"]) == (expected, "error"), status
 
 
-def plant_errors(project: Project, schema: str, names: list[str]) -> None:
-    """A newest history row for each check: it errored, a moment ago."""
+def plant_error(project: Project, schema: str, name: str) -> None:
+    """A newest history row for a check: it errored, a moment ago."""
     at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    for name in names:
-        execute(
-            project,
-            f"insert into {schema}.sentinel_alert_history (run_id, invocation_id, "
-            "project_name, target_name, alert_name, status, severity, context, error, "
-            f"started_at, duration_ms) values ('planted', 'planted', 'checks', 'ci', '{name}', "
-            f"'ERROR', 'error', '{{}}', 'planted', cast('{at}' as timestamp), 0)",
-        )
+    execute(
+        project,
+        f"insert into {schema}.sentinel_alert_history (run_id, invocation_id, "
+        "project_name, target_name, alert_name, status, severity, context, error, "
+        f"started_at, duration_ms) values ('planted', 'planted', 'checks', 'ci', '{name}', "
+        f"'ERROR', 'error', '{{}}', 'planted', cast('{at}' as timestamp), 0)",
+    )
+
+
+def plant_firing_entry(project: Project, schema: str, name: str) -> None:
+    """The notification log's newest live entry for a check: sent, firing."""
+    at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    execute(
+        project,
+        f"insert into {schema}.sentinel_notifications (notification_id, run_id, created_at, "
+        "updated_at, channel, group_key, alert_name, kind, status, firing_keys, "
+        "silenced_keys, resolved_keys, payload, attempts, next_attempt_at) values "
+        f"('planted', 'planted', cast('{at}' as timestamp), cast('{at}' as timestamp), "
+        f"'hook', '{name}', '{name}', 'firing', 'sent', '[null]', '[]', '[]', '{{}}', 1, "
+        f"cast('{at}' as timestamp))",
+    )
 
 
 def pending_alerts(outbox: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -521,14 +535,16 @@ def pending_alerts(outbox: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_the_hook_queues_only_the_checks_that_may_call_for_a_message(
     played: dict[str, Any],
 ) -> None:
-    """A check that passes, and neither fired nor errored when last evaluated, is recorded
-    but not queued: a build of 11,000 checks that pass queues none of them."""
+    """A check that passes, and neither fired nor errored when last evaluated, nor is held
+    firing by the notification log, is recorded but not queued: a build of 11,000 checks
+    that pass queues none of them."""
     recorded = {r["alert_name"] for r in played["selected"]}
     assert {"unique_stg_customers_id", "not_null_stg_customers_id"} <= recorded
     # The warning test and the meta alert (run_alerts queues every alert it evaluates).
     first = pending_alerts(played["selected_outbox"])
     assert set(first) == {"sampled_failing_rows", "negative_amounts_meta"}
-    # Once they erred, they are queued: their error notification is resolved by them.
+    # Once one erred and the log holds the other firing, both are queued: their
+    # resolutions are announced.
     again = pending_alerts(played["after_errors_outbox"])
     assert set(again) - set(first) == {"unique_stg_customers_id", "not_null_stg_customers_id"}
 

@@ -100,9 +100,12 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return opened
 
 
-def test_the_hooks_checks_are_delivered_without_parsing_the_nodes(
+def test_notify_parses_the_nodes_only_when_deciding_needs_them(
     built: Built, parses: list[bool]
 ) -> None:
+    """One sequence, each step on the outbox the one before left (so one test: the steps
+    must not be spread over processes)."""
+    # 1. The hook's checks: delivered without parsing the nodes.
     queued = {r["alert_name"] for r in built.pending()}
     assert queued  # the failing checks of the build
     with Sentinel.open_to_deliver(built.args) as sentinel:
@@ -112,35 +115,20 @@ def test_the_hooks_checks_are_delivered_without_parsing_the_nodes(
     assert set(built.delivered()) == queued
     assert built.pending() == []
 
-
-def test_a_meta_alerts_change_parses_the_nodes_to_be_decided(
-    built: Built, parses: list[bool]
-) -> None:
-    """run_alerts queues a change per meta alert: their alerts are known only from the
-    nodes, so notify parses them and announces the one that fires."""
-    run_steps(
-        built.project.root,
-        built.env,
-        ("alerts", "dbt", ["run-operation", "sqlsentinel.run_alerts"]),
-    )
+    # 2. run_alerts queues a change per meta alert: their alerts are known only from the
+    # nodes, so notify parses them and announces the one that fires.
+    run_alerts = ("alerts", "dbt", ["run-operation", "sqlsentinel.run_alerts"])
+    run_steps(built.project.root, built.env, run_alerts)
     assert {r["alert_name"] for r in built.pending()} >= {"negative_amounts_meta"}
     with Sentinel.open_to_deliver(built.args) as sentinel:
         report = sentinel.notify()
-    assert parses == [False, True]
+    assert parses == [False, False, True]
     assert report.failed == 0 and "negative_amounts_meta" in built.delivered()
     assert built.pending() == []
 
-
-def test_a_change_met_without_the_nodes_is_held_back_not_dropped(
-    built: Built, parses: list[bool]
-) -> None:
-    """Opened without its nodes (as when a change is queued after notify looked), the
-    meta alerts' changes wait for the lease to run out; a later notify decides them."""
-    run_steps(
-        built.project.root,
-        built.env,
-        ("alerts", "dbt", ["run-operation", "sqlsentinel.run_alerts"]),
-    )
+    # 3. Opened without its nodes (as when a change is queued after notify looked), the
+    # meta alerts' changes wait for the lease to run out; a later notify decides them.
+    run_steps(built.project.root, built.env, run_alerts)
     waiting = {r["notification_id"] for r in built.pending()}
     assert waiting
     with Sentinel.open(built.args, nodes=False) as sentinel:
@@ -148,16 +136,13 @@ def test_a_change_met_without_the_nodes_is_held_back_not_dropped(
         lease = sentinel.config.settings.claim_lease
     assert held.decided == 0
     assert {r["notification_id"] for r in built.pending()} == waiting  # still there
-
     later = utc_now() + timedelta(seconds=lease + 1)
     with Sentinel.open_to_deliver(built.args, clock=lambda: later) as sentinel:
         sentinel.notify()
-    assert parses == [False, False, True]
+    assert parses == [False, False, True, False, False, True]
     assert built.pending() == []
 
-
-def test_dbt_results_settings_parse_the_nodes(built: Built, parses: list[bool]) -> None:
-    """`min_severity` is applied to the hook's checks when they are decided: on the nodes."""
+    # 4. `min_severity` is applied to the hook's checks when they are decided: on the nodes.
     (built.project.root / "sentinel.yml").write_text(
         CHANNELS + "dbt_results:\n  min_severity: error\n"
     )
@@ -168,5 +153,5 @@ def test_dbt_results_settings_parse_the_nodes(built: Built, parses: list[bool]) 
             report = sentinel.notify()
     finally:
         (built.project.root / "sentinel.yml").write_text(CHANNELS)
-    assert parses == [False, True]
+    assert parses[-2:] == [False, True]
     assert report.failed == 0 and built.pending() == []

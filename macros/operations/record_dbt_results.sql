@@ -5,7 +5,8 @@
     `sentinel dbt-run --from-artifacts` does (sqlsentinel_dbt/engine/from_dbt.py): the same
     names, statuses, values, context and states, appended to the history with `dbt_node`,
     and a pending outbox row for `sentinel notify` to decide for each check that may call
-    for a message (it fails, errors, or failed or errored before; docs/dbt_results.md). It runs even when
+    for a message (it fails or errors, or it fired or erred before, or the notification
+    log holds it firing; docs/dbt_results.md). It runs even when
     the build failed, which a later job step does not (docs/dbt_cloud.md). A failing or
     warning test that stored its failures in this command gets the same sample of them
     (`failing_rows`): the only queries it runs for a result, so a build that passes pays
@@ -60,9 +61,16 @@
   {%- do sqlsentinel.ensure_alert_history() -%}
   {%- do sqlsentinel.ensure_notifications() -%}
   {%- set prior = sqlsentinel._latest_states(names.values() | list) -%}
-  {%- set erred = {} -%}
+  {#- A check that passes calls for a decision if it fired or erred when last evaluated, or
+      if the notification log still holds it firing or silenced on a channel (a resolution
+      that went dead, a route that left it out for a while): the log is what decides. -#}
+  {%- set open = {} -%}
   {%- for row in run_query(sqlsentinel.select_erred_alerts_sql(names.values() | list)).rows -%}
-    {%- do erred.update({row[0]: true}) -%}
+    {%- do open.update({row[0]: true}) -%}
+  {%- endfor -%}
+  {%- for row in run_query(sqlsentinel.select_last_notifications_sql(names.values() | list)).rows
+        if (fromjson(row[3] or '[]') or fromjson(row[4] or '[]')) -%}
+    {%- do open.update({(row[0] | string).split('|')[0]: true}) -%}
   {%- endfor -%}
   {#- A dbt check is one instance with the defaults of sqlsentinel_dbt/config/models.py. -#}
   {%- set defaults = {'on_no_data': 'ok', 'for_seconds': 0, 'for_evaluations': 1,
@@ -80,9 +88,9 @@
         {%- do done.update({'dbt_node': item.unique_id}) -%}
         {%- do history.append(sqlsentinel._history_row(run, done)) -%}
       {%- endfor -%}
-      {#- A check that passes, and neither fired nor errored before, calls for no message:
-          it is recorded, and not queued for `sentinel notify` to decide. -#}
-      {%- if result.status in ('ALERT', 'ERROR') or name in prior or name in erred -%}
+      {#- A check that passes, and is not open as above, calls for no message: it is
+          recorded, and not queued for `sentinel notify` to decide. -#}
+      {%- if result.status in ('ALERT', 'ERROR') or name in prior or name in open -%}
         {%- set alert_fields = {
             'description': item.description, 'owner': item.owner, 'tags': item.tags,
             'dbt_node': item.unique_id, 'resource_type': item.resource_type,

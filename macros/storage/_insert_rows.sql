@@ -43,9 +43,11 @@
 {% endmacro %}
 
 {#- PostgreSQL: the rows as one JSON text too, read by name into typed columns
-    (json_to_recordset), instead of a literal per value rendered in Jinja. -#}
+    (json_to_recordset), instead of a literal per value rendered in Jinja. The text is an
+    escape string (E'...'), so JSON's backslashes survive a server that still has
+    standard_conforming_strings off. -#}
 {% macro postgres___rows_source(rows, columns) %}
-  {%- set literal = sqlsentinel.string_literals([tojson(rows)]) | first -%}
+  {%- set literal = "E'" ~ tojson(rows).replace('\\', '\\\\').replace("'", "''") ~ "'" -%}
   {%- set shape = [] -%}
   {%- for name, type in columns -%}{%- do shape.append(name ~ " " ~ type) -%}{%- endfor -%}
   {{ return("select " ~ columns | map(attribute=0) | join(", ") ~ " from json_to_recordset("
