@@ -154,30 +154,15 @@ def played(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         )
         select_schema = f"{project.schema}_select"
         selecting = ["test", "--select", "stg_customers", "sampled_failing_rows"]
-        steps |= run_steps(
-            project.root,
-            env,
-            (
-                "selecting",
-                "dbt",
-                [*selecting, "--vars", f"{{sqlsentinel_schema: {select_schema}}}"],
-            ),
-        )
+        selecting += ["--vars", f"{{sqlsentinel_schema: {select_schema}}}"]
+        steps |= run_steps(project.root, env, ("selecting", "dbt", selecting))
         selected = query(project, f"select * from {select_schema}.sentinel_alert_history")
         selected_outbox = query(project, f"select * from {select_schema}.sentinel_notifications")
         # One passing test of stg_customers erred since; the log holds the other firing (a
         # resolution that went dead): the same build queues them both.
         plant_error(project, select_schema, "unique_stg_customers_id")
         plant_firing_entry(project, select_schema, "not_null_stg_customers_id")
-        steps |= run_steps(
-            project.root,
-            env,
-            (
-                "after_errors",
-                "dbt",
-                [*selecting, "--vars", f"{{sqlsentinel_schema: {select_schema}}}"],
-            ),
-        )
+        steps |= run_steps(project.root, env, ("after_errors", "dbt", selecting))
     hook_schema = f"{project.schema}_sentinel"
 
     def history(schema: str) -> dict[str, dict[str, Any]]:

@@ -127,7 +127,7 @@ def _runtime_config(args: DbtArgs, *, partial_parse: bool = True) -> Any:
     # DBT_* environment variables behave exactly as they do for `dbt compile`.
     route_dbt_events_to_logging()  # first: building the flags fires deprecations already
     # Without nodes to parse, dbt's partial-parse file (every node of the project) would be
-    # read only to be thrown away: reading the macros afresh is quicker.
+    # read only to be thrown away: the macros alone are read (dbt/macro_store.py).
     off = [] if partial_parse else ["--no-partial-parse"]
     flags = Flags(args_to_context(["compile", *args.to_cli(), *off]))
     set_flags(flags)
