@@ -130,8 +130,8 @@ class StandInOutbox:
         self._due = [Claimed(n, 0, NOW) for n in due]
         self.settled: list[tuple[list[str], bool]] = []
 
-    def thread_pool(self, size: int) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(1)
+    def thread_pool(self, size: int, purpose: str = "notify") -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(1, thread_name_prefix=purpose)
 
     def claim(self, claimer: str, now: datetime, lease: float, max_age: float) -> Claim:
         due, self._due = self._due, []

@@ -2,7 +2,8 @@
 
 Channels are delivered side by side, so one slow or failing channel never holds back the
 others. Within a channel, claimed notifications are packed `max_per_message` to a
-message, sent one after the other; one still failing retryably once its retry budget is
+message, sent one after the other (each marked sent in the background while the next
+goes out: notify/recorder.py); one still failing retryably once its retry budget is
 spent means the channel is down, and the rest are failed untried, due again with it. A
 row is marked sent only after its send succeeded: a crash in between leaves it claimed,
 and once the lease runs out the next run sends it again (a duplicate at worst, never a
@@ -22,6 +23,7 @@ from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
 from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.dead_letters import report_dead
+from sqlsentinel_dbt.notify.recorder import SentRecorder
 from sqlsentinel_dbt.notify.retry import SendResult, send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.redact import redact
@@ -103,28 +105,30 @@ def _deliver_channel(
     except (MissingEnvVar, ValueError) as exc:
         return _failed(outbox, claimer, name, ids, str(exc), clock(), report)
     size = channel.max_per_message
-    for start in range(0, len(items), size):
-        chunk = [item.notification for item in items[start : start + size]]
-        down: tuple[str, datetime] | None = None
-        for sent, result in send_isolated(sender.send, chunk, settings.retry_budget):
-            sent_ids = [n.notification_id for n in sent]
-            now = clock()
-            if result.ok:
-                outbox.settle(sent_ids, claimer, now, sent=True)
-                report.sent += len(sent)
-                continue
-            retry_at = now + timedelta(seconds=result.retry_after or 0.0)
-            _failed(outbox, claimer, name, sent_ids, result.reason, now, report, retry_at)
-            if result.retryable and down is None:
-                down = (result.reason, retry_at)
-        untried = ids[start + size :]
-        if down is not None and untried:
-            # Its whole retry budget went on one message: each message left would spend
-            # another, one after the other. The next pass tries them again.
-            why, retry_at = down
-            reason = f"not tried, the channel is down: {why}"
-            line = f"{len(untried)} more not tried, the channel is down: {why}"
-            return _failed(outbox, claimer, name, untried, reason, clock(), report, retry_at, line)
+    with SentRecorder(outbox, claimer, clock) as recorder:
+        for start in range(0, len(items), size):
+            chunk = [item.notification for item in items[start : start + size]]
+            down: tuple[str, datetime] | None = None
+            for sent, result in send_isolated(sender.send, chunk, settings.retry_budget):
+                sent_ids = [n.notification_id for n in sent]
+                if result.ok:
+                    recorder.sent(sent_ids)
+                    report.sent += len(sent)
+                    continue
+                now = clock()
+                retry_at = now + timedelta(seconds=result.retry_after or 0.0)
+                _failed(outbox, claimer, name, sent_ids, result.reason, now, report, retry_at)
+                if result.retryable and down is None:
+                    down = (result.reason, retry_at)
+            untried = ids[start + size :]
+            if down is not None and untried:
+                # Its whole retry budget went on one message: each message left would spend
+                # another, one after the other. The next pass tries them again.
+                why, retry_at = down
+                reason = f"not tried, the channel is down: {why}"
+                line = f"{len(untried)} more not tried, the channel is down: {why}"
+                now = clock()
+                return _failed(outbox, claimer, name, untried, reason, now, report, retry_at, line)
     return report
 
 

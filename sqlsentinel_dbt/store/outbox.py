@@ -76,9 +76,9 @@ class Outbox:
     def __init__(self, warehouse: Warehouse) -> None:
         self._warehouse = warehouse
 
-    def thread_pool(self, size: int) -> ThreadPoolExecutor:
+    def thread_pool(self, size: int, purpose: str = "notify") -> ThreadPoolExecutor:
         """Threads for delivering, reused across passes (each keeps its connection)."""
-        return self._warehouse.thread_pool("notify", size)
+        return self._warehouse.thread_pool(purpose, size)
 
     def queue(self, rows: Sequence[OutboxRow], now: datetime) -> int:
         """Insert rows; one whose id is already there (decided by another run) is skipped."""
