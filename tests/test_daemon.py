@@ -200,9 +200,12 @@ def test_on_duckdb_dbt_and_the_report_use_the_file_while_the_daemon_waits(
 
     from tests.conftest import cli
 
-    (project.root / "sentinel.yml").write_text('default_schedule: "0 0 1 1 *"\n')  # yearly: idle
+    # Yearly, and delivering only at start: idle once that pass is over.
+    (project.root / "sentinel.yml").write_text('default_schedule: "0 0 1 1 *"\ndeliver_every: 1d\n')
     with running_daemon(project) as daemon:
         wait_until(lambda: daemon.get("/readyz").status_code == 200, what="ready")
+        passes = lambda: daemon.metric("sentinel_delivery_passes_total", outcome="ok")  # noqa: E731
+        wait_until(lambda: passes() == 1, what="the delivery pass at start")
         assert run_now(daemon, "orders_present")["results"][0]["status"] == "OK"
 
         report = cli("report", *project.flags(), "--out", str(tmp_path / "report.html"))

@@ -17,6 +17,7 @@ MAX_NOTIFICATION_AGE = Within(YEAR, positive=True)
 RETRY_BUDGET = Within(HOUR, positive=True)
 CLAIM_LEASE = Within(DAY, positive=True)
 MISFIRE_GRACE = Within(7 * DAY, positive=True)
+DELIVER_EVERY = Within(DAY, positive=True)
 
 
 class AlertFile(BaseModel):
@@ -85,6 +86,14 @@ class SentinelFile(BaseModel):
         description=(
             "`sentinel daemon`: a run missed (the daemon was busy or down) is made up once "
             f"if it is at most this late, and skipped otherwise. At most {MISFIRE_GRACE.text}."
+        ),
+    )
+    deliver_every: Annotated[float, DELIVER_EVERY] = Field(
+        default=60.0,
+        description=(
+            "`sentinel daemon`: how often it delivers what is queued (what the on-run-end "
+            "hook and `run_alerts` recorded, and retries) between runs; it also delivers "
+            f"as soon as a dbt command in the project ends. At most {DELIVER_EVERY.text}."
         ),
     )
 

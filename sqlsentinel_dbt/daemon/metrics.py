@@ -71,6 +71,12 @@ class Metrics:
             registry=r,
         )
         self.reload_ok.set(1)
+        self.delivery_passes = Counter(
+            "sentinel_delivery_passes",
+            "Delivery passes between runs (what others queued, retries), by outcome.",
+            ["outcome"],
+            registry=r,
+        )
         self.scheduler_errors = Counter(
             "sentinel_scheduler_errors",
             "Unexpected errors of the scheduling loop, which carries on.",

@@ -4,7 +4,10 @@ One loop thread wakes at the next due time, takes the alerts the timetable says 
 and hands them as one batch (one run: queries on the profile's threads, one history
 write, one delivery pass) to a small pool, so a slow batch never delays the next. Every
 few seconds it looks for changed project files and re-opens the project (dbt's partial
-parse) between batches, keeping each unchanged alert's next due time. A failing batch,
+parse) between batches, keeping each unchanged alert's next due time. Between runs it
+delivers what others queued (the on-run-end hook, `run_alerts`) and retries what failed:
+every `deliver_every`, and as soon as a dbt command in the project ends (its
+`run_results.json` changed). A failing batch,
 warehouse outage included, is logged and counted; the next due batch tries again.
 
 Nothing one alert's configuration does stops the daemon: an alert whose schedule gives
@@ -34,6 +37,7 @@ from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.timetable import Due, Schedule, Timetable
 from sqlsentinel_dbt.dbt import DbtArgs, free_dropped_projects
 from sqlsentinel_dbt.engine.plan import PlannedAlert
+from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.runtime.report import RunReport
 from sqlsentinel_dbt.store.timestamps import Clock, utc_now
@@ -42,6 +46,11 @@ logger = logging.getLogger(__name__)
 _WATCHED = {".sql", ".yml", ".yaml", ".csv", ".md", ".py"}
 _NOT_WATCHED = {"target", "logs", "dbt_packages", ".git", ".venv", "node_modules"}
 _AFTER_ERROR = 1.0  # seconds the loop waits after an unexpected error, so it never spins
+# How often the loop looks whether a dbt command ended (one stat of run_results.json).
+_WATCH_EVERY = 0.5
+# A delivery pass that failed (the warehouse is down, or dbt still holds a DuckDB file as
+# it exits) is tried again soon: after 0.5 s, then twice as long each time, up to 5 s.
+_DELIVERY_RETRY = 5.0
 
 
 class AlreadyRunning(RuntimeError):
@@ -77,6 +86,10 @@ class Daemon:
         """Why the project files on disk are not the ones running (a failed reload), or None."""
         self._unavailable = False
         self._reported: set[str] = set()
+        self._delivery: Future[Any] | None = None
+        self._delivery_due = time.monotonic()
+        self._delivery_failures = 0
+        self._build_seen = self._last_build()
         self.timetable = Timetable(self._schedules(), self.clock(), self._grace())
         self._report_unscheduled()
 
@@ -100,6 +113,7 @@ class Daemon:
         """Start what is due, reload changed files; False after an unexpected error."""
         try:
             self._start_due(self.clock())
+            self._deliver_if_due()
             if time.monotonic() - self._checked_at >= self.reload_every:
                 self.reload_if_changed()
         except Exception:  # a bug must not end the daemon: the next step tries again
@@ -233,6 +247,64 @@ class Daemon:
         self.metrics.observe_delivery(len(report.notifications_json()), report.delivery)
         return report
 
+    def _deliver_if_due(self) -> None:
+        """Start a delivery pass when one is due and none is running.
+
+        Due every `deliver_every`, and at once when a dbt command in the project ended
+        since the last look: its on-run-end hook may have queued what it checked.
+        """
+        build = self._last_build()
+        with self._lock:
+            if build != self._build_seen:
+                self._build_seen = build
+                self._delivery_due = time.monotonic()
+            running = self._delivery is not None and not self._delivery.done()
+            if running or self._unavailable or time.monotonic() < self._delivery_due:
+                return
+            self._delivery_due = time.monotonic() + self._deliver_every()
+            future = self._pool.submit(self._deliver)
+            self._delivery = future
+            self._inflight.add(future)
+            future.add_done_callback(self._inflight.discard)
+
+    def _deliver(self) -> None:
+        sentinel = self.sentinel
+        try:
+            with sentinel.project.warehouse.in_use():
+                delivery = sentinel.notify()
+        except Exception as exc:  # the next pass, soon, tries again
+            with self._lock:
+                retry = _WATCH_EVERY * 2**self._delivery_failures
+                retry = min(retry, _DELIVERY_RETRY, self._deliver_every())
+                self._delivery_failures += 1
+                self._delivery_due = min(self._delivery_due, time.monotonic() + retry)
+            self.metrics.delivery_passes.labels("failed").inc()
+            logger.warning("delivering the queued notifications failed (again in %.1fs): %s",
+                           retry, redact(str(exc)))  # fmt: skip
+            return
+        self._delivery_failures = 0
+        self.metrics.delivery_passes.labels("ok").inc()
+        self.metrics.observe_delivery(0, delivery)
+        if delivery.decided or delivery.sent or delivery.failed or delivery.dead:
+            logger.info(
+                "delivery: %d decided, %d sent, %d failed, %d dead",
+                delivery.decided, delivery.sent, delivery.failed, delivery.dead,
+            )  # fmt: skip
+
+    def _deliver_every(self) -> float:
+        return float(self.sentinel.config.settings.deliver_every)
+
+    def _last_build(self) -> tuple[int, int] | None:
+        """The mtime and size of the project's run_results.json, or None.
+
+        dbt writes it as a command ends, after the command's on-run-end hooks.
+        """
+        try:
+            stat = (self.sentinel.project.target_dir / "run_results.json").stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
     def _declared(self) -> dict[str, DeclaredAlert]:
         return {d.name: d for d in self.sentinel.alerts if d.alert.enabled}
 
@@ -264,7 +336,7 @@ class Daemon:
         until_reload = self.reload_every - (time.monotonic() - self._checked_at)
         next_due = self.timetable.next_due()
         until_due = (next_due - now).total_seconds() if next_due else until_reload
-        return max(0.0, min(until_due, until_reload))
+        return max(0.0, min(until_due, until_reload, _WATCH_EVERY))
 
     @staticmethod
     def _close(sentinel: Sentinel) -> None:
