@@ -120,15 +120,25 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "created_by": "ana",
         "created_at": NOW,
     }
+    thread = {
+        "channel": "slack",
+        "group_key": AWKWARD,
+        "conversation": "C1",
+        "root_ts": "1.2",
+        "opened_at": NOW,
+        "resolved_at": None,
+    }
     return {
         "sentinel_schema": lambda: call("sentinel_schema"),
         "sentinel_relation": lambda: call("sentinel_relation", identifier="x"),
         "history_relation": lambda: call("history_relation"),
         "notifications_relation": lambda: call("notifications_relation"),
         "silences_relation": lambda: call("silences_relation"),
+        "threads_relation": lambda: call("threads_relation"),
         "alert_history_columns": lambda: call("alert_history_columns"),
         "notification_columns": lambda: call("notification_columns"),
         "silence_columns": lambda: call("silence_columns"),
+        "thread_columns": lambda: call("thread_columns"),
         "type_double": lambda: call("type_double"),
         "type_long_text": lambda: call("type_long_text"),
         "string_literal": lambda: call("string_literal", value=AWKWARD),
@@ -143,6 +153,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "ensure_alert_history": lambda: call("ensure_alert_history"),
         "ensure_notifications": lambda: call("ensure_notifications"),
         "ensure_silences": lambda: call("ensure_silences"),
+        "ensure_threads": lambda: call("ensure_threads"),
         "table_exists": lambda: call("table_exists", identifier="sentinel_alert_history"),
         "insert_alert_history": lambda: call(
             "insert_alert_history", rows=[history_row("a", None), history_row("b", "it's")]
@@ -165,6 +176,10 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "delete_notifications": lambda: call("delete_notifications", ids=["n1"], claimer="c1"),
         "insert_silence": lambda: call("insert_silence", row=silence),
         "end_silence": lambda: call("end_silence", silence_id="s1", now=NOW, ended_by="ana"),
+        "insert_thread": lambda: call("insert_thread", row=thread),
+        "resolve_thread": lambda: call(
+            "resolve_thread", channel="slack", conversation="C1", root_ts="1.2", resolved_at=LATER
+        ),
         "select_alert_history_sql": lambda: call("select_alert_history_sql", alert_name="it's"),
         "select_latest_states_sql": lambda: call("select_latest_states_sql", alert_names=names),
         "select_erred_alerts_sql": lambda: call("select_erred_alerts_sql", alert_names=names),
@@ -185,6 +200,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             "select_notifications_sql", claimed_by="c1", status="sending", kind="pending"
         ),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
+        "select_open_threads_sql": lambda: call("select_open_threads_sql", channel="it's"),
         "bounded_sql": lambda: call("bounded_sql", sql="select 1 as n -- one", limit=3),
         "volume_monitor_sql": lambda: call(
             "volume_monitor_sql",

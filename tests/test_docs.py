@@ -91,6 +91,18 @@ def test_owners_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
     assert [r.match.group for r in config.routes] == ["finance", None]
 
 
+def test_slack_threads_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
+    from sqlsentinel_dbt.config.channels import SlackChannel
+    from sqlsentinel_dbt.config.project import load_config
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# sentinel.yml: Slack threads\n(.*?)```", page, re.S)
+    (tmp_path / "sentinel.yml").write_text(block)
+    channel = load_config(tmp_path).channels["data_alerts"]
+    assert isinstance(channel, SlackChannel)
+    assert channel.threaded and channel.groups_per_message() == 1
+
+
 def test_cli_examples_in_notification_docs_are_real_commands() -> None:
     from sqlsentinel_dbt.cli import app
 
@@ -126,6 +138,7 @@ def test_source_docs_list_exactly_the_columns_the_macros_create() -> None:
         "sentinel_alert_history": "storage/alert_history_columns.sql",
         "sentinel_notifications": "outbox/notification_columns.sql",
         "sentinel_silences": "silences/silence_columns.sql",
+        "sentinel_threads": "threads/thread_columns.sql",
     }
     assert set(tables) == set(macros)
     for name, macro in macros.items():

@@ -8,12 +8,12 @@
   {%- set awkward = "it's a \\ \"quoted\" line\nand a second one" -%}
 
   {%- do _check(failed, 'sentinel_schema', sqlsentinel.sentinel_schema() == var('sqlsentinel_schema')) -%}
-  {%- for name in ('history_relation', 'notifications_relation', 'silences_relation') -%}
+  {%- for name in ('history_relation', 'notifications_relation', 'silences_relation', 'threads_relation') -%}
     {%- set relation = sqlsentinel[name]() -%}
     {%- do _check(failed, name, relation.schema == sqlsentinel.sentinel_schema()) -%}
   {%- endfor -%}
   {%- do _check(failed, 'sentinel_relation', sqlsentinel.sentinel_relation('x').identifier == 'x') -%}
-  {%- for name in ('alert_history_columns', 'notification_columns', 'silence_columns') -%}
+  {%- for name in ('alert_history_columns', 'notification_columns', 'silence_columns', 'thread_columns') -%}
     {%- do _check(failed, name, sqlsentinel[name]() | length > 5) -%}
   {%- endfor -%}
   {%- do _check(failed, 'type_double', sqlsentinel.type_double() | length > 0) -%}
@@ -31,7 +31,7 @@
   {%- set scratch = sqlsentinel.sentinel_relation('sentinel_scratch') -%}
   {%- set created = sqlsentinel.create_sentinel_table(scratch, [('id', dbt.type_string())], 'id') -%}
   {%- do _check(failed, 'create_sentinel_table', created and not sqlsentinel.create_sentinel_table(scratch, [('id', dbt.type_string())], 'id')) -%}
-  {%- for name in ('ensure_alert_history', 'ensure_notifications', 'ensure_silences') -%}
+  {%- for name in ('ensure_alert_history', 'ensure_notifications', 'ensure_silences', 'ensure_threads') -%}
     {%- do _check(failed, name, sqlsentinel[name]().identifier.startswith('sentinel_')) -%}
   {%- endfor -%}
   {%- do _check(failed, 'table_exists', sqlsentinel.table_exists('sentinel_silences') and not sqlsentinel.table_exists('nope')) -%}
@@ -81,6 +81,14 @@
   {%- do sqlsentinel.end_silence('s1', now, 'ana') -%}
   {%- do _check(failed, 'end_silence', _rows(sqlsentinel.select_silences_sql(now)) | length == 0) -%}
   {%- do _check(failed, 'select_silences_sql', _rows(sqlsentinel.select_silences_sql('2026-01-01 00:00:00')) | length == 1) -%}
+
+  {%- do sqlsentinel.insert_thread({'channel': "it's", 'group_key': awkward, 'conversation': 'C1', 'root_ts': '1.2',
+                                    'opened_at': now, 'resolved_at': none}) -%}
+  {%- set open_threads = _rows(sqlsentinel.select_open_threads_sql("it's")) -%}
+  {%- do _check(failed, 'insert_thread', open_threads | length == 1 and open_threads[0]['group_key'] == awkward) -%}
+  {%- do _check(failed, 'select_open_threads_sql', _rows(sqlsentinel.select_open_threads_sql('other')) | length == 0) -%}
+  {%- do sqlsentinel.resolve_thread("it's", 'C1', '1.2', later) -%}
+  {%- do _check(failed, 'resolve_thread', _rows(sqlsentinel.select_open_threads_sql("it's")) | length == 0) -%}
   {#- As an on-run-end hook it records a command's results (tests/test_dbt_results_hook.py);
       results it cannot read, or none, record nothing and never fail. -#}
   {%- set before = _rows(sqlsentinel.select_alert_history_sql("it's")) | length -%}

@@ -28,6 +28,10 @@ class _Channel(BaseModel):
         default=10, ge=1, description="Alert groups packed into one message at most."
     )
 
+    def groups_per_message(self) -> int:
+        """How many alert groups one message carries at most."""
+        return self.max_per_message
+
 
 class WebhookChannel(_Channel):
     """POSTs a versioned JSON document, signed with HMAC-SHA256 when a secret is set."""
@@ -54,10 +58,27 @@ class SlackChannel(_Channel):
     token: SecretStr | None = Field(default=None, description="Bot token (`xoxb-...`).")
     channel: str | None = Field(default=None, description="Channel id or name, with a token.")
     base_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL.")
+    threads: bool = Field(
+        default=True,
+        description=(
+            "With a `token`: a group's first notification posts a message, later ones reply "
+            "in its thread, and its resolution edits the message (one group per message). "
+            "A webhook cannot edit: its messages stand alone."
+        ),
+    )
     # Slack takes 50 blocks per message, and one alert group takes up to 4.
     max_per_message: int = Field(
         default=10, ge=1, le=12, description="Alert groups packed into one message at most."
     )
+
+    @property
+    def threaded(self) -> bool:
+        """True when the group's notifications go in threads (a token, threads on)."""
+        return self.token is not None and self.threads
+
+    def groups_per_message(self) -> int:
+        """One per message in threads (a thread is a group's); else `max_per_message`."""
+        return 1 if self.threaded else self.max_per_message
 
     @model_validator(mode="after")
     def _one_way_in(self) -> SlackChannel:

@@ -28,6 +28,7 @@ from sqlsentinel_dbt.notify.retry import SendResult, send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import Claimed, Outbox
+from sqlsentinel_dbt.store.threads import ThreadStore
 from sqlsentinel_dbt.store.timestamps import Clock, iso_timestamp
 
 logger = logging.getLogger(__name__)
@@ -52,8 +53,13 @@ def deliver(
     channels: Mapping[str, Channel],
     settings: SentinelFile,
     clock: Clock,
+    threads: ThreadStore | None = None,
 ) -> DeliveryReport:
-    """Claim every due notification and try to deliver it once (with in-run retries)."""
+    """Claim every due notification and try to deliver it once (with in-run retries).
+
+    `threads` keeps the Slack threads of channels that use them; without it every message
+    stands alone.
+    """
     claimer = uuid.uuid4().hex
     claim = outbox.claim(claimer, clock(), settings.claim_lease, settings.max_notification_age)
     report = DeliveryReport(dead=len(claim.dead))
@@ -67,12 +73,11 @@ def deliver(
     if not by_channel:
         return report
     pool = outbox.thread_pool(8)
-    futures = [
-        pool.submit(
-            _deliver_channel, outbox, claimer, name, channels.get(name), items, settings, clock
-        )
-        for name, items in by_channel.items()
-    ]
+    futures = []
+    for name, items in by_channel.items():
+        channel = channels.get(name)
+        args = (outbox, claimer, name, channel, items, settings, clock, threads)
+        futures.append(pool.submit(_deliver_channel, *args))
     for name, future in zip(by_channel, futures, strict=True):
         try:
             part = future.result()
@@ -94,6 +99,7 @@ def _deliver_channel(
     items: Sequence[Claimed],
     settings: SentinelFile,
     clock: Clock,
+    threads: ThreadStore | None,
 ) -> DeliveryReport:
     report = DeliveryReport()
     ids = [item.notification.notification_id for item in items]
@@ -101,10 +107,10 @@ def _deliver_channel(
         reason = f"channel {name!r} is no longer declared"
         return _failed(outbox, claimer, name, ids, reason, clock(), report)
     try:
-        sender, _ = build_sender(channel, settings.owners)
+        sender, _ = build_sender(channel, settings.owners, threads)
     except (MissingEnvVar, ValueError) as exc:
         return _failed(outbox, claimer, name, ids, str(exc), clock(), report)
-    size = channel.max_per_message
+    size = channel.groups_per_message()
     with SentRecorder(outbox, claimer, clock) as recorder:
         for start in range(0, len(items), size):
             chunk = [item.notification for item in items[start : start + size]]

@@ -101,7 +101,8 @@ class Notifier:
             complete=self._complete,
         )
         decided = decide_pending(self._stores, deciding, self.clock())
-        report = deliver(self._stores.outbox, self._config.channels, settings, self.clock)
+        stores = self._stores
+        report = deliver(stores.outbox, self._config.channels, settings, self.clock, stores.threads)
         report.decided = decided
         return report
 

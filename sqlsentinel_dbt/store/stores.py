@@ -1,4 +1,4 @@
-"""The three tables of one warehouse, opened once and shared by whoever reads or writes them."""
+"""The tables of one warehouse, opened once and shared by whoever reads or writes them."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from sqlsentinel_dbt.dbt import Warehouse
 from sqlsentinel_dbt.store.history import HistoryStore
 from sqlsentinel_dbt.store.outbox import Outbox
 from sqlsentinel_dbt.store.silences import SilenceStore
+from sqlsentinel_dbt.store.threads import ThreadStore
 
 
 @dataclass(frozen=True)
 class Stores:
-    """The history, the outbox and the silences of one warehouse."""
+    """The history, the outbox, the silences and the Slack threads of one warehouse."""
 
     history: HistoryStore
     outbox: Outbox
     silences: SilenceStore
+    threads: ThreadStore
 
     @classmethod
     def of(cls, warehouse: Warehouse) -> Stores:
         """The stores that read and write `warehouse`'s sentinel tables."""
-        return cls(HistoryStore(warehouse), Outbox(warehouse), SilenceStore(warehouse))
+        history, outbox = HistoryStore(warehouse), Outbox(warehouse)
+        return cls(history, outbox, SilenceStore(warehouse), ThreadStore(warehouse))

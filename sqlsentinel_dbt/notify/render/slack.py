@@ -7,6 +7,7 @@ every owner's mentions lead the `text` too, which is what Slack notifies people 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlsentinel_dbt.config.owners import Owners, contacts_of, slack_mention
@@ -44,6 +45,31 @@ def slack_message(
     lead = "".join(f"{mention} " for mention in everyone)
     # max_per_message keeps a message within Slack's 50 blocks; each block is cut to fit.
     return {"text": cut_html(clean(lead + escape_slack(text)), SLACK_SECTION), "blocks": blocks}
+
+
+def resolved_root(
+    n: Notification, took: timedelta, owners: Owners | None = None
+) -> dict[str, Any]:
+    """What the message that opened a group's thread becomes once the group resolved.
+
+    The resolution `n`'s own message, under a line saying after how long (`took`).
+    """
+    message = slack_message([n], owners)
+    line = f"{_EMOJI[Kind.RESOLVED]} Resolved after {elapsed(took)}"
+    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]}
+    text = cut_html(f"{line}. {message['text']}", SLACK_SECTION)
+    return {"text": text, "blocks": [context, *message["blocks"]]}
+
+
+def elapsed(took: timedelta) -> str:
+    """`2h 13m`: the two largest units of a duration, rounded down (`0s` at least)."""
+    seconds = max(0, int(took.total_seconds()))
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts[:2])
 
 
 def _mentions(n: Notification, owners: Owners) -> list[str]:

@@ -11,21 +11,26 @@ from sqlsentinel_dbt.config.channels import Channel
 from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.config.secrets import MissingEnvVar, env_vars_read, render_env
 from sqlsentinel_dbt.notify.senders import Sender
-from sqlsentinel_dbt.notify.senders.registry import channel_type
+from sqlsentinel_dbt.notify.senders.registry import SendContext, channel_type
 from sqlsentinel_dbt.redact import Redactor, register_secrets
+from sqlsentinel_dbt.store.threads import ThreadStore
 
 
-def build_sender(channel: Channel, owners: Owners | None = None) -> tuple[Sender, Redactor]:
+def build_sender(
+    channel: Channel, owners: Owners | None = None, threads: ThreadStore | None = None
+) -> tuple[Sender, Redactor]:
     """The channel's sender and a redactor for its secrets; raises MissingEnvVar.
 
-    `owners` (sentinel.yml's) turns an alert's owner into mentions or recipients.
+    `owners` (sentinel.yml's) turns an alert's owner into mentions or recipients;
+    `threads` keeps the Slack threads of a bot token's groups (none: no threads).
     """
     secrets = rendered_secrets(channel)
     raw = [v.get_secret_value() for v in _secret_fields(channel).values()]
     every = [*raw, *secrets.values(), *_variable_values(raw)]
     register_secrets(every)
     redact = Redactor(every)
-    return channel_type(channel).build(channel, secrets, redact, owners or {}), redact
+    context = SendContext(owners or {}, threads)
+    return channel_type(channel).build(channel, secrets, redact, context), redact
 
 
 def rendered_secrets(channel: Channel) -> dict[str, str]:

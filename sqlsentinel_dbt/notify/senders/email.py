@@ -13,7 +13,7 @@ from sqlsentinel_dbt.config.owners import Owners, contacts_of
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.email import email_message
 from sqlsentinel_dbt.notify.retry import SENT, SendResult
-from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets, SendContext
 from sqlsentinel_dbt.redact import Redactor
 
 # The server refused this message or these credentials: sending again will not help.
@@ -97,11 +97,11 @@ class EmailSender:
 
 
 def _build(
-    channel: EmailChannel, secrets: Secrets, redact: Redactor, owners: Owners
+    channel: EmailChannel, secrets: Secrets, redact: Redactor, context: SendContext
 ) -> EmailSender:
     tls = ssl.create_default_context(cafile=channel.ca_file)
     username, password = secrets.get("username"), secrets.get("password")
-    return EmailSender(channel, username, password, redact, tls, owners)
+    return EmailSender(channel, username, password, redact, tls, context.owners)
 
 
 CHANNEL_TYPE = ChannelType(EmailChannel, _build)

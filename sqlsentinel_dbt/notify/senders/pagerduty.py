@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlsentinel_dbt.config.channels import PagerDutyChannel
-from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.pagerduty import pagerduty_event
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.http_json import post_json
-from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets, SendContext
 from sqlsentinel_dbt.redact import Redactor
 
 
@@ -31,7 +30,7 @@ class PagerDutySender:
 
 
 def _build(
-    channel: PagerDutyChannel, secrets: Secrets, redact: Redactor, owners: Owners
+    channel: PagerDutyChannel, secrets: Secrets, redact: Redactor, context: SendContext
 ) -> PagerDutySender:
     return PagerDutySender(channel.url, secrets.get("routing_key", ""), channel.timeout, redact)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -22,9 +22,22 @@ from sqlsentinel_dbt.notify import senders
 from sqlsentinel_dbt.notify.senders import Sender
 from sqlsentinel_dbt.redact import Redactor
 
+if TYPE_CHECKING:
+    from sqlsentinel_dbt.store.threads import ThreadStore
+
 C = TypeVar("C", bound=BaseModel)
 Secrets = Mapping[str, str]
 """A channel's secret settings that are set, rendered: `url`, `token`, `headers.X`, ..."""
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """What building a sender may use besides its channel and secrets."""
+
+    owners: Owners = field(default_factory=dict)
+    """`owners:` of sentinel.yml, for media that mention or copy owners."""
+    threads: ThreadStore | None = None
+    """Where Slack threads are kept; None where a message stands alone (a test message)."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +45,7 @@ class ChannelType(Generic[C]):
     """What a channel module declares: the config model it handles, how to build its sender."""
 
     config: type[C]
-    build: Callable[[C, Secrets, Redactor, Owners], Sender]
-    """Also given `owners:` of sentinel.yml, for media that mention or copy owners."""
+    build: Callable[[C, Secrets, Redactor, SendContext], Sender]
 
 
 @cache

@@ -10,7 +10,7 @@ from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.teams import teams_message
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.http_json import post_json
-from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets, SendContext
 from sqlsentinel_dbt.redact import Redactor
 
 
@@ -30,9 +30,9 @@ class TeamsSender:
 
 
 def _build(
-    channel: TeamsChannel, secrets: Secrets, redact: Redactor, owners: Owners
+    channel: TeamsChannel, secrets: Secrets, redact: Redactor, context: SendContext
 ) -> TeamsSender:
-    return TeamsSender(secrets.get("webhook_url", ""), channel.timeout, redact, owners)
+    return TeamsSender(secrets.get("webhook_url", ""), channel.timeout, redact, context.owners)
 
 
 CHANNEL_TYPE = ChannelType(TeamsChannel, _build)

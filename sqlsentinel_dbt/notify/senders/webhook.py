@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlsentinel_dbt.config.channels import WebhookChannel
-from sqlsentinel_dbt.config.owners import Owners
 from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.notify.render.webhook import webhook_body
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.http_json import post_json
-from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets
+from sqlsentinel_dbt.notify.senders.registry import ChannelType, Secrets, SendContext
 from sqlsentinel_dbt.redact import Redactor
 
 
@@ -65,7 +64,7 @@ def _idempotency_key(notifications: Sequence[Notification]) -> str:
 
 
 def _build(
-    channel: WebhookChannel, secrets: Secrets, redact: Redactor, owners: Owners
+    channel: WebhookChannel, secrets: Secrets, redact: Redactor, context: SendContext
 ) -> WebhookSender:
     headers = {
         name.removeprefix("headers."): value
