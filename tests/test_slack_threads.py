@@ -108,6 +108,7 @@ def test_another_process_continues_the_thread(
     assert len(slack.roots()) == 1 and "busy_regions" in reply.text
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # the sender's logic
 def test_a_failed_edit_is_tried_again_and_the_resolution_told_once(
     project: Project, sentinel_schema: str, slack: SlackApi
 ) -> None:
@@ -121,6 +122,7 @@ def test_a_failed_edit_is_tried_again_and_the_resolution_told_once(
     assert threads(project, sentinel_schema)[0]["resolved_at"] is not None
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # the sender's logic
 def test_a_deleted_message_starts_a_new_thread(
     project: Project, sentinel_schema: str, slack: SlackApi
 ) -> None:
