@@ -7,8 +7,8 @@ few seconds it looks for changed project files and re-opens the project (dbt's p
 parse) between batches, keeping each unchanged alert's next due time. Between runs it
 delivers what others queued (the on-run-end hook, `run_alerts`) and retries what failed:
 every `deliver_every`, and as soon as a dbt command in the project ends (its
-`run_results.json` changed). A failing batch,
-warehouse outage included, is logged and counted; the next due batch tries again.
+`run_results.json` changed). A failing batch, warehouse outage included, is logged and
+counted; the next due batch tries again.
 
 Nothing one alert's configuration does stops the daemon: an alert whose schedule gives
 no next time leaves the timetable (logged, `sentinel_unscheduled_alerts`, `/readyz`),
