@@ -103,6 +103,30 @@ def test_slack_threads_example_in_notification_docs_is_valid(tmp_path: Path) -> 
     assert channel.threaded and channel.groups_per_message() == 1
 
 
+def test_mute_windows_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlsentinel_dbt.config.project import load_config
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# sentinel.yml: mute windows\n(.*?)```", page, re.S)
+    channels = "channels:\n" + "".join(
+        f"  - {{name: {name}, type: webhook, url: 'http://127.0.0.1:9'}}\n"
+        for name in ("data_team_slack", "oncall_hook")
+    )
+    (tmp_path / "sentinel.yml").write_text(block + channels)
+    config = load_config(tmp_path)
+    nights, office = config.settings.time_intervals
+    berlin, new_york = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
+    assert nights.contains(datetime(2026, 7, 1, 22, 30, tzinfo=berlin))
+    assert not nights.contains(datetime(2026, 7, 1, 7, 0, tzinfo=berlin))
+    assert office.contains(datetime(2026, 12, 4, 16, 59, tzinfo=new_york))  # a Friday
+    assert not office.contains(datetime(2026, 12, 5, 10, 0, tzinfo=new_york))
+    assert [r.mute_time_intervals for r in config.routes] == [["nights"], []]
+    assert [r.active_time_intervals for r in config.routes] == [[], ["office_hours"]]
+
+
 def test_cli_examples_in_notification_docs_are_real_commands() -> None:
     from sqlsentinel_dbt.cli import app
 

@@ -122,7 +122,7 @@ def print_notifications(report: RunReport) -> None:
     """One line per notification decided, saying what became of it, then what delivery did.
 
     Only a run that delivered says `notify`: a dry run would have, `--no-notify` only
-    queued them (for `sentinel notify`), and a silenced one is never sent.
+    queued them (for `sentinel notify`), and a silenced or muted one is never sent.
     """
     if report.dry_run:
         verb = "would notify"
@@ -133,7 +133,11 @@ def print_notifications(report: RunReport) -> None:
     queued = 0
     for row in report.notifications:
         n = row.notification
-        if row.status == "suppressed":
+        windows = sorted({h.reason for h in n.held_back if h.reason != "silenced"})
+        if row.status == "suppressed" and windows:
+            because = f" ({'; '.join(windows)})"
+            out.print(f"muted, not sent: [bold]{n.channel}[/]: {n.title}{because}", highlight=False)
+        elif row.status == "suppressed":
             out.print(f"silenced, not sent: [bold]{n.channel}[/]: {n.title}", highlight=False)
         elif row.status == "queued":
             queued += 1

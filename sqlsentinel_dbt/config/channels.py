@@ -171,3 +171,14 @@ class Route(BaseModel):
     continue_: bool = Field(
         default=False, alias="continue", description="Keep matching later routes."
     )
+    mute_time_intervals: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Names of `time_intervals` (sentinel.yml) during which this route sends nothing: "
+            "what it would send is recorded as suppressed, naming the window."
+        ),
+    )
+    active_time_intervals: list[str] = Field(
+        default_factory=list,
+        description="Names of `time_intervals` outside of which this route sends nothing.",
+    )

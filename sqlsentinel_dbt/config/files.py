@@ -12,6 +12,7 @@ from sqlsentinel_dbt.config.duration import DAY, HOUR, YEAR, Within
 from sqlsentinel_dbt.config.models import Alert, check_timezone
 from sqlsentinel_dbt.config.owners import OwnerContacts
 from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
+from sqlsentinel_dbt.config.time_intervals import NamedTimeIntervals
 
 MAX_NOTIFICATION_AGE = Within(YEAR, positive=True)
 RETRY_BUDGET = Within(HOUR, positive=True)
@@ -44,6 +45,13 @@ class SentinelFile(BaseModel):
     )
     routes: list[Route] = Field(
         default_factory=list, description="Which alerts go to which channels."
+    )
+    time_intervals: list[NamedTimeIntervals] = Field(
+        default_factory=list,
+        description=(
+            "Named time windows, as Alertmanager's, for routes' `mute_time_intervals` and "
+            '`active_time_intervals`; see docs/notifications.md, "Mute windows".'
+        ),
     )
     owners: dict[str, OwnerContacts] = Field(
         default_factory=dict,
@@ -126,6 +134,17 @@ class SentinelFile(BaseModel):
     @classmethod
     def _schedule_is_cron(cls, value: str) -> str:
         return check_fires(check_cron(value))
+
+    @field_validator("time_intervals")
+    @classmethod
+    def _interval_names_are_unique(
+        cls, value: list[NamedTimeIntervals]
+    ) -> list[NamedTimeIntervals]:
+        names = [item.name for item in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"time interval names must be unique; repeated: {repeated}")
+        return value
 
     @field_validator("default_timezone")
     @classmethod

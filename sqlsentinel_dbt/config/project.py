@@ -85,6 +85,7 @@ def load_config(
     else:
         problems += [problem for found in late for problem in found]
     problems += _unknown_route_channels(routes, list(channels))
+    problems += _unknown_route_intervals(routes, [i.name for i in settings.time_intervals])
     if problems:
         raise ConfigError(problems)
     return ProjectConfig(alerts, channels, routes, settings)
@@ -192,6 +193,17 @@ def _unknown_route_channels(routes: list[Route], known: list[str]) -> list[str]:
         f"route #{i + 1}: notify names unknown channel {name!r}{suggest(name, known)}"
         for i, route in enumerate(routes)
         for name in route.notify
+        if name not in known
+    ]
+
+
+def _unknown_route_intervals(routes: list[Route], known: list[str]) -> list[str]:
+    return [
+        f"route #{i + 1}: {field} names unknown time interval {name!r}"
+        f"{suggest(name, known) if known else '; sentinel.yml declares no time_intervals'}"
+        for i, route in enumerate(routes)
+        for field in ("mute_time_intervals", "active_time_intervals")
+        for name in getattr(route, field)
         if name not in known
     ]
 

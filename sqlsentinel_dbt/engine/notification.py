@@ -56,6 +56,14 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class HeldBack:
+    """An instance a notification does not announce, and why (a silence, a mute window)."""
+
+    key: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Notification:
     """What a receiver is told about one group."""
 
@@ -80,6 +88,8 @@ class Notification:
     target: str = ""
     message_template: str | None = None
     """The alert's own `message` template, rendered per medium at send time."""
+    held_back: list[HeldBack] = field(default_factory=list)
+    """What was not announced to this channel, and why; a suppressed row's reason."""
 
     @property
     def title(self) -> str:
@@ -139,6 +149,7 @@ def payload_notification(payload: Any) -> Notification:
     for name in _KEY_LISTS:
         data[name] = [None if k is None else str(k) for k in _list(payload, name)]
     data["firing"] = [_instance(item) for item in _list(payload, "firing")]
+    data["held_back"] = [_held_back(item) for item in _list(payload, "held_back")]
     return Notification(**data)
 
 
@@ -170,6 +181,12 @@ def _instance(item: Any) -> Instance:
         context=dict(item.get("context") or {}),
         state=str(item.get("state") or "firing"),
     )
+
+
+def _held_back(item: Any) -> HeldBack:
+    if not isinstance(item, dict):
+        raise ValueError(f"a held-back instance must be an object: {item!r}"[:200])
+    return HeldBack(None if item.get("key") is None else str(item["key"]), _text(item, "reason"))
 
 
 def _number(value: Any) -> float | None:

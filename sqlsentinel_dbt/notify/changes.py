@@ -18,11 +18,12 @@ from datetime import datetime
 
 from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.models import Alert
-from sqlsentinel_dbt.engine.notification import Instance, Kind, LogEntry, Notification
+from sqlsentinel_dbt.engine.notification import HeldBack, Instance, Kind, LogEntry, Notification
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.state import Key
 from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Outcome, decide
-from sqlsentinel_dbt.notify.routing import channels_for
+from sqlsentinel_dbt.notify.routing import destinations_for
+from sqlsentinel_dbt.notify.windows import NO_WINDOWS, MuteWindows
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
@@ -60,23 +61,28 @@ def outbox_rows(
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
     silenced: IsSilenced = lambda alert, key: False,
+    windows: MuteWindows = NO_WINDOWS,
 ) -> list[OutboxRow]:
-    """Every log entry this run writes, across alerts, groups and channels."""
+    """Every log entry this run writes, across alerts, groups and channels.
+
+    A channel that routes' mute windows hold (`windows`) is told nothing (decide.py).
+    """
     by_alert: dict[str, list[AlertResult]] = {}
     for result in results:
         by_alert.setdefault(result.alert, []).append(result)
     rows: list[OutboxRow] = []
     for item in alerts:
-        channels = channels_for(item.alert, routes)
-        if channels:
+        destinations = destinations_for(item.alert, routes)
+        if destinations:
             groups = _groups(item.alert, by_alert.get(item.alert.name, []), silenced)
+            held = {d.channel: windows.holding(d) for d in destinations}
             rows += [
                 row
                 for group_key, (now, members, error) in groups.items()
-                for channel in channels
-                for row in _row(item, group_key, channel, now, members, error, last, run)
+                for channel, muted in held.items()
+                for row in _row(item, group_key, channel, now, members, error, last, run, muted)
             ]
-            rows += _closed_groups(item, groups, channels, last, run)
+            rows += _closed_groups(item, groups, list(held), last, run)
     return rows
 
 
@@ -174,7 +180,9 @@ def _row(
     error: str | None,
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
+    muted: str | None = None,
 ) -> list[OutboxRow]:
+    """The entry for one group on one channel, if any; `muted`: the window holding it."""
     alert = item.alert
     previous = last.get((group_key, channel))
     decision = decide(
@@ -183,6 +191,7 @@ def _row(
         run.now,
         send_resolved=alert.send_resolved,
         repeat_interval=alert.repeat_interval,
+        muted=muted is not None,
     )
     if decision is None:
         return []
@@ -209,8 +218,17 @@ def _row(
         project=run.project,
         target=run.target,
         message_template=alert.message,
+        held_back=_held_back(decision, muted),
     )
     return [_outbox_row(notification, decision)]
+
+
+def _held_back(decision: Decision, muted: str | None) -> list[HeldBack]:
+    """The instances the entry does not announce, each with the reason."""
+    if muted is not None:  # what was announced and still fires is not held back
+        held = decision.silenced_keys - decision.firing_keys | decision.resolved_keys
+        return [HeldBack(key, muted) for key in sorted(held, key=_order)]
+    return [HeldBack(key, "silenced") for key in sorted(decision.silenced_keys, key=_order)]
 
 
 def _identity(

@@ -12,6 +12,11 @@ records which keys the receiver was told are firing. Compared with that:
 
 Whatever the outcome, the new entry's `firing_keys` is the set now announced, so a
 bookkeeping entry (`skipped`) is written when that set changes without a message.
+
+While a route's mute window holds the channel (`muted`), the receiver is told nothing, so
+what it was told stands: the entry keeps the announced set and records every active key as
+held back (`suppressed` when that holds back a change). Once the window ends, what fired
+meanwhile and still fires is announced as new, and what resolved meanwhile as resolved.
 """
 
 from __future__ import annotations
@@ -64,8 +69,11 @@ def decide(
     *,
     send_resolved: bool,
     repeat_interval: float | None,
+    muted: bool = False,
 ) -> Decision | None:
     """The entry to write for this group and channel, or None when nothing changed."""
+    if muted:
+        return _held_by_window(now, last)
     announced = last.firing_keys if last else frozenset()
     new = now.firing - announced
     resolved = announced - now.firing - now.silenced
@@ -81,6 +89,20 @@ def decide(
     if changed:
         return Decision(Outcome.SKIPPED, Kind.RESOLVED, now.firing, new, resolved, now.silenced)
     return None
+
+
+def _held_by_window(now: GroupNow, last: LogEntry | None) -> Decision | None:
+    """The entry for a channel a mute window holds: the announced set as it was."""
+    announced = last.firing_keys if last else frozenset()
+    held = now.firing | now.silenced
+    before = last.silenced_keys if last else frozenset()
+    if held == before and (last is not None or not held):
+        return None
+    new = held - announced - before
+    resolved = announced - held
+    outcome = Outcome.SUPPRESSED if new or resolved else Outcome.SKIPPED
+    kind = Kind.FIRING if held else Kind.RESOLVED
+    return Decision(outcome, kind, announced, new, resolved, held)
 
 
 def _kind(

@@ -20,6 +20,7 @@ from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver, send_test
 from sqlsentinel_dbt.notify.pending import Deciding, NodesNeeded, decide_pending
 from sqlsentinel_dbt.notify.retry import SendResult
+from sqlsentinel_dbt.notify.windows import MuteWindows
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.stores import Stores
 from sqlsentinel_dbt.store.timestamps import Clock
@@ -73,7 +74,8 @@ class Notifier:
         last = self._stores.outbox.last_entries([a.alert.name for a in alerts])
         in_force = self._stores.silences.ending_after(run.now)
         silenced = SilenceBook(in_force, run.now, [a.alert for a in alerts])
-        return outbox_rows(alerts, results, self._config.routes, last, run, silenced)
+        windows = MuteWindows(self._config.settings.time_intervals, run.now)
+        return outbox_rows(alerts, results, self._config.routes, last, run, silenced, windows)
 
     def queue(self, rows: Sequence[OutboxRow], run: RunContext) -> None:
         """Put a run's decided rows in the outbox (skipping any another run queued already)."""
@@ -99,6 +101,7 @@ class Notifier:
             settings.claim_lease,
             resolve,
             complete=self._complete,
+            time_intervals=settings.time_intervals,
         )
         decided = decide_pending(self._stores, deciding, self.clock())
         stores = self._stores

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert
+from sqlsentinel_dbt.config.time_intervals import NamedTimeIntervals
 from sqlsentinel_dbt.engine.check_settings import (
     NOTIFY_FIELDS,
     ChosenChecks,
@@ -43,6 +44,7 @@ from sqlsentinel_dbt.engine.check_settings import (
 from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.windows import MuteWindows
 from sqlsentinel_dbt.store.outbox import OutboxRow, PendingDecision
 from sqlsentinel_dbt.store.stores import Stores
 
@@ -67,6 +69,8 @@ class Deciding:
     complete: bool = True
     """False when `alerts` lacks the alerts of nodes' meta (the project was opened without
     its nodes): a change of an alert not in `alerts` is then held back, not dropped."""
+    time_intervals: Sequence[NamedTimeIntervals] = ()
+    """sentinel.yml's, for routes' mute windows."""
 
 
 class NodesNeeded(Exception):
@@ -164,6 +168,7 @@ def _decide(
     recorded = stores.history.run_results_by_alert(first.run_id, read)
     at = first.created_at
     silences = stores.silences.ending_after(at) if recorded else []
+    windows = MuteWindows(deciding.time_intervals, at)
     last = stores.outbox.last_entries(names) if recorded else {}
     decided: list[tuple[PendingDecision, int]] = []
     failed: list[tuple[PendingDecision, Exception]] = []
@@ -187,6 +192,7 @@ def _decide(
                 last,
                 run,
                 silenced,
+                windows,
             )
         except Exception as exc:  # one change that cannot be decided must not stop the rest
             failed.append((item, exc))

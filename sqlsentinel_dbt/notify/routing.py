@@ -7,25 +7,44 @@ A route's `alert` and `tags` read as the alert terms `NAME` and `tag:X` do every
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlsentinel_dbt.config.channels import Route, RouteMatch
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.engine.matcher import AlertTerm, Method
 
 
-def channels_for(alert: Alert, routes: Sequence[Route]) -> list[str]:
-    """Channel names in order, without repeats.
+@dataclass(frozen=True)
+class Destination:
+    """A channel an alert notifies, and what sends it there."""
+
+    channel: str
+    routes: tuple[Route, ...] = ()
+    """The matching routes that name the channel."""
+    direct: bool = False
+    """The alert's own `notify` names it (no route's mute window can hold it)."""
+
+
+def destinations_for(alert: Alert, routes: Sequence[Route]) -> list[Destination]:
+    """The alert's channels in order, each once, with the routes that name it.
 
     The first matching route ends the walk unless it says `continue: true` (Alertmanager's
     route tree, flattened).
     """
-    names = list(alert.notify)
+    direct = list(dict.fromkeys(alert.notify))
+    by_channel: dict[str, list[Route]] = {name: [] for name in direct}
     for route in routes:
         if _matches(alert, route.match):
-            names += route.notify
+            for name in route.notify:
+                by_channel.setdefault(name, []).append(route)
             if not route.continue_:
                 break
-    return list(dict.fromkeys(names))
+    return [Destination(name, tuple(via), name in direct) for name, via in by_channel.items()]
+
+
+def channels_for(alert: Alert, routes: Sequence[Route]) -> list[str]:
+    """Channel names in order, without repeats (see `destinations_for`)."""
+    return [destination.channel for destination in destinations_for(alert, routes)]
 
 
 def _matches(alert: Alert, match: RouteMatch) -> bool:

@@ -78,6 +78,7 @@ class RunReport:
                 "status": row.status,
                 "firing_keys": [i.key for i in row.notification.firing],
                 "resolved_keys": row.notification.resolved_keys,
+                "held_back": [asdict(held) for held in row.notification.held_back],
             }
             for row in self.notifications
             if row.status in ("queued", "suppressed")
