@@ -127,6 +127,23 @@ def test_mute_windows_example_in_notification_docs_is_valid(tmp_path: Path) -> N
     assert [r.active_time_intervals for r in config.routes] == [[], ["office_hours"]]
 
 
+def test_inhibition_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
+    from sqlsentinel_dbt.config.models import Alert
+    from sqlsentinel_dbt.config.project import load_config
+    from sqlsentinel_dbt.notify.inhibition import Firing, Inhibitor
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# sentinel.yml: inhibition\n(.*?)```", page, re.S)
+    (tmp_path / "sentinel.yml").write_text(block)
+    settings = load_config(tmp_path).settings
+    assert settings.inhibit_downstream
+    outage = Alert(name="warehouse_down", query="q", tags=["outage"], owner="ops")
+    warning = Alert(name="orders_late", query="q", severity="warn", owner="ops")
+    inhibitor = Inhibitor(settings.inhibit_rules, [Firing(outage, None)])
+    assert inhibitor(warning, "eu") == "inhibited by warehouse_down"
+    assert inhibitor(warning.model_copy(update={"owner": "crm"}), "eu") is None
+
+
 def test_cli_examples_in_notification_docs_are_real_commands() -> None:
     from sqlsentinel_dbt.cli import app
 

@@ -89,7 +89,7 @@ def test_dbt_checks_carry_their_nodes_group() -> None:
     assert "dbt_group" not in checks["users"].meta
 
 
-def test_alerts_in_a_nodes_meta_get_its_group_unless_they_set_one() -> None:
+def test_alerts_in_a_nodes_meta_get_its_group_and_node_unless_they_set_them() -> None:
     raw = [{"name": "a", "query": "q"}, {"name": "b", "query": "q", "meta": {"dbt_group": "own"}}]
     block = MetaAlerts("model.shop.orders", "models/x.yml", raw, ("t",), "finance")
     problems: list[str] = []
@@ -98,7 +98,10 @@ def test_alerts_in_a_nodes_meta_get_its_group_unless_they_set_one() -> None:
     assert (declared["a"].dbt_group, declared["b"].dbt_group) == ("finance", "own")
     plain = MetaAlerts("model.shop.orders", "models/x.yml", raw[:1])
     [only] = validate_alerts([], [plain], problems)
-    assert only.alert.meta == {}
+    assert only.alert.meta == {"dbt_node": "model.shop.orders"}  # no group; its node
+    elsewhere = [{"name": "c", "query": "q", "meta": {"dbt_node": "model.shop.users"}}]
+    [own] = validate_alerts([], [MetaAlerts("model.shop.orders", "models/x.yml", elsewhere)], [])
+    assert own.alert.dbt_node == "model.shop.users"
 
 
 def test_a_wrong_owners_mapping_is_named_field_by_field(tmp_path: Path) -> None:

@@ -133,12 +133,12 @@ def print_notifications(report: RunReport) -> None:
     queued = 0
     for row in report.notifications:
         n = row.notification
-        windows = sorted({h.reason for h in n.held_back if h.reason != "silenced"})
-        if row.status == "suppressed" and windows:
-            because = f" ({'; '.join(windows)})"
-            out.print(f"muted, not sent: [bold]{n.channel}[/]: {n.title}{because}", highlight=False)
-        elif row.status == "suppressed":
-            out.print(f"silenced, not sent: [bold]{n.channel}[/]: {n.title}", highlight=False)
+        if row.status == "suppressed":
+            reasons = sorted({h.reason for h in n.held_back})
+            label = _held_label(reasons)
+            because = f" ({'; '.join(reasons)})" if reasons else ""
+            line = f"{label}, not sent: [bold]{n.channel}[/]: {n.title}{because}"
+            out.print(line, highlight=False)
         elif row.status == "queued":
             queued += 1
             out.print(f"{verb} [bold]{n.channel}[/]: {n.title}", highlight=False)
@@ -146,6 +146,13 @@ def print_notifications(report: RunReport) -> None:
         print_delivery(report.delivery)
     elif queued and not report.dry_run:
         out.print(f"{queued} notification(s) queued; `sentinel notify` sends them")
+
+
+def _held_label(reasons: list[str]) -> str:
+    """`silenced`, `muted` or `inhibited` when all reasons are of one kind, else `held back`."""
+    # Reasons start "silenced by", "muted by", "outside the active ..." or "inhibited by".
+    kinds = {reason.split(" ", 1)[0].replace("outside", "muted") for reason in reasons}
+    return kinds.pop() if len(kinds) == 1 else "held back"
 
 
 def print_delivery(delivery: DeliveryReport) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlsentinel_dbt.config.channels import Channel, Route
 from sqlsentinel_dbt.config.dbt_results import DbtResultsSettings
 from sqlsentinel_dbt.config.duration import DAY, HOUR, YEAR, Within
+from sqlsentinel_dbt.config.inhibition import InhibitRule
 from sqlsentinel_dbt.config.models import Alert, check_timezone
 from sqlsentinel_dbt.config.owners import OwnerContacts
 from sqlsentinel_dbt.config.schedule import HORIZON_YEARS, check_cron, check_fires
@@ -51,6 +52,21 @@ class SentinelFile(BaseModel):
         description=(
             "Named time windows, as Alertmanager's, for routes' `mute_time_intervals` and "
             '`active_time_intervals`; see docs/notifications.md, "Mute windows".'
+        ),
+    )
+    inhibit_rules: list[InhibitRule] = Field(
+        default_factory=list,
+        description=(
+            "While an alert matching a rule's `source_match` fires, the instances of alerts "
+            "matching its `target_match` (with the `equal` labels alike) are held back; see "
+            'docs/notifications.md, "Inhibition".'
+        ),
+    )
+    inhibit_downstream: bool = Field(
+        default=False,
+        description=(
+            "While an alert fires on a dbt node, hold back the alerts on the nodes downstream "
+            "of it (dbt's DAG), and announce those still firing once it resolves."
         ),
     )
     owners: dict[str, OwnerContacts] = Field(

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from sqlsentinel_dbt.config import monitors
-from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert, Mode
+from sqlsentinel_dbt.config.models import DBT_GROUP, DBT_NODE, NAME_PATTERN, Alert, Mode
 from sqlsentinel_dbt.suggest import suggest
 
 ALERT_DIR = "alerts"
@@ -92,7 +92,10 @@ def validate_alerts(
             [*items, *monitored], block.path, block.node_id, problems, alerts_fail_alone
         )
         found += failed
-        declared += [_with_group(_with_tags(d, block.node_tags), block.node_group) for d in found]
+        declared += [
+            _with_node(_with_group(_with_tags(d, block.node_tags), block.node_group))
+            for d in found
+        ]
     problems += _duplicate_names(declared)
     return declared
 
@@ -207,6 +210,14 @@ def _with_group(declared: DeclaredAlert, group: str | None) -> DeclaredAlert:
     if group is None or DBT_GROUP in declared.alert.meta:
         return declared
     meta = {**declared.alert.meta, DBT_GROUP: group}
+    return replace(declared, alert=declared.alert.model_copy(update={"meta": meta}))
+
+
+def _with_node(declared: DeclaredAlert) -> DeclaredAlert:
+    """`declared` with the node whose meta declares it as `meta.dbt_node`, for inhibition."""
+    if declared.node_id is None or DBT_NODE in declared.alert.meta:
+        return declared
+    meta = {**declared.alert.meta, DBT_NODE: declared.node_id}
     return replace(declared, alert=declared.alert.model_copy(update={"meta": meta}))
 
 

@@ -198,6 +198,18 @@ class DbtProject:
         """A line for each dbt selector term that selects no node of the project."""
         return self._selector.unmatched(terms)
 
+    def parents(self) -> dict[str, tuple[str, ...]]:
+        """Each node's direct upstream nodes (unique ids), from dbt's `depends_on`.
+
+        Models, tests, seeds, snapshots and unit tests; a source has no parents.
+        """
+        found: dict[str, tuple[str, ...]] = {}
+        for collection in (self._manifest.nodes, getattr(self._manifest, "unit_tests", {})):
+            for unique_id, node in collection.items():
+                depends_on = getattr(node, "depends_on", None)
+                found[unique_id] = tuple(getattr(depends_on, "nodes", None) or ())
+        return found
+
     def reinstate(self) -> None:
         """Make this project dbt's current one again, after opening another one failed.
 

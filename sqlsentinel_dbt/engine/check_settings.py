@@ -11,7 +11,7 @@ nodes (`ChosenChecks.resolve`), so a setting picks what `dbt ls --select ... --e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -34,6 +34,9 @@ class NodeSets(Protocol):
 
     def unmatched(self, terms: Sequence[str]) -> list[str]:
         """A line for each term that selects no node of the project."""
+
+    def parents(self) -> Mapping[str, Sequence[str]]:
+        """Each node's direct upstream nodes (dbt's DAG), for `inhibit_downstream`."""
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,10 @@ class SilenceBook:
         self._active = [s for s in silences if s.active(at)]
         self._alerts = {a.name: a for a in alerts}
 
-    def __call__(self, alert_name: str, key: str | None) -> bool:
-        """Whether the instance is silenced."""
+    def __call__(self, alert_name: str, key: str | None) -> str | None:
+        """Why the instance is silenced (`silenced by silence ID`), or None when it is not."""
         alert = self._alerts.get(alert_name)
-        return alert is not None and any(s.matches(alert, key) for s in self._active)
+        if alert is None:
+            return None
+        found = next((s for s in self._active if s.matches(alert, key)), None)
+        return f"silenced by silence {found.silence_id}" if found else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlsentinel_dbt.config.channels import Route
@@ -31,7 +31,15 @@ from sqlsentinel_dbt.store.timestamps import iso_timestamp
 ERROR_KEY = "error"
 _ESCAPE = "\\"
 """Starts the group key part of an instance key that is "error" or starts with it."""
-IsSilenced = Callable[[str, Key], bool]
+IsSilenced = Callable[[str, Key], str | None]
+"""Why an instance (alert name, key; None: the whole alert) is silenced, or None."""
+IsInhibited = Callable[[Alert, Key], str | None]
+"""Why an instance is inhibited (notify/inhibition.py), or None."""
+
+
+def _never(alert: object, key: Key) -> None:
+    return None
+
 _EXCERPT = 600
 
 
@@ -60,12 +68,14 @@ def outbox_rows(
     routes: Sequence[Route],
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
-    silenced: IsSilenced = lambda alert, key: False,
+    silenced: IsSilenced = _never,
     windows: MuteWindows = NO_WINDOWS,
+    inhibited: IsInhibited = _never,
 ) -> list[OutboxRow]:
     """Every log entry this run writes, across alerts, groups and channels.
 
-    A channel that routes' mute windows hold (`windows`) is told nothing (decide.py).
+    Silenced and inhibited instances are held back on every channel; a channel that
+    routes' mute windows hold (`windows`) is told nothing (decide.py).
     """
     by_alert: dict[str, list[AlertResult]] = {}
     for result in results:
@@ -74,13 +84,14 @@ def outbox_rows(
     for item in alerts:
         destinations = destinations_for(item.alert, routes)
         if destinations:
-            groups = _groups(item.alert, by_alert.get(item.alert.name, []), silenced)
+            found = by_alert.get(item.alert.name, [])
+            groups = _groups(item.alert, found, silenced, inhibited)
             held = {d.channel: windows.holding(d) for d in destinations}
             rows += [
                 row
-                for group_key, (now, members, error) in groups.items()
+                for group_key, group in groups.items()
                 for channel, muted in held.items()
-                for row in _row(item, group_key, channel, now, members, error, last, run, muted)
+                for row in _row(item, group_key, channel, group, last, run, muted)
             ]
             rows += _closed_groups(item, groups, list(held), last, run)
     return rows
@@ -113,27 +124,43 @@ def _closed_groups(
         and group_key != prefix
         and not group_key.startswith(f"{prefix}|")
     ]
-    closed = GroupNow(frozenset())
+    closed = _Group(GroupNow(frozenset()), {})
     return [
         row
         for group_key, channel in sorted(left)
-        for row in _row(quiet, group_key, channel, closed, {}, None, last, run)
+        for row in _row(quiet, group_key, channel, closed, last, run)
     ]
 
 
-_Group = tuple[GroupNow, dict[Key, AlertResult], str | None]
+@dataclass(frozen=True)
+class _Group:
+    """A group's instances after this run, what they are, and why some are held back."""
+
+    now: GroupNow
+    members: dict[Key, AlertResult]
+    error: str | None = None
+    reasons: Mapping[Key, str] = field(default_factory=dict)
 
 
-def _groups(alert: Alert, results: list[AlertResult], silenced: IsSilenced) -> dict[str, _Group]:
+def _groups(
+    alert: Alert, results: list[AlertResult], silenced: IsSilenced, inhibited: IsInhibited
+) -> dict[str, _Group]:
     name = alert.name
     if any(r.status is Status.SKIPPED for r in results):
         return {}  # not evaluated: nothing is known to have changed
     errors = [r.error or "error" for r in results if r.status is Status.ERROR]
     erroring = frozenset({ERROR_KEY}) if errors else frozenset()
-    # Only a silence on the whole alert (no key) mutes its error notifications.
-    error_now = GroupNow(erroring) if not silenced(name, None) else GroupNow(frozenset(), erroring)
+    # Only a silence on the whole alert (no key) mutes its error notifications; an error
+    # is the alert's own, so nothing upstream inhibits it.
+    quiet_error = silenced(name, None) if errors else None
+    error_now = GroupNow(frozenset(), erroring) if quiet_error else GroupNow(erroring)
     groups: dict[str, _Group] = {
-        f"{name}|{ERROR_KEY}": (error_now, {}, errors[0] if errors else None)
+        f"{name}|{ERROR_KEY}": _Group(
+            error_now,
+            {},
+            errors[0] if errors else None,
+            {ERROR_KEY: quiet_error} if quiet_error else {},
+        )
     }
     if errors or not any(r.state for r in results):
         return groups  # states were kept as they were: nothing changed
@@ -145,8 +172,9 @@ def _groups(alert: Alert, results: list[AlertResult], silenced: IsSilenced) -> d
         members.setdefault(group, {})[result.key] = result
     for group, instances in members.items():
         active = {k for k, r in instances.items() if r.state and r.state.state.active}
-        quiet = {k for k in active if silenced(name, k)}
-        groups[group] = (GroupNow(frozenset(active - quiet), frozenset(quiet)), instances, None)
+        reasons = {k: why for k in active if (why := silenced(name, k) or inhibited(alert, k))}
+        now = GroupNow(frozenset(active - set(reasons)), frozenset(reasons))
+        groups[group] = _Group(now, instances, None, reasons)
     return groups
 
 
@@ -175,18 +203,16 @@ def _row(
     item: AlertAsRun,
     group_key: str,
     channel: str,
-    now: GroupNow,
-    members: dict[Key, AlertResult],
-    error: str | None,
+    group: _Group,
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
     muted: str | None = None,
 ) -> list[OutboxRow]:
     """The entry for one group on one channel, if any; `muted`: the window holding it."""
-    alert = item.alert
+    alert, members, error = item.alert, group.members, group.error
     previous = last.get((group_key, channel))
     decision = decide(
-        now,
+        group.now,
         previous,
         run.now,
         send_resolved=alert.send_resolved,
@@ -218,17 +244,22 @@ def _row(
         project=run.project,
         target=run.target,
         message_template=alert.message,
-        held_back=_held_back(decision, muted),
+        held_back=_held_back(decision, group.reasons, muted),
     )
     return [_outbox_row(notification, decision)]
 
 
-def _held_back(decision: Decision, muted: str | None) -> list[HeldBack]:
+def _held_back(
+    decision: Decision, reasons: Mapping[Key, str], muted: str | None
+) -> list[HeldBack]:
     """The instances the entry does not announce, each with the reason."""
     if muted is not None:  # what was announced and still fires is not held back
         held = decision.silenced_keys - decision.firing_keys | decision.resolved_keys
         return [HeldBack(key, muted) for key in sorted(held, key=_order)]
-    return [HeldBack(key, "silenced") for key in sorted(decision.silenced_keys, key=_order)]
+    return [
+        HeldBack(key, reasons.get(key, "held back"))
+        for key in sorted(decision.silenced_keys, key=_order)
+    ]
 
 
 def _identity(

@@ -8,9 +8,10 @@ reporting dead letters. `Sentinel` runs use it, and so do the daemon (through it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
+from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.config.project import ProjectConfig
 from sqlsentinel_dbt.engine.check_settings import ChosenChecks, NodeSets
 from sqlsentinel_dbt.engine.result import AlertResult
@@ -18,6 +19,7 @@ from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.errors import NotFound
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver, send_test
+from sqlsentinel_dbt.notify.inhibition import Inhibitor, firing_now
 from sqlsentinel_dbt.notify.pending import Deciding, NodesNeeded, decide_pending
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.windows import MuteWindows
@@ -58,7 +60,10 @@ class Notifier:
         """
         undecided = self._stores.outbox.undecided()
         declared = {d.alert.name for d in self._config.alerts}
-        if self._config.settings.dbt_results.applies and any(p.dbt_check for p in undecided):
+        settings = self._config.settings
+        if settings.inhibit_downstream and undecided:
+            return True
+        if settings.dbt_results.applies and any(p.dbt_check for p in undecided):
             return True
         return any(p.dbt_check is None and p.alert not in declared for p in undecided)
 
@@ -75,7 +80,31 @@ class Notifier:
         in_force = self._stores.silences.ending_after(run.now)
         silenced = SilenceBook(in_force, run.now, [a.alert for a in alerts])
         windows = MuteWindows(self._config.settings.time_intervals, run.now)
-        return outbox_rows(alerts, results, self._config.routes, last, run, silenced, windows)
+        inhibitor = self._inhibitor([a.alert for a in alerts], results)
+        return outbox_rows(
+            alerts, results, self._config.routes, last, run, silenced, windows, inhibitor
+        )
+
+    def _inhibitor(self, alerts: Sequence[Alert], results: Sequence[AlertResult]) -> Inhibitor:
+        """What inhibits what in a run: its own results, and the other alerts' last states.
+
+        Reads the history only when sentinel.yml has inhibition settings.
+        """
+        settings = self._config.settings
+        if not settings.inhibit_rules and not settings.inhibit_downstream:
+            return Inhibitor((), ())
+        declared = {d.alert.name: d.alert for d in self._config.alerts}
+        others = [name for name in declared if name not in {a.name for a in alerts}]
+        recorded = self._stores.history.latest_states(others) if others else {}
+        firing = firing_now([*alerts, *declared.values()], results, recorded)
+        parents = self._parents() if settings.inhibit_downstream else None
+        return Inhibitor(settings.inhibit_rules, firing, parents)
+
+    def _parents(self) -> Mapping[str, Sequence[str]] | None:
+        """Dbt's DAG, when the project's nodes were parsed."""
+        if self._nodes is None or not self._complete:
+            return None
+        return self._nodes.parents()
 
     def queue(self, rows: Sequence[OutboxRow], run: RunContext) -> None:
         """Put a run's decided rows in the outbox (skipping any another run queued already)."""
@@ -102,12 +131,23 @@ class Notifier:
             resolve,
             complete=self._complete,
             time_intervals=settings.time_intervals,
+            inhibit_rules=settings.inhibit_rules,
+            dag=self._dag_resolver(),
         )
         decided = decide_pending(self._stores, deciding, self.clock())
         stores = self._stores
         report = deliver(stores.outbox, self._config.channels, settings, self.clock, stores.threads)
         report.decided = decided
         return report
+
+    def _dag_resolver(self) -> Callable[[], Mapping[str, Sequence[str]]] | None:
+        """How deciding the queued changes gets dbt's DAG, for `inhibit_downstream`."""
+        if not self._config.settings.inhibit_downstream:
+            return None
+        nodes = self._nodes
+        if nodes is None or not self._complete:
+            return _dag_needed
+        return nodes.parents
 
     def send_test(self, channel_name: str) -> SendResult:
         """Send a test message straight to one channel, bypassing the outbox.
@@ -119,6 +159,10 @@ class Notifier:
             hint = suggest(channel_name, sorted(self._config.channels))
             raise NotFound(f"No channel {channel_name!r}{hint}")
         return send_test(channel, self._config.settings.retry_budget, self.clock)
+
+
+def _dag_needed() -> Mapping[str, Sequence[str]]:
+    raise NodesNeeded("`inhibit_downstream` of sentinel.yml needs the project's DAG")
 
 
 def _nodes_needed() -> ChosenChecks:

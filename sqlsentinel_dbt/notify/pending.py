@@ -25,12 +25,13 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.channels import Route
+from sqlsentinel_dbt.config.inhibition import InhibitRule
 from sqlsentinel_dbt.config.models import DBT_GROUP, NAME_PATTERN, Alert
 from sqlsentinel_dbt.config.time_intervals import NamedTimeIntervals
 from sqlsentinel_dbt.engine.check_settings import (
@@ -44,6 +45,7 @@ from sqlsentinel_dbt.engine.check_settings import (
 from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.inhibition import Inhibitor, firing_now
 from sqlsentinel_dbt.notify.windows import MuteWindows
 from sqlsentinel_dbt.store.outbox import OutboxRow, PendingDecision
 from sqlsentinel_dbt.store.stores import Stores
@@ -71,6 +73,15 @@ class Deciding:
     its nodes): a change of an alert not in `alerts` is then held back, not dropped."""
     time_intervals: Sequence[NamedTimeIntervals] = ()
     """sentinel.yml's, for routes' mute windows."""
+    inhibit_rules: Sequence[InhibitRule] = ()
+    dag: Callable[[], Mapping[str, Sequence[str]]] | None = None
+    """dbt's DAG for `inhibit_downstream` (raises NodesNeeded without the nodes); None
+    when it is off."""
+
+    @property
+    def inhibits(self) -> bool:
+        """Whether anything can inhibit (reading the other alerts' states is then needed)."""
+        return bool(self.inhibit_rules) or self.dag is not None
 
 
 class NodesNeeded(Exception):
@@ -172,19 +183,30 @@ def _decide(
     last = stores.outbox.last_entries(names) if recorded else {}
     decided: list[tuple[PendingDecision, int]] = []
     failed: list[tuple[PendingDecision, Exception]] = []
-    rows: list[OutboxRow] = []
+    deciding_now: list[tuple[PendingDecision, Alert, list[AlertResult]]] = []
     for item in batch:
         try:
             alert, configure = _alert_of(item, declared, deciding, settings)
             if alert is None or recorded is None or item.alert not in recorded.results:
                 decided.append((item, 0))
                 continue
-            record = recorded.record
-            run = RunContext(item.run_id, record.project_name, record.target_name, at)
-            silenced = SilenceBook(silences, at, [*deciding.alerts, alert])
             results = recorded.results[item.alert]
             if configure is not None:
                 alert, results = _as_configured(alert, results, configure)
+        except Exception as exc:  # one change that cannot be decided must not stop the rest
+            failed.append((item, exc))
+            continue
+        deciding_now.append((item, alert, list(results)))
+    if not deciding_now or recorded is None:
+        return decided, failed
+    record = recorded.record
+    alerts = [alert for _, alert, _ in deciding_now]
+    silenced = SilenceBook(silences, at, [*deciding.alerts, *alerts])
+    inhibitor = _inhibitor(stores, deciding, alerts, [r for _, _, rs in deciding_now for r in rs])
+    rows: list[OutboxRow] = []
+    for item, alert, results in deciding_now:
+        run = RunContext(item.run_id, record.project_name, record.target_name, at)
+        try:
             changes = outbox_rows(
                 [AlertAsRun(alert, item.sql)],
                 results,
@@ -193,14 +215,29 @@ def _decide(
                 run,
                 silenced,
                 windows,
+                inhibitor,
             )
-        except Exception as exc:  # one change that cannot be decided must not stop the rest
+        except Exception as exc:  # as above: it fails alone
             failed.append((item, exc))
             continue
         rows += changes
         decided.append((item, sum(row.status == "queued" for row in changes)))
     stores.outbox.queue(rows, at)
     return decided, failed
+
+
+def _inhibitor(
+    stores: Stores, deciding: Deciding, alerts: Sequence[Alert], results: Sequence[AlertResult]
+) -> Inhibitor:
+    """What inhibits what: the batch's results, and the declared alerts' last states."""
+    if not deciding.inhibits:
+        return Inhibitor((), ())
+    evaluated = {alert.name for alert in alerts}
+    others = [a.name for a in deciding.alerts if a.name not in evaluated]
+    recorded = stores.history.latest_states(others) if others else {}
+    firing = firing_now([*alerts, *deciding.alerts], results, recorded)
+    parents = deciding.dag() if deciding.dag is not None else None
+    return Inhibitor(deciding.inhibit_rules, firing, parents)
 
 
 def _alert_of(

@@ -34,7 +34,7 @@ def destinations_for(alert: Alert, routes: Sequence[Route]) -> list[Destination]
     direct = list(dict.fromkeys(alert.notify))
     by_channel: dict[str, list[Route]] = {name: [] for name in direct}
     for route in routes:
-        if _matches(alert, route.match):
+        if route_matches(alert, route.match):
             for name in route.notify:
                 by_channel.setdefault(name, []).append(route)
             if not route.continue_:
@@ -47,7 +47,8 @@ def channels_for(alert: Alert, routes: Sequence[Route]) -> list[str]:
     return [destination.channel for destination in destinations_for(alert, routes)]
 
 
-def _matches(alert: Alert, match: RouteMatch) -> bool:
+def route_matches(alert: Alert, match: RouteMatch) -> bool:
+    """Whether the alert meets every condition `match` sets."""
     if match.severity is not None and alert.severity is not match.severity:
         return False
     tagged = (AlertTerm(Method.TAG, tag) for tag in match.tags)
