@@ -1,5 +1,5 @@
-"""Every medium against real local receivers: Slack, Teams, PagerDuty and webhooks on one
-HTTP server on 127.0.0.1, email on aiosmtpd, and what each of them got, as text."""
+"""Every medium against real local receivers: Slack, Teams, PagerDuty, Opsgenie and webhooks
+on one HTTP server on 127.0.0.1, email on aiosmtpd, and what each of them got, as text."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlsentinel_dbt.config.channels import (
     Channel,
     EmailChannel,
+    OpsgenieChannel,
     PagerDutyChannel,
     SlackChannel,
     TeamsChannel,
@@ -24,7 +25,7 @@ from tests.test_senders import Mailbox, free_port
 
 TEMPLATED = ("slack", "teams", "email")
 """The media that show an alert's `message` template."""
-ALL = (*TEMPLATED, "webhook", "pagerduty")
+ALL = (*TEMPLATED, "webhook", "pagerduty", "opsgenie")
 
 
 @dataclass
@@ -41,6 +42,9 @@ class Media:
             "webhook": lambda: WebhookChannel(name="hook", type="webhook", url=f"{url}/hook"),
             "pagerduty": lambda: PagerDutyChannel(
                 name="pd", type="pagerduty", routing_key="routing-key", url=f"{url}/pagerduty"
+            ),
+            "opsgenie": lambda: OpsgenieChannel(
+                name="og", type="opsgenie", api_key="genie-key", url=f"{url}/opsgenie/"
             ),
             "email": lambda: EmailChannel.model_validate(
                 {
@@ -63,7 +67,7 @@ class Media:
         return [
             Received(len(r.body), _texts(medium, r.json()))
             for r in self.http.requests
-            if r.path == path
+            if r.path == path or r.path.startswith(f"{path}/")
         ]
 
     def clear(self) -> None:

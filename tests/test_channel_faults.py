@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 import pytest
 
+from sqlsentinel_dbt.config.channels import OpsgenieChannel
 from sqlsentinel_dbt.notify.retry import SendResult
+from sqlsentinel_dbt.notify.senders.opsgenie import OpsgenieSender
 from sqlsentinel_dbt.notify.senders.pagerduty import PagerDutySender
 from sqlsentinel_dbt.notify.senders.slack import SlackBotSender, SlackWebhookSender
 from sqlsentinel_dbt.notify.senders.teams import TeamsSender
@@ -31,6 +33,11 @@ SENDERS: dict[str, Send] = {
     "pagerduty": lambda url, t: PagerDutySender(url, "routing-key-0123", t, Redactor()).send(
         [notification()]
     ),
+    "opsgenie": lambda url, t: OpsgenieSender(
+        OpsgenieChannel(name="og", type="opsgenie", api_key="k", url=url, timeout=t),
+        "genie-key-0123",
+        Redactor(),
+    ).send([notification()]),
 }
 
 

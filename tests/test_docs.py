@@ -144,6 +144,20 @@ def test_inhibition_example_in_notification_docs_is_valid(tmp_path: Path) -> Non
     assert inhibitor(warning.model_copy(update={"owner": "crm"}), "eu") is None
 
 
+def test_escalation_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
+    from sqlsentinel_dbt.config.channels import OpsgenieChannel
+    from sqlsentinel_dbt.config.project import load_config
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# sentinel.yml: escalation\n(.*?)```", page, re.S)
+    (tmp_path / "sentinel.yml").write_text(block)
+    config = load_config(tmp_path)
+    assert isinstance(config.channels["oncall_opsgenie"], OpsgenieChannel)
+    chat, pager = config.routes
+    assert (chat.repeat_interval, chat.escalate_after) == (86400, None)
+    assert (pager.repeat_interval, pager.escalate_after) == (1800, 7200)
+
+
 def test_cli_examples_in_notification_docs_are_real_commands() -> None:
     from sqlsentinel_dbt.cli import app
 

@@ -17,7 +17,7 @@ from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.engine.notification import LogEntry
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
 from sqlsentinel_dbt.engine.state import Key
-from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.changes import AlertAsRun, Holds, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.inhibition import Firing, Inhibitor, firing_now
 from tests.conftest import make_project
 from tests.integration_runner import run_steps
@@ -158,7 +158,12 @@ class Ticks:
         inhibitor = Inhibitor(self.rules, firing_now(self.alerts, results), PARENTS)
         run = RunContext(f"r{self.tick}", "p", "ci", now)
         rows = outbox_rows(
-            [AlertAsRun(a) for a in self.alerts], results, [], self.log, run, inhibited=inhibitor
+            [AlertAsRun(a) for a in self.alerts],
+            results,
+            [],
+            self.log,
+            run,
+            Holds(inhibited=inhibitor),
         )
         for row in rows:
             n = row.notification

@@ -120,7 +120,7 @@ HUGE = 20_000_000  # characters: the 20 MB message of issue 12
 
 @pytest.mark.parametrize(
     ("huge", "shown_by"),
-    [  # webhooks and PagerDuty carry data, not the `message` template
+    [  # webhooks, PagerDuty and Opsgenie carry data, not the `message` template
         pytest.param(
             {"message_template": f"{{{{ 'x' * {HUGE} }}}}"}, TEMPLATED, id="template-output"
         ),
@@ -151,6 +151,7 @@ def test_a_huge_message_is_capped_for_every_medium_with_a_visible_mark(
         "email": lambda r: all(len(t) <= limits.EMAIL_PART + 5000 for t in r.texts),
         "webhook": lambda r: r.size <= limits.WEBHOOK_BYTES,
         "pagerduty": lambda r: r.size <= limits.PAGERDUTY_BYTES,
+        "opsgenie": lambda r: all(len(t) <= limits.OPSGENIE_DESCRIPTION for t in r.texts),
     }
     for medium in ALL:
         received = receivers.received(medium)

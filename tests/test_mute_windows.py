@@ -19,7 +19,7 @@ from sqlsentinel_dbt.engine.notification import LogEntry
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, Status
 from sqlsentinel_dbt.engine.state import Key, track
 from sqlsentinel_dbt.errors import ConfigError
-from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.changes import AlertAsRun, Holds, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.windows import MuteWindows
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from tests.conftest import Project
@@ -78,7 +78,7 @@ class Ticks:
             self.routes,
             self.log,
             run,
-            windows=windows,
+            Holds(windows=windows),
         )
         for row in rows:
             n = row.notification

@@ -11,10 +11,11 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from sqlsentinel_dbt.config.duration import MINUTE, Within
-from sqlsentinel_dbt.config.models import NAME_PATTERN, Severity
+from sqlsentinel_dbt.config.duration import MINUTE, YEAR, Within
+from sqlsentinel_dbt.config.models import NAME_PATTERN, REPEAT_INTERVAL, Severity
 
 REQUEST_TIMEOUT = Within(10 * MINUTE, positive=True)
+ESCALATE_AFTER = Within(YEAR, positive=True)
 
 
 class _Channel(BaseModel):
@@ -122,6 +123,24 @@ class PagerDutyChannel(_Channel):
     max_per_message: int = Field(default=1, ge=1, le=1, description="Always one event.")
 
 
+class OpsgenieChannel(_Channel):
+    """Opsgenie Alert API: create an alert per group, and close it (same alias) on resolve."""
+
+    type: Literal["opsgenie"] = Field(description="`opsgenie`.")
+    api_key: SecretStr = Field(description="API key of an Opsgenie API integration.")
+    url: str = Field(
+        default="https://api.opsgenie.com/",
+        description="Alert API base URL (`https://api.eu.opsgenie.com/` for the EU).",
+    )
+    priority_error: Literal["P1", "P2", "P3", "P4", "P5"] = Field(
+        default="P2", description="Priority of an alert at severity error."
+    )
+    priority_warn: Literal["P1", "P2", "P3", "P4", "P5"] = Field(
+        default="P3", description="Priority of an alert at severity warn."
+    )
+    max_per_message: int = Field(default=1, ge=1, le=1, description="Always one alert.")
+
+
 class TeamsChannel(_Channel):
     """Microsoft Teams incoming webhook or workflow, with an Adaptive Card."""
 
@@ -130,7 +149,12 @@ class TeamsChannel(_Channel):
 
 
 Channel = Annotated[
-    WebhookChannel | SlackChannel | EmailChannel | PagerDutyChannel | TeamsChannel,
+    WebhookChannel
+    | SlackChannel
+    | EmailChannel
+    | PagerDutyChannel
+    | OpsgenieChannel
+    | TeamsChannel,
     Field(discriminator="type"),
 ]
 
@@ -182,3 +206,22 @@ class Route(BaseModel):
         default_factory=list,
         description="Names of `time_intervals` outside of which this route sends nothing.",
     )
+    repeat_interval: Annotated[float | None, REPEAT_INTERVAL] = Field(
+        default=None,
+        description=(
+            "For this route's channels, instead of the alert's: notify again while still "
+            "firing after this long, or `never`."
+        ),
+    )
+    escalate_after: Annotated[float | None, ESCALATE_AFTER] = Field(
+        default=None,
+        description=(
+            "An escalation route: its channels hear only of instances that have been "
+            f"firing, and not silenced, for this long (at most {ESCALATE_AFTER.text})."
+        ),
+    )
+
+    @property
+    def sets_repeat_interval(self) -> bool:
+        """Whether the route sets `repeat_interval` (`never` included)."""
+        return "repeat_interval" in self.model_fields_set

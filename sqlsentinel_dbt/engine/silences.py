@@ -50,6 +50,12 @@ class SilenceBook:
     """The silences in force at one moment, asked per instance."""
 
     def __init__(self, silences: Sequence[Silence], at: datetime, alerts: Sequence[Alert]) -> None:
+        """The silences in force at `at` for `alerts`.
+
+        `silences` may also hold some that ended before `at`: `unsilenced_since` asks them.
+        """
+        self._at = at
+        self._silences = list(silences)
         self._active = [s for s in silences if s.active(at)]
         self._alerts = {a.name: a for a in alerts}
 
@@ -60,3 +66,16 @@ class SilenceBook:
             return None
         found = next((s for s in self._active if s.matches(alert, key)), None)
         return f"silenced by silence {found.silence_id}" if found else None
+
+    def unsilenced_since(self, alert_name: str, key: str | None, since: datetime) -> datetime:
+        """Since when an instance firing since `since` has been out of every silence.
+
+        The end of the last silence of it that ended after `since`, else `since`.
+        """
+        alert = self._alerts.get(alert_name)
+        ends = [
+            s.ends_at
+            for s in self._silences
+            if alert is not None and since < s.ends_at <= self._at and s.matches(alert, key)
+        ]
+        return max([since, *ends])

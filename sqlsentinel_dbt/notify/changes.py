@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.models import Alert
@@ -22,7 +22,7 @@ from sqlsentinel_dbt.engine.notification import HeldBack, Instance, Kind, LogEnt
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.state import Key
 from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Outcome, decide
-from sqlsentinel_dbt.notify.routing import destinations_for
+from sqlsentinel_dbt.notify.routing import Destination, destinations_for
 from sqlsentinel_dbt.notify.windows import NO_WINDOWS, MuteWindows
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import OutboxRow
@@ -31,16 +31,35 @@ from sqlsentinel_dbt.store.timestamps import iso_timestamp
 ERROR_KEY = "error"
 _ESCAPE = "\\"
 """Starts the group key part of an instance key that is "error" or starts with it."""
+_EXCERPT = 600
 IsSilenced = Callable[[str, Key], str | None]
 """Why an instance (alert name, key; None: the whole alert) is silenced, or None."""
 IsInhibited = Callable[[Alert, Key], str | None]
 """Why an instance is inhibited (notify/inhibition.py), or None."""
+UnsilencedSince = Callable[[str, Key, datetime], datetime]
+"""Since when an instance firing since the given moment has been out of every silence."""
 
 
 def _never(alert: object, key: Key) -> None:
     return None
 
-_EXCERPT = 600
+
+def _always_unsilenced(alert: str, key: Key, since: datetime) -> datetime:
+    return since
+
+
+@dataclass(frozen=True)
+class Holds:
+    """What holds notifications back at the moment of a decision."""
+
+    silenced: IsSilenced = _never
+    """Silences: on every channel."""
+    windows: MuteWindows = NO_WINDOWS
+    """Routes' mute windows: on the channels they name."""
+    inhibited: IsInhibited = _never
+    """Inhibition: on every channel."""
+    unsilenced_since: UnsilencedSince = _always_unsilenced
+    """For escalation routes, which hear of an instance once it fired unsilenced long enough."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +87,14 @@ def outbox_rows(
     routes: Sequence[Route],
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
-    silenced: IsSilenced = _never,
-    windows: MuteWindows = NO_WINDOWS,
-    inhibited: IsInhibited = _never,
+    holds: Holds = Holds(),
 ) -> list[OutboxRow]:
     """Every log entry this run writes, across alerts, groups and channels.
 
     Silenced and inhibited instances are held back on every channel; a channel that
-    routes' mute windows hold (`windows`) is told nothing (decide.py).
+    routes' mute windows hold is told nothing (decide.py); an escalation route's channel
+    hears only of instances that fired, unsilenced, for its `escalate_after`; a route's
+    `repeat_interval` applies to its channels.
     """
     by_alert: dict[str, list[AlertResult]] = {}
     for result in results:
@@ -85,16 +104,47 @@ def outbox_rows(
         destinations = destinations_for(item.alert, routes)
         if destinations:
             found = by_alert.get(item.alert.name, [])
-            groups = _groups(item.alert, found, silenced, inhibited)
-            held = {d.channel: windows.holding(d) for d in destinations}
-            rows += [
-                row
-                for group_key, group in groups.items()
-                for channel, muted in held.items()
-                for row in _row(item, group_key, channel, group, last, run, muted)
-            ]
-            rows += _closed_groups(item, groups, list(held), last, run)
+            groups = _groups(item.alert, found, holds.silenced, holds.inhibited)
+            for destination in destinations:
+                rows += [
+                    row
+                    for group_key, group in groups.items()
+                    for row in _row(
+                        item,
+                        group_key,
+                        destination.channel,
+                        _as_heard_by(destination, group, item.alert.name, run.now, holds),
+                        last,
+                        run,
+                        holds.windows.holding(destination),
+                        destination.repeat_interval(item.alert),
+                    )
+                ]
+            channels = [destination.channel for destination in destinations]
+            rows += _closed_groups(item, groups, channels, last, run)
     return rows
+
+
+def _as_heard_by(
+    destination: Destination, group: _Group, alert: str, now: datetime, holds: Holds
+) -> _Group:
+    """The group as the destination's channel hears of it.
+
+    An escalation route's channel hears only of the instances that have fired, out of
+    every silence, for its `escalate_after`.
+    """
+    wait = destination.escalate_after
+    if wait is None:
+        return group
+    due = now - timedelta(seconds=wait)
+
+    def escalated(key: Key) -> bool:
+        result = group.members.get(key)
+        since = result.state.since if result is not None and result.state else None
+        return since is not None and holds.unsilenced_since(alert, key, since) <= due
+
+    firing = frozenset(key for key in group.now.firing if escalated(key))
+    return replace(group, now=GroupNow(firing, group.now.silenced))
 
 
 def _closed_groups(
@@ -207,6 +257,7 @@ def _row(
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
     muted: str | None = None,
+    repeat_interval: float | None = None,
 ) -> list[OutboxRow]:
     """The entry for one group on one channel, if any; `muted`: the window holding it."""
     alert, members, error = item.alert, group.members, group.error
@@ -216,7 +267,7 @@ def _row(
         previous,
         run.now,
         send_resolved=alert.send_resolved,
-        repeat_interval=alert.repeat_interval,
+        repeat_interval=repeat_interval,
         muted=muted is not None,
     )
     if decision is None:

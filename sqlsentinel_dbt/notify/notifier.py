@@ -9,6 +9,7 @@ reporting dead letters. `Sentinel` runs use it, and so do the daemon (through it
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from functools import partial
 
 from sqlsentinel_dbt.config.models import Alert
@@ -17,11 +18,12 @@ from sqlsentinel_dbt.engine.check_settings import ChosenChecks, NodeSets
 from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.errors import NotFound
-from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.changes import AlertAsRun, Holds, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver, send_test
 from sqlsentinel_dbt.notify.inhibition import Inhibitor, firing_now
 from sqlsentinel_dbt.notify.pending import Deciding, NodesNeeded, decide_pending
 from sqlsentinel_dbt.notify.retry import SendResult
+from sqlsentinel_dbt.notify.routing import longest_escalation
 from sqlsentinel_dbt.notify.windows import MuteWindows
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.stores import Stores
@@ -77,13 +79,17 @@ class Notifier:
         if not self._config.channels:
             return []
         last = self._stores.outbox.last_entries([a.alert.name for a in alerts])
-        in_force = self._stores.silences.ending_after(run.now)
-        silenced = SilenceBook(in_force, run.now, [a.alert for a in alerts])
-        windows = MuteWindows(self._config.settings.time_intervals, run.now)
-        inhibitor = self._inhibitor([a.alert for a in alerts], results)
-        return outbox_rows(
-            alerts, results, self._config.routes, last, run, silenced, windows, inhibitor
+        since = run.now - timedelta(seconds=longest_escalation(self._config.routes))
+        silenced = SilenceBook(
+            self._stores.silences.ending_after(since), run.now, [a.alert for a in alerts]
         )
+        holds = Holds(
+            silenced,
+            MuteWindows(self._config.settings.time_intervals, run.now),
+            self._inhibitor([a.alert for a in alerts], results),
+            silenced.unsilenced_since,
+        )
+        return outbox_rows(alerts, results, self._config.routes, last, run, holds)
 
     def _inhibitor(self, alerts: Sequence[Alert], results: Sequence[AlertResult]) -> Inhibitor:
         """What inhibits what in a run: its own results, and the other alerts' last states.

@@ -27,7 +27,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlsentinel_dbt.config.channels import Route
@@ -44,8 +44,9 @@ from sqlsentinel_dbt.engine.check_settings import (
 )
 from sqlsentinel_dbt.engine.result import AlertResult
 from sqlsentinel_dbt.engine.silences import SilenceBook
-from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext, outbox_rows
+from sqlsentinel_dbt.notify.changes import AlertAsRun, Holds, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.inhibition import Inhibitor, firing_now
+from sqlsentinel_dbt.notify.routing import longest_escalation
 from sqlsentinel_dbt.notify.windows import MuteWindows
 from sqlsentinel_dbt.store.outbox import OutboxRow, PendingDecision
 from sqlsentinel_dbt.store.stores import Stores
@@ -178,7 +179,8 @@ def _decide(
     read = names if len(names) <= _NAMES_IN_QUERY else None
     recorded = stores.history.run_results_by_alert(first.run_id, read)
     at = first.created_at
-    silences = stores.silences.ending_after(at) if recorded else []
+    since = at - timedelta(seconds=longest_escalation(deciding.routes))
+    silences = stores.silences.ending_after(since) if recorded else []
     windows = MuteWindows(deciding.time_intervals, at)
     last = stores.outbox.last_entries(names) if recorded else {}
     decided: list[tuple[PendingDecision, int]] = []
@@ -203,19 +205,13 @@ def _decide(
     alerts = [alert for _, alert, _ in deciding_now]
     silenced = SilenceBook(silences, at, [*deciding.alerts, *alerts])
     inhibitor = _inhibitor(stores, deciding, alerts, [r for _, _, rs in deciding_now for r in rs])
+    holds = Holds(silenced, windows, inhibitor, silenced.unsilenced_since)
     rows: list[OutboxRow] = []
     for item, alert, results in deciding_now:
         run = RunContext(item.run_id, record.project_name, record.target_name, at)
         try:
             changes = outbox_rows(
-                [AlertAsRun(alert, item.sql)],
-                results,
-                deciding.routes,
-                last,
-                run,
-                silenced,
-                windows,
-                inhibitor,
+                [AlertAsRun(alert, item.sql)], results, deciding.routes, last, run, holds
             )
         except Exception as exc:  # as above: it fails alone
             failed.append((item, exc))

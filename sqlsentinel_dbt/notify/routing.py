@@ -24,6 +24,26 @@ class Destination:
     direct: bool = False
     """The alert's own `notify` names it (no route's mute window can hold it)."""
 
+    def repeat_interval(self, alert: Alert) -> float | None:
+        """The first of its routes that sets one; else the alert's (so for its own notify)."""
+        if not self.direct:
+            for route in self.routes:
+                if route.sets_repeat_interval:
+                    return route.repeat_interval
+        return alert.repeat_interval
+
+    @property
+    def escalate_after(self) -> float | None:
+        """How long an instance must fire, unsilenced, before this channel hears of it.
+
+        None unless every route that names the channel is an escalation route (and the
+        alert's own `notify` does not name it); the shortest of theirs.
+        """
+        waits = [route.escalate_after for route in self.routes]
+        if self.direct or not waits or None in waits:
+            return None
+        return min(wait for wait in waits if wait is not None)
+
 
 def destinations_for(alert: Alert, routes: Sequence[Route]) -> list[Destination]:
     """The alert's channels in order, each once, with the routes that name it.
@@ -40,6 +60,14 @@ def destinations_for(alert: Alert, routes: Sequence[Route]) -> list[Destination]
             if not route.continue_:
                 break
     return [Destination(name, tuple(via), name in direct) for name, via in by_channel.items()]
+
+
+def longest_escalation(routes: Sequence[Route]) -> float:
+    """The longest `escalate_after` of the routes, in seconds (0 without one).
+
+    How far back the silences that ended matter.
+    """
+    return max((route.escalate_after or 0.0 for route in routes), default=0.0)
 
 
 def channels_for(alert: Alert, routes: Sequence[Route]) -> list[str]:

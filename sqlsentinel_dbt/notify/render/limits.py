@@ -29,6 +29,14 @@ PAGERDUTY_BYTES = 512_000
 """PagerDuty's Events API v2 refuses events over 512 KB."""
 PAGERDUTY_SUMMARY = 1024
 """Characters of an event's summary (PagerDuty's limit)."""
+OPSGENIE_MESSAGE = 130
+"""Characters of an Opsgenie alert's message (longer is cut by Opsgenie)."""
+OPSGENIE_DESCRIPTION = 15_000
+"""Characters of an Opsgenie alert's description."""
+OPSGENIE_DETAILS = 8_000
+"""Characters of an Opsgenie alert's details, keys and values together."""
+OPSGENIE_TAGS = 20
+"""Tags of an Opsgenie alert, each of at most 50 characters."""
 WEBHOOK_BYTES = 5_000_000
 """A webhook body, shared by its notifications: below common gateway limits (6-10 MB)."""
 
