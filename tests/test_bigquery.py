@@ -174,6 +174,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             values={"status": "failed", "last_error": AWKWARD, "next_attempt_at": LATER},
         ),
         "delete_notifications": lambda: call("delete_notifications", ids=["n1"], claimer="c1"),
+        "mark_digested": lambda: call("mark_digested", ids=["n2", "it's"], now=LATER),
         "insert_silence": lambda: call("insert_silence", row=silence),
         "end_silence": lambda: call("end_silence", silence_id="s1", now=NOW, ended_by="ana"),
         "insert_thread": lambda: call("insert_thread", row=thread),
@@ -197,7 +198,11 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             "select_last_notifications_sql", alert_names=names
         ),
         "select_notifications_sql": lambda: call(
-            "select_notifications_sql", claimed_by="c1", status="sending", kind="pending"
+            "select_notifications_sql",
+            claimed_by="c1",
+            status="sending",
+            kind="pending",
+            in_status="digest",
         ),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
         "select_open_threads_sql": lambda: call("select_open_threads_sql", channel="it's"),

@@ -7,6 +7,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from sqlsentinel_dbt.config.schema import alert_fields_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,6 +158,32 @@ def test_escalation_example_in_notification_docs_is_valid(tmp_path: Path) -> Non
     chat, pager = config.routes
     assert (chat.repeat_interval, chat.escalate_after) == (86400, None)
     assert (pager.repeat_interval, pager.escalate_after) == (1800, 7200)
+
+
+def test_digests_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlsentinel_dbt.config.project import load_config
+    from sqlsentinel_dbt.errors import ConfigError
+
+    page = (DOCS / "notifications.md").read_text()
+    [block] = re.findall(r"```yaml\n# sentinel.yml: digests\n(.*?)```", page, re.S)
+    channels = "channels:\n" + "".join(
+        f"  - {{name: {name}, type: webhook, url: 'http://127.0.0.1:9'}}\n"
+        for name in ("data_team_slack", "oncall_hook")
+    )
+    (tmp_path / "sentinel.yml").write_text(block + channels)
+    digest = load_config(tmp_path).routes[0].digest
+    assert digest is not None
+    summer = digest.times.next_after(datetime(2026, 7, 1, 12, tzinfo=UTC))
+    assert summer == datetime(2026, 7, 2, 7, tzinfo=UTC)  # 09:00 in Berlin, summer time
+    paged = (
+        "channels: [{name: pager, type: pagerduty, routing_key: k}]\n"
+        "routes: [{notify: [pager], digest: {schedule: '0 9 * * *'}}]\n"
+    )
+    (tmp_path / "sentinel.yml").write_text(paged)
+    with pytest.raises(ConfigError, match="a digest cannot go to pagerduty channel 'pager'"):
+        load_config(tmp_path)
 
 
 def test_cli_examples_in_notification_docs_are_real_commands() -> None:

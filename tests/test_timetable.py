@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlsentinel_dbt.daemon.timetable import Schedule, Timetable
+from sqlsentinel_dbt.config.schedule import Schedule
+from sqlsentinel_dbt.daemon.timetable import Timetable
 
 T0 = datetime(2026, 11, 22, 10, 0, 30, tzinfo=UTC)
 

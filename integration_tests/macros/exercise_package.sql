@@ -74,6 +74,13 @@
   {%- do _check(failed, 'claim_pending_decisions', _rows(sqlsentinel.select_notifications_sql('c2', 'deciding')) | length == 1) -%}
   {%- do sqlsentinel.delete_notifications(['p1'], 'c2') -%}
   {%- do _check(failed, 'delete_notifications', _rows(sqlsentinel.select_notifications_sql(limit=10)) | length == 2) -%}
+  {%- set waiting = outbox[0].copy() -%}
+  {%- do waiting.update({'notification_id': "d'1", 'status': 'digest'}) -%}
+  {%- do sqlsentinel.insert_notifications([waiting]) -%}
+  {%- do _check(failed, 'select_notifications_sql', _rows(sqlsentinel.select_notifications_sql(in_status='digest')) | map(attribute='notification_id') | list == ["d'1"]) -%}
+  {%- do sqlsentinel.mark_digested(["d'1"], later) -%}
+  {%- do _check(failed, 'mark_digested', _rows(sqlsentinel.select_notifications_sql(in_status='digest')) | length == 0
+      and _rows(sqlsentinel.select_notifications_sql(in_status='digested')) | length == 1) -%}
 
   {%- do sqlsentinel.insert_silence({'silence_id': 's1', 'matcher': 'tag:x', 'starts_at': now, 'ends_at': later,
                                      'reason': awkward, 'created_by': 'ana', 'created_at': now}) -%}

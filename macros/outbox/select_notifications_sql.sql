@@ -1,10 +1,11 @@
 {#- SQL reading outbox rows: those `claimed_by` a claimer in `status`, or of one `kind`
-    (`pending`: the changes to be decided), or the newest ones. -#}
-{% macro select_notifications_sql(claimed_by=none, status='sending', limit=none, kind=none) %}
-  {{ return(adapter.dispatch('select_notifications_sql', 'sqlsentinel')(claimed_by, status, limit, kind)) }}
+    (`pending`: the changes to be decided), or in one status (`in_status`: `digest`, the
+    rows waiting for their digest), or the newest ones. -#}
+{% macro select_notifications_sql(claimed_by=none, status='sending', limit=none, kind=none, in_status=none) %}
+  {{ return(adapter.dispatch('select_notifications_sql', 'sqlsentinel')(claimed_by, status, limit, kind, in_status)) }}
 {% endmacro %}
 
-{% macro default__select_notifications_sql(claimed_by, status, limit, kind=none) %}
+{% macro default__select_notifications_sql(claimed_by, status, limit, kind=none, in_status=none) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
   {%- set conditions = [] -%}
   {%- if claimed_by is not none -%}
@@ -12,6 +13,9 @@
   {%- endif -%}
   {%- if kind is not none -%}
     {%- do conditions.append("kind = " ~ sqlsentinel.string_literals([kind]) | first) -%}
+  {%- endif -%}
+  {%- if in_status is not none -%}
+    {%- do conditions.append("status = " ~ sqlsentinel.string_literals([in_status]) | first) -%}
   {%- endif -%}
   {%- set sql -%}
     select {{ sqlsentinel.notification_columns() | map(attribute=0) | join(', ') }}

@@ -139,6 +139,9 @@ def print_notifications(report: RunReport) -> None:
             because = f" ({'; '.join(reasons)})" if reasons else ""
             line = f"{label}, not sent: [bold]{n.channel}[/]: {n.title}{because}"
             out.print(line, highlight=False)
+        elif row.status == "digest":
+            line = f"for the digest ({n.digest}): [bold]{n.channel}[/]: {n.title}"
+            out.print(line, highlight=False)
         elif row.status == "queued":
             queued += 1
             out.print(f"{verb} [bold]{n.channel}[/]: {n.title}", highlight=False)

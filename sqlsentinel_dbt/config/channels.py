@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from sqlsentinel_dbt.config.duration import MINUTE, YEAR, Within
-from sqlsentinel_dbt.config.models import NAME_PATTERN, REPEAT_INTERVAL, Severity
+from sqlsentinel_dbt.config.models import NAME_PATTERN, REPEAT_INTERVAL, Severity, check_timezone
+from sqlsentinel_dbt.config.schedule import Schedule, check_cron, check_fires
 
 REQUEST_TIMEOUT = Within(10 * MINUTE, positive=True)
 ESCALATE_AFTER = Within(YEAR, positive=True)
@@ -185,6 +186,40 @@ class RouteMatch(BaseModel):
     )
 
 
+class Digest(BaseModel):
+    """When a digest route's channels get their one message for the period."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schedule: str = Field(description="Cron expression: `0 9 * * *` is daily at 09:00.")
+    timezone: str = Field(default="UTC", description="IANA time zone of the schedule.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_is_cron(cls, value: str) -> str:
+        return check_cron(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @model_validator(mode="after")
+    def _it_fires(self) -> Digest:
+        check_fires(self.schedule, self.timezone)
+        return self
+
+    @property
+    def label(self) -> str:
+        """How notifications name the digest they wait for: `0 9 * * * Europe/Berlin`."""
+        return f"{self.schedule} {self.timezone}"
+
+    @property
+    def times(self) -> Schedule:
+        """The schedule's fire times."""
+        return Schedule(self.schedule, self.timezone)
+
+
 class Route(BaseModel):
     """Sends matching alerts to channels; the first match wins unless `continue: true`."""
 
@@ -218,6 +253,14 @@ class Route(BaseModel):
         description=(
             "An escalation route: its channels hear only of instances that have been "
             f"firing, and not silenced, for this long (at most {ESCALATE_AFTER.text})."
+        ),
+    )
+
+    digest: Digest | None = Field(
+        default=None,
+        description=(
+            "A digest route: its channels get one message per `schedule` listing what "
+            "fired, what resolved and what still fires, instead of a message per change."
         ),
     )
 

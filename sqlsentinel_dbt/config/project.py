@@ -86,6 +86,7 @@ def load_config(
         problems += [problem for found in late for problem in found]
     problems += _unknown_route_channels(routes, list(channels))
     problems += _unknown_route_intervals(routes, [i.name for i in settings.time_intervals])
+    problems += _digests_to_pagers(routes, channels)
     if problems:
         raise ConfigError(problems)
     return ProjectConfig(alerts, channels, routes, settings)
@@ -205,6 +206,21 @@ def _unknown_route_intervals(routes: list[Route], known: list[str]) -> list[str]
         for field in ("mute_time_intervals", "active_time_intervals")
         for name in getattr(route, field)
         if name not in known
+    ]
+
+
+_PAGERS = ("pagerduty", "opsgenie")
+
+
+def _digests_to_pagers(routes: list[Route], channels: dict[str, Channel]) -> list[str]:
+    """A pager opens an incident per group; a digest is no incident."""
+    return [
+        f"route #{i + 1}: a digest cannot go to {channels[name].type} channel {name!r}; "
+        "send digests to chat or email channels"
+        for i, route in enumerate(routes)
+        if route.digest is not None
+        for name in route.notify
+        if name in channels and channels[name].type in _PAGERS
     ]
 
 

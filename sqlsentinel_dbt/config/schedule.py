@@ -9,6 +9,7 @@ year).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -62,3 +63,27 @@ def _fires_after(expression: str, timezone: str, start: datetime) -> bool:
     except Exception:  # CroniterBadDateError: nothing matches in the years searched
         return False
     return fires - start <= _HORIZON
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One alert's cron expression and time zone."""
+
+    cron: str
+    timezone: str = "UTC"
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first due time strictly after `moment` (aware, in UTC)."""
+        from croniter import croniter
+
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        due: datetime = croniter(self.cron, local).get_next(datetime)
+        return due.astimezone(ZoneInfo("UTC"))
+
+    def last_at_or_before(self, moment: datetime) -> datetime:
+        """The latest due time not after `moment` (aware, in UTC)."""
+        from croniter import croniter
+
+        local = (moment + timedelta(microseconds=1)).astimezone(ZoneInfo(self.timezone))
+        due: datetime = croniter(self.cron, local).get_prev(datetime)
+        return due.astimezone(ZoneInfo("UTC"))

@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlsentinel_dbt.config.loader import DeclaredAlert
+from sqlsentinel_dbt.config.schedule import Schedule
 from sqlsentinel_dbt.daemon.metrics import Metrics
-from sqlsentinel_dbt.daemon.timetable import Due, Schedule, Timetable
+from sqlsentinel_dbt.daemon.timetable import Due, Timetable
 from sqlsentinel_dbt.dbt import DbtArgs, free_dropped_projects
 from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.redact import redact

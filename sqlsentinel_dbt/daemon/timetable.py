@@ -18,31 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
-from croniter import croniter
 
 from sqlsentinel_dbt.config.duration import LONGEST
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """One alert's cron expression and time zone."""
-
-    cron: str
-    timezone: str = "UTC"
-
-    def next_after(self, moment: datetime) -> datetime:
-        """The first due time strictly after `moment` (aware, in UTC)."""
-        local = moment.astimezone(ZoneInfo(self.timezone))
-        due: datetime = croniter(self.cron, local).get_next(datetime)
-        return due.astimezone(ZoneInfo("UTC"))
-
-    def last_at_or_before(self, moment: datetime) -> datetime:
-        """The latest due time not after `moment` (aware, in UTC)."""
-        local = (moment + timedelta(microseconds=1)).astimezone(ZoneInfo(self.timezone))
-        due: datetime = croniter(self.cron, local).get_prev(datetime)
-        return due.astimezone(ZoneInfo("UTC"))
+from sqlsentinel_dbt.config.schedule import Schedule
 
 
 @dataclass(frozen=True)

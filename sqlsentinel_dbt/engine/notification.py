@@ -31,6 +31,8 @@ class Kind(StrEnum):
     """`sentinel test-channel`."""
     UNDELIVERED = "undelivered"
     """A notification to another channel was dead-lettered."""
+    DIGEST = "digest"
+    """A digest route's message for its period: what fired, resolved, still fires."""
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,14 @@ class Notification:
     """The alert's own `message` template, rendered per medium at send time."""
     held_back: list[HeldBack] = field(default_factory=list)
     """What was not announced to this channel, and why; a suppressed row's reason."""
+    digest: str | None = None
+    """For a digest route's channel: the digest it waits for (`0 9 * * * Europe/Berlin`)."""
 
     @property
     def title(self) -> str:
-        """One line: `[FIRING] alert_name (3 instances)`."""
+        """One line: `[FIRING] alert_name (3 instances)`; a digest's first line."""
+        if self.kind is Kind.DIGEST:
+            return f"[DIGEST] {self.description.partition(chr(10))[0]}"
         label = {
             Kind.FIRING: "FIRING",
             Kind.REPEAT: "STILL FIRING",
@@ -101,6 +107,7 @@ class Notification:
             Kind.ERROR: "ERROR",
             Kind.TEST: "TEST",
             Kind.UNDELIVERED: "UNDELIVERED",
+            Kind.DIGEST: "DIGEST",
         }[self.kind]
         count = len(self.firing)
         suffix = f" ({count} instances)" if count > 1 else ""
@@ -120,7 +127,7 @@ class Notification:
 
 
 _TEXT = ("notification_id", "channel", "group_key", "alert", "severity", "created_at", "run_id")
-_OPTIONAL_TEXT = ("owner", "error", "message_template")
+_OPTIONAL_TEXT = ("owner", "error", "message_template", "digest")
 _DEFAULT_TEXT = ("description", "sql_excerpt", "project", "target")
 _KEY_LISTS = ("new_keys", "resolved_keys")
 

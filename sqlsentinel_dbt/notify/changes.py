@@ -118,6 +118,7 @@ def outbox_rows(
                         run,
                         holds.windows.holding(destination),
                         destination.repeat_interval(item.alert),
+                        destination.digest.label if destination.digest else None,
                     )
                 ]
             channels = [destination.channel for destination in destinations]
@@ -258,8 +259,13 @@ def _row(
     run: RunContext,
     muted: str | None = None,
     repeat_interval: float | None = None,
+    digest: str | None = None,
 ) -> list[OutboxRow]:
-    """The entry for one group on one channel, if any; `muted`: the window holding it."""
+    """The entry for one group on one channel, if any.
+
+    `muted`: the window holding the channel; `digest`: the digest that what is to be sent
+    waits for (its row is then `digest`, not `queued`).
+    """
     alert, members, error = item.alert, group.members, group.error
     previous = last.get((group_key, channel))
     decision = decide(
@@ -296,6 +302,7 @@ def _row(
         target=run.target,
         message_template=alert.message,
         held_back=_held_back(decision, group.reasons, muted),
+        digest=digest,
     )
     return [_outbox_row(notification, decision)]
 
@@ -331,7 +338,9 @@ def _identity(
 
 
 def _outbox_row(notification: Notification, decision: Decision) -> OutboxRow:
-    status = decision.outcome.value if decision.outcome is not Outcome.QUEUED else "queued"
+    status = decision.outcome.value
+    if decision.outcome is Outcome.QUEUED:
+        status = "digest" if notification.digest else "queued"
     return OutboxRow(
         notification,
         status,

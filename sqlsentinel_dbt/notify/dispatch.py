@@ -23,6 +23,7 @@ from sqlsentinel_dbt.config.files import SentinelFile
 from sqlsentinel_dbt.config.secrets import MissingEnvVar
 from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.notify.dead_letters import report_dead
+from sqlsentinel_dbt.notify.digest import release_digests
 from sqlsentinel_dbt.notify.recorder import SentRecorder
 from sqlsentinel_dbt.notify.retry import SendResult, send_isolated
 from sqlsentinel_dbt.notify.senders.build import build_sender
@@ -57,9 +58,13 @@ def deliver(
 ) -> DeliveryReport:
     """Claim every due notification and try to deliver it once (with in-run retries).
 
-    `threads` keeps the Slack threads of channels that use them; without it every message
-    stands alone.
+    Digests that are due are made first (notify/digest.py). `threads` keeps the Slack
+    threads of channels that use them; without it every message stands alone.
     """
+    try:
+        release_digests(outbox, clock())
+    except Exception as exc:  # what waits for a digest waits for the next pass; send the rest
+        logger.warning("making the digests that are due failed: %s", redact(str(exc)))
     claimer = uuid.uuid4().hex
     claim = outbox.claim(claimer, clock(), settings.claim_lease, settings.max_notification_age)
     report = DeliveryReport(dead=len(claim.dead))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlsentinel_dbt.config.channels import Route, RouteMatch
+from sqlsentinel_dbt.config.channels import Digest, Route, RouteMatch
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.engine.matcher import AlertTerm, Method
 
@@ -31,6 +31,18 @@ class Destination:
                 if route.sets_repeat_interval:
                     return route.repeat_interval
         return alert.repeat_interval
+
+    @property
+    def digest(self) -> Digest | None:
+        """The digest the channel's notifications wait for, if any.
+
+        The first route's, when every route naming the channel is a digest route (and the
+        alert's own `notify` does not name it).
+        """
+        digests = [route.digest for route in self.routes]
+        if self.direct or not digests or None in digests:
+            return None
+        return digests[0]
 
     @property
     def escalate_after(self) -> float | None:

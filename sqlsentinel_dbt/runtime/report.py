@@ -81,7 +81,7 @@ class RunReport:
                 "held_back": [asdict(held) for held in row.notification.held_back],
             }
             for row in self.notifications
-            if row.status in ("queued", "suppressed")
+            if row.status in ("queued", "suppressed", "digest")
         ]
 
     def to_json(self) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Rows go `queued` -> `sending` (claimed, under a lease) -> `sent`, or back to `failed` to be
 retried by a later run, or `dead` once older than `max_notification_age`. `suppressed`
-(silenced) and `skipped` (bookkeeping) rows are never sent.
+(silenced) and `skipped` (bookkeeping) rows are never sent. A digest route's rows wait as
+`digest` until their digest is made (one `queued` row of kind `digest`), then are
+`digested`.
 """
 
 from __future__ import annotations
@@ -163,6 +165,30 @@ class Outbox:
             except Exception:  # claim_pending reports it, once claimed
                 continue
         return undecided
+
+    def waiting_for_digests(self) -> list[Claimed]:
+        """The rows waiting for their digest (status `digest`), oldest first.
+
+        A row this version cannot read is skipped with a warning (it waits on).
+        """
+        if not self._exists():
+            return []
+        sql = self._warehouse.run_macro("select_notifications_sql", in_status="digest")
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
+        waiting = []
+        for values in fetched.rows:
+            row = dict(zip([c.lower() for c in fetched.columns], values, strict=True))
+            try:
+                waiting.append(_claimed(row))
+            except Exception as problem:
+                where = f"row {row.get('notification_id')!r}"
+                rows.skipped(TABLE, where, problem, "it waits for its digest")
+        return sorted(waiting, key=lambda c: (c.created_at, c.notification.notification_id))
+
+    def mark_digested(self, ids: Sequence[str], now: datetime) -> None:
+        """Mark rows waiting for a digest as `digested` (their digest is queued)."""
+        if ids:
+            self._warehouse.run_macro("mark_digested", ids=list(ids), now=to_sql_text(now))
 
     def forget(self, ids: Sequence[str], claimer: str) -> None:
         """Delete rows `claimer` still holds (pending decisions, once decided)."""

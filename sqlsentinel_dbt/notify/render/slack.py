@@ -27,6 +27,7 @@ _EMOJI = {
     Kind.ERROR: ":warning:",
     Kind.TEST: ":wave:",
     Kind.UNDELIVERED: ":mailbox_with_no_mail:",
+    Kind.DIGEST: ":newspaper:",
 }
 
 

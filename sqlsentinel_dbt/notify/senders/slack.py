@@ -141,6 +141,9 @@ class SlackThreadSender:
         return SENT
 
     def _send_one(self, n: Notification) -> None:
+        if n.kind is Kind.DIGEST:  # a digest is no group's story: it stands alone
+            self._bot.post(slack_message([n], self._owners))
+            return
         if self._open is None:
             self._open = self._threads.open_threads(self._name)
         thread = self._open.get(n.group_key)
