@@ -186,6 +186,17 @@ def test_digests_example_in_notification_docs_is_valid(tmp_path: Path) -> None:
         load_config(tmp_path)
 
 
+def test_the_decisions_example_uses_the_outcomes_the_code_gives() -> None:
+    from sqlsentinel_dbt.notify.explain import OUTCOMES
+
+    page = (DOCS / "notifications.md").read_text().split("## Why a notification", 1)[1]
+    [example] = re.findall(r"```text\n(.*?)```", page, re.S)
+    shown = re.findall(r"^  \S+ -> \S+: ([a-z ]+?)(?::|$| \()", example, re.M)
+    assert len(shown) == 4 and set(shown) <= set(OUTCOMES), shown
+    prose = page.split("The outcomes:", 1)[1].split("\n\n", 1)[0]
+    assert all(f"`{outcome}`" in prose for outcome in OUTCOMES)
+
+
 def test_cli_examples_in_notification_docs_are_real_commands() -> None:
     from sqlsentinel_dbt.cli import app
 

@@ -14,6 +14,7 @@ from sqlsentinel_dbt.cli.demo import demo
 from sqlsentinel_dbt.cli.history import history
 from sqlsentinel_dbt.cli.init import init
 from sqlsentinel_dbt.cli.list_alerts import list_alerts
+from sqlsentinel_dbt.cli.notifications import notifications
 from sqlsentinel_dbt.cli.notify import notify
 from sqlsentinel_dbt.cli.report import report
 from sqlsentinel_dbt.cli.run import dbt_run
@@ -67,6 +68,7 @@ app.command("compile")(compile_alert)
 app.command("history")(history)
 app.command("schema")(schema)
 app.command("notify")(notify)
+app.command("notifications")(notifications)
 app.command("silence")(silence)
 app.command("unsilence")(unsilence)
 app.command("silences")(silences)

@@ -50,11 +50,12 @@ def history(
     for column in _SHOWN:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in _SHOWN))
+        table.add_row(*(cell(row.get(c)) for c in _SHOWN))
     out.print(table)
 
 
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
+    """A value as a table cell: timestamps in ISO 8601, None empty."""
     if value is None:
         return ""
     return iso_timestamp(value) if isinstance(value, datetime) else str(value)

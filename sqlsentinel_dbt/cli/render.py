@@ -145,10 +145,23 @@ def print_notifications(report: RunReport) -> None:
         elif row.status == "queued":
             queued += 1
             out.print(f"{verb} [bold]{n.channel}[/]: {n.title}", highlight=False)
+    if report.dry_run:
+        print_decisions(report)
     if report.delivery is not None:
         print_delivery(report.delivery)
     elif queued and not report.dry_run:
         out.print(f"{queued} notification(s) queued; `sentinel notify` sends them")
+
+
+def print_decisions(report: RunReport) -> None:
+    """Under `--dry-run`: what became of each instance on each channel, and why."""
+    if report.decisions:
+        out.print("why, instance by instance:")
+    for d in report.decisions:
+        instance = d.alert if d.key is None else f"{d.alert}[{d.key}]"
+        reason = f": {d.reason}" if d.reason else ""
+        message = f" (message {d.notification_id[:12]})" if d.notification_id else ""
+        out.print(f"  {instance} -> {d.channel}: {d.outcome}{reason}{message}", markup=False)
 
 
 def _held_label(reasons: list[str]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlsentinel_dbt.config.channels import Route
@@ -22,6 +22,8 @@ from sqlsentinel_dbt.engine.notification import HeldBack, Instance, Kind, LogEnt
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.state import Key
 from sqlsentinel_dbt.notify.decide import Decision, GroupNow, Outcome, decide
+from sqlsentinel_dbt.notify.explain import Explained, explain, not_escalated
+from sqlsentinel_dbt.notify.grouping import ChannelRules, Group
 from sqlsentinel_dbt.notify.routing import Destination, destinations_for
 from sqlsentinel_dbt.notify.windows import NO_WINDOWS, MuteWindows
 from sqlsentinel_dbt.redact import redact
@@ -88,13 +90,15 @@ def outbox_rows(
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
     holds: Holds = Holds(),
+    explained: list[Explained] | None = None,
 ) -> list[OutboxRow]:
     """Every log entry this run writes, across alerts, groups and channels.
 
     Silenced and inhibited instances are held back on every channel; a channel that
     routes' mute windows hold is told nothing (decide.py); an escalation route's channel
     hears only of instances that fired, unsilenced, for its `escalate_after`; a route's
-    `repeat_interval` applies to its channels.
+    `repeat_interval` applies to its channels. `explained` gets what became of each
+    instance on each channel.
     """
     by_alert: dict[str, list[AlertResult]] = {}
     for result in results:
@@ -106,29 +110,40 @@ def outbox_rows(
             found = by_alert.get(item.alert.name, [])
             groups = _groups(item.alert, found, holds.silenced, holds.inhibited)
             for destination in destinations:
-                rows += [
-                    row
-                    for group_key, group in groups.items()
-                    for row in _row(
-                        item,
-                        group_key,
-                        destination.channel,
-                        _as_heard_by(destination, group, item.alert.name, run.now, holds),
-                        last,
-                        run,
-                        holds.windows.holding(destination),
-                        destination.repeat_interval(item.alert),
-                        destination.digest.label if destination.digest else None,
-                    )
-                ]
+                rules = ChannelRules(
+                    holds.windows.holding(destination),
+                    destination.repeat_interval(item.alert),
+                    destination.digest.label if destination.digest else None,
+                )
+                for group_key, group in groups.items():
+                    heard = _as_heard_by(destination, group, item.alert.name, run.now, holds)
+                    found_rows = _row(item, group_key, destination.channel, heard, last, run, rules)
+                    rows += found_rows
+                    if explained is not None:
+                        entry = last.get((group_key, destination.channel))
+                        status = found_rows[0].status if found_rows else None
+                        notification = found_rows[0].notification if found_rows else None
+                        explained += explain(
+                            item.alert.name,
+                            group_key,
+                            destination.channel,
+                            heard,
+                            rules,
+                            entry,
+                            status,
+                            notification,
+                        )
+                        explained += not_escalated(
+                            item.alert.name, group_key, destination, group, heard
+                        )
             channels = [destination.channel for destination in destinations]
             rows += _closed_groups(item, groups, channels, last, run)
     return rows
 
 
 def _as_heard_by(
-    destination: Destination, group: _Group, alert: str, now: datetime, holds: Holds
-) -> _Group:
+    destination: Destination, group: Group, alert: str, now: datetime, holds: Holds
+) -> Group:
     """The group as the destination's channel hears of it.
 
     An escalation route's channel hears only of the instances that have fired, out of
@@ -150,7 +165,7 @@ def _as_heard_by(
 
 def _closed_groups(
     item: AlertAsRun,
-    groups: Mapping[str, _Group],
+    groups: Mapping[str, Group],
     channels: Sequence[str],
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
@@ -175,7 +190,7 @@ def _closed_groups(
         and group_key != prefix
         and not group_key.startswith(f"{prefix}|")
     ]
-    closed = _Group(GroupNow(frozenset()), {})
+    closed = Group(GroupNow(frozenset()), {})
     return [
         row
         for group_key, channel in sorted(left)
@@ -183,19 +198,9 @@ def _closed_groups(
     ]
 
 
-@dataclass(frozen=True)
-class _Group:
-    """A group's instances after this run, what they are, and why some are held back."""
-
-    now: GroupNow
-    members: dict[Key, AlertResult]
-    error: str | None = None
-    reasons: Mapping[Key, str] = field(default_factory=dict)
-
-
 def _groups(
     alert: Alert, results: list[AlertResult], silenced: IsSilenced, inhibited: IsInhibited
-) -> dict[str, _Group]:
+) -> dict[str, Group]:
     name = alert.name
     if any(r.status is Status.SKIPPED for r in results):
         return {}  # not evaluated: nothing is known to have changed
@@ -205,8 +210,8 @@ def _groups(
     # is the alert's own, so nothing upstream inhibits it.
     quiet_error = silenced(name, None) if errors else None
     error_now = GroupNow(frozenset(), erroring) if quiet_error else GroupNow(erroring)
-    groups: dict[str, _Group] = {
-        f"{name}|{ERROR_KEY}": _Group(
+    groups: dict[str, Group] = {
+        f"{name}|{ERROR_KEY}": Group(
             error_now,
             {},
             errors[0] if errors else None,
@@ -225,7 +230,7 @@ def _groups(
         active = {k for k, r in instances.items() if r.state and r.state.state.active}
         reasons = {k: why for k in active if (why := silenced(name, k) or inhibited(alert, k))}
         now = GroupNow(frozenset(active - set(reasons)), frozenset(reasons))
-        groups[group] = _Group(now, instances, None, reasons)
+        groups[group] = Group(now, instances, None, reasons)
     return groups
 
 
@@ -254,18 +259,14 @@ def _row(
     item: AlertAsRun,
     group_key: str,
     channel: str,
-    group: _Group,
+    group: Group,
     last: Mapping[tuple[str, str], LogEntry],
     run: RunContext,
-    muted: str | None = None,
-    repeat_interval: float | None = None,
-    digest: str | None = None,
+    rules: ChannelRules | None = None,
 ) -> list[OutboxRow]:
-    """The entry for one group on one channel, if any.
-
-    `muted`: the window holding the channel; `digest`: the digest that what is to be sent
-    waits for (its row is then `digest`, not `queued`).
-    """
+    """The entry for one group on one channel, if any, under the channel's `rules`."""
+    rules = rules or ChannelRules()
+    muted, repeat_interval, digest = rules.muted, rules.repeat_interval, rules.digest
     alert, members, error = item.alert, group.members, group.error
     previous = last.get((group_key, channel))
     decision = decide(
@@ -307,9 +308,7 @@ def _row(
     return [_outbox_row(notification, decision)]
 
 
-def _held_back(
-    decision: Decision, reasons: Mapping[Key, str], muted: str | None
-) -> list[HeldBack]:
+def _held_back(decision: Decision, reasons: Mapping[Key, str], muted: str | None) -> list[HeldBack]:
     """The instances the entry does not announce, each with the reason."""
     if muted is not None:  # what was announced and still fires is not held back
         held = decision.silenced_keys - decision.firing_keys | decision.resolved_keys

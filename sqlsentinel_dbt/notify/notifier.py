@@ -20,6 +20,7 @@ from sqlsentinel_dbt.engine.silences import SilenceBook
 from sqlsentinel_dbt.errors import NotFound
 from sqlsentinel_dbt.notify.changes import AlertAsRun, Holds, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport, deliver, send_test
+from sqlsentinel_dbt.notify.explain import Explained
 from sqlsentinel_dbt.notify.inhibition import Inhibitor, firing_now
 from sqlsentinel_dbt.notify.pending import Deciding, NodesNeeded, decide_pending
 from sqlsentinel_dbt.notify.retry import SendResult
@@ -70,11 +71,16 @@ class Notifier:
         return any(p.dbt_check is None and p.alert not in declared for p in undecided)
 
     def decide(
-        self, alerts: Sequence[AlertAsRun], results: Sequence[AlertResult], run: RunContext
+        self,
+        alerts: Sequence[AlertAsRun],
+        results: Sequence[AlertResult],
+        run: RunContext,
+        explained: list[Explained] | None = None,
     ) -> list[OutboxRow]:
         """The log entries a run's tracked `results` call for, not yet queued.
 
-        None when the project declares no channel.
+        None when the project declares no channel. `explained` gets what became of each
+        instance on each channel.
         """
         if not self._config.channels:
             return []
@@ -89,7 +95,7 @@ class Notifier:
             self._inhibitor([a.alert for a in alerts], results),
             silenced.unsilenced_since,
         )
-        return outbox_rows(alerts, results, self._config.routes, last, run, holds)
+        return outbox_rows(alerts, results, self._config.routes, last, run, holds, explained)
 
     def _inhibitor(self, alerts: Sequence[Alert], results: Sequence[AlertResult]) -> Inhibitor:
         """What inhibits what in a run: its own results, and the other alerts' last states.

@@ -8,6 +8,7 @@ from typing import Any
 from sqlsentinel_dbt.config.models import Alert, Severity
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport
+from sqlsentinel_dbt.notify.explain import Explained
 from sqlsentinel_dbt.store.outbox import OutboxRow
 
 
@@ -47,6 +48,8 @@ class RunReport:
     problems: list[str] = field(default_factory=list)
     """Settings of sentinel.yml that failed alone (a `dbt_results` term that selects no
     node): what they govern was not recorded; the rest ran. Any fails the run."""
+    decisions: list[Explained] = field(default_factory=list)
+    """What became of each instance on each channel, and why."""
 
     def summary(self) -> dict[str, int]:
         """Counts of results by outcome."""
@@ -97,6 +100,7 @@ class RunReport:
             ],
             "summary": self.summary(),
             "notifications": self.notifications_json(),
+            "decisions": [asdict(decision) for decision in self.decisions],
             "delivery": asdict(self.delivery) if self.delivery else None,
             "already_recorded": asdict(self.already_recorded) if self.already_recorded else None,
             "problems": self.problems,

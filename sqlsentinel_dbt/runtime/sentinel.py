@@ -8,6 +8,7 @@ The CLI is a thin layer over this class; Python users can drive it the same way:
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,7 @@ from sqlsentinel_dbt.engine.check_settings import ChosenChecks, configured_check
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_dbt import dbt_checks
 from sqlsentinel_dbt.engine.from_tests import plans_from_tests, results_from_tests
+from sqlsentinel_dbt.engine.notification import Notification
 from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts, select_planned
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, masked
@@ -34,6 +36,7 @@ from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH, VerdictCache
 from sqlsentinel_dbt.errors import ConfigError, NotFound, ProjectError, SelectionError
 from sqlsentinel_dbt.notify.changes import AlertAsRun, RunContext
 from sqlsentinel_dbt.notify.dispatch import DeliveryReport
+from sqlsentinel_dbt.notify.explain import Explained
 from sqlsentinel_dbt.notify.notifier import Notifier
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
@@ -394,7 +397,8 @@ class Sentinel:
             ran_by = {p.name: p.invocation_id for p in plans if p.invocation_id}
             self.stores.history.append(record, changed, ensure=False, invocations=ran_by)
         run = RunContext(record.run_id, record.project_name, record.target_name, now)
-        rows = self.notifier.decide([_as_run(p) for p in plans], changed, run)
+        explained: list[Explained] = []
+        rows = self.notifier.decide([_as_run(p) for p in plans], changed, run, explained)
         delivery = None
         if self.config.channels and not dry_run:
             self.notifier.queue(rows, run)
@@ -411,6 +415,7 @@ class Sentinel:
             {p.name: p.declared.alert for p in plans},
             before,
             problems,
+            explained,
         )
 
     def notify(self) -> DeliveryReport:
@@ -461,12 +466,17 @@ class Sentinel:
         return self.stores.history.latest_results()
 
     def notifications_log(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest outbox rows, newest first, without their payloads."""
+        """The newest outbox rows, newest first, without their payloads.
+
+        Each with what its payload says was held back, and why, and the digest it waits
+        for (`held_back`, `digest`: empty for a payload this version cannot read).
+        """
         shown = (
             "notification_id",
             "created_at",
             "channel",
             "alert_name",
+            "group_key",
             "kind",
             "status",
             "attempts",
@@ -476,6 +486,7 @@ class Sentinel:
         rows = self.stores.outbox.read(limit)
         return [
             _aware({column: row.get(column) for column in shown}, ("created_at", "sent_at"))
+            | _held_back(row.get("payload"))
             for row in rows
         ]
 
@@ -521,3 +532,13 @@ def _as_run(plan: PlannedAlert) -> AlertAsRun:
 def _aware(row: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
     """`row` with its timestamp `columns` as aware UTC datetimes (drivers differ)."""
     return row | {c: as_utc(row[c]) for c in columns if row.get(c) is not None}
+
+
+def _held_back(payload: Any) -> dict[str, Any]:
+    """`held_back` (key and reason of each) and `digest` of a stored payload."""
+    try:
+        notification = Notification.from_payload(json.loads(payload))
+    except (TypeError, ValueError):
+        return {"held_back": [], "digest": None}
+    held = [{"key": h.key, "reason": h.reason} for h in notification.held_back]
+    return {"held_back": held, "digest": notification.digest}
