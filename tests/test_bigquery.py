@@ -174,7 +174,10 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             values={"status": "failed", "last_error": AWKWARD, "next_attempt_at": LATER},
         ),
         "delete_notifications": lambda: call("delete_notifications", ids=["n1"], claimer="c1"),
-        "mark_digested": lambda: call("mark_digested", ids=["n2", "it's"], now=LATER),
+        "claim_for_digest": lambda: call(
+            "claim_for_digest", ids=["n2", "it's"], claimer="c1", now=NOW, lease_until=LATER
+        ),
+        "mark_digested": lambda: call("mark_digested", ids=["n2", "it's"], claimer="c1", now=LATER),
         "insert_silence": lambda: call("insert_silence", row=silence),
         "end_silence": lambda: call("end_silence", silence_id="s1", now=NOW, ended_by="ana"),
         "insert_thread": lambda: call("insert_thread", row=thread),
@@ -202,7 +205,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             claimed_by="c1",
             status="sending",
             kind="pending",
-            in_status="digest",
+            in_status=["digest", "digesting"],
         ),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
         "select_open_threads_sql": lambda: call("select_open_threads_sql", channel="it's"),

@@ -3,7 +3,8 @@
 The on-run-end hook of a dbt command queues the checks it recorded; the daemon sends them
 as soon as the command ends (its run_results.json changed), with no `sentinel notify`,
 and every `deliver_every` tries again what failed. A real daemon process, real dbt
-processes, DuckDB and PostgreSQL, the webhook receiver on 127.0.0.1.
+processes, DuckDB (the delivery's SQL on PostgreSQL is tested with the outbox), the
+webhook receiver on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def hooked(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator
         drop_pg_schemas(project.schema)
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # the watch, not the SQL
 def test_what_a_dbt_command_records_is_sent_as_it_ends(hooked: Hooked) -> None:
     (hooked.project.root / "sentinel.yml").write_text(SETTINGS.format(every="1d"))
     with running_daemon(hooked.project) as daemon:

@@ -75,6 +75,7 @@ def test_two_runs_at_once_send_one_notification_and_keep_every_row(
     assert len(history_rows(project, sentinel_schema)) == 3 * runs  # 3 regions per run
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # leases: test below
 def test_killed_after_queueing_before_sending_the_next_pass_delivers_it_once(
     project: Project, sentinel_schema: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -100,6 +100,18 @@ def test_dedup_decision_table(row: tuple) -> None:  # type: ignore[type-arg]
     assert decision.firing_keys == F(firing)  # the log always records what is announced
 
 
+def test_repeat_interval_counts_from_the_last_message_not_from_bookkeeping() -> None:
+    """A mute window writes entries every night; the daily repeat still comes."""
+    told = NOW - timedelta(hours=25)
+    quiet = LogEntry("skip", F({"a"}), F(), NOW - timedelta(hours=2), announced_at=told)
+    again = decide(GroupNow(F({"a"})), quiet, NOW, send_resolved=True, repeat_interval=86400)
+    assert again is not None and (again.outcome, again.kind) == (Outcome.QUEUED, Kind.REPEAT)
+    recent = LogEntry("skip", F({"a"}), F(), NOW - timedelta(hours=2), announced_at=NOW)
+    assert (
+        decide(GroupNow(F({"a"})), recent, NOW, send_resolved=True, repeat_interval=86400) is None
+    )
+
+
 def test_silence_ending_on_a_firing_key_announces_it_as_new() -> None:
     during = decide(
         GroupNow(F(), F({"a"})), entry({"a"}), NOW, send_resolved=True, repeat_interval=None

@@ -20,6 +20,7 @@ from tests.test_senders import notification
 __all__ = ["project", "receiver"]  # fixtures, imported to be found by name
 # 07:00 UTC is 08:00 in Berlin in December: the digest is at 09:00 Berlin, 08:00 UTC.
 T0 = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+LEASE = 600.0
 DIGEST_ROUTE = """\
   - match: {tags: [lifecycle]}
     notify: [hook]
@@ -124,12 +125,15 @@ def test_a_digest_made_again_after_a_crash_is_the_same_one(
         later = T0 + timedelta(hours=2)
         with Sentinel.open(args, clock=lambda: later) as sentinel:
             outbox = sentinel.stores.outbox
-            assert len(outbox.waiting_for_digests()) == 1
+            assert len(outbox.waiting_for_digests(later)) == 1
             with monkeypatch.context() as killed:
-                killed.setattr(outbox, "mark_digested", lambda ids, now: None)
-                assert release_digests(outbox, later) == 1  # queued; killed before marking
-            assert release_digests(outbox, later) == 1  # the same digest, made again
-            assert outbox.waiting_for_digests() == []
+                killed.setattr(outbox, "mark_digested", lambda ids, claimer, now: None)
+                assert release_digests(outbox, later, LEASE) == 1  # queued; killed then
+            # Its rows are claimed: another pass leaves them until the lease runs out.
+            assert release_digests(outbox, later, LEASE) == 0
+            expired = later + timedelta(seconds=LEASE + 1)
+            assert release_digests(outbox, expired, LEASE) == 1  # the same digest again
+            assert outbox.waiting_for_digests(expired) == []
             assert sentinel.notify().sent == 1
             assert sentinel.notify().sent == 0
     finally:

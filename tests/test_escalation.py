@@ -40,23 +40,26 @@ def route(**fields: Any) -> Route:
 class Ticks:
     """One alert decided at fixed moments, the outbox's latest entries kept as the log."""
 
-    def __init__(self, routes: Sequence[Route], silences: Sequence[Silence] = ()) -> None:
-        self.routes, self.silences = list(routes), list(silences)
+    def __init__(
+        self, routes: Sequence[Route], silences: Sequence[Silence] = (), alert: Alert = ALERT
+    ) -> None:
+        self.routes, self.silences, self.alert = list(routes), list(silences), alert
         self.states: dict[Key, InstanceState] = {}
         self.log: dict[tuple[str, str], LogEntry] = {}
 
     def at(self, minutes: int, firing: Sequence[str], ok: Sequence[str] = ()) -> list[str]:
         """`channel kind new-keys` for each message queued at T0 + minutes."""
         now = T0 + timedelta(minutes=minutes)
-        results = [AlertResult(ALERT.name, Status.ALERT, Severity.ERROR, key=k) for k in firing]
-        results += [AlertResult(ALERT.name, Status.OK, Severity.ERROR, key=k) for k in ok]
-        tracked = track(ALERT, self.states, results, now)
+        name = self.alert.name
+        results = [AlertResult(name, Status.ALERT, Severity.ERROR, key=k) for k in firing]
+        results += [AlertResult(name, Status.OK, Severity.ERROR, key=k) for k in ok]
+        tracked = track(self.alert, self.states, results, now)
         for result in tracked.results + tracked.missing:
             if result.state is not None:
                 self.states[result.key] = result.state
-        book = SilenceBook(self.silences, now, [ALERT])
+        book = SilenceBook(self.silences, now, [self.alert])
         rows = outbox_rows(
-            [AlertAsRun(ALERT)],
+            [AlertAsRun(self.alert)],
             tracked.results + tracked.missing,
             self.routes,
             self.log,
@@ -116,6 +119,19 @@ def test_time_in_a_silence_does_not_count_toward_escalation() -> None:
     assert ticks.at(150, ["eu"]) == []
     assert ticks.at(209, ["eu"]) == []
     assert ticks.at(210, ["eu"]) == ["pager firing eu"]
+
+
+def test_an_escalated_instance_that_recovers_and_fires_again_stays_escalated() -> None:
+    """keep_firing_for: an OK run makes it RECOVERING (its state's `since` restarts), still
+    firing: the pager is told nothing, neither resolved nor fired again."""
+    lingering = ALERT.model_copy(update={"keep_firing_for": 3600.0})
+    ticks = Ticks(CHAT_AND_PAGER, alert=lingering)
+    assert ticks.at(0, ["eu"]) == ["chat firing eu"]
+    assert ticks.at(120, ["eu"]) == ["pager firing eu"]
+    assert ticks.at(125, [], ok=["eu"]) == []  # recovering: still firing
+    assert ticks.at(130, ["eu"]) == []  # firing again: nothing new anywhere
+    assert ticks.at(145, [], ok=["eu"]) == []  # recovering again
+    assert ticks.at(206, [], ok=["eu"]) == ["chat resolved ", "pager resolved "]
 
 
 def test_a_channel_named_by_the_alert_or_another_route_is_no_escalation_channel() -> None:

@@ -104,6 +104,26 @@ def test_downstream_of_a_failing_node_is_held_three_levels_down() -> None:
     assert Inhibitor([], [Firing(failed_a, None)])(check("test.p.not_null_b"), None) is None
 
 
+def test_tests_each_downstream_of_the_other_hold_neither_back() -> None:
+    """x tests a and d2; y tests a2 and d, where a feeds a2 and d feeds d2: each is on a
+    node upstream of the other's. Held both, neither would ever be announced."""
+    crosswise = {
+        **PARENTS,
+        "model.p.a2": ("model.p.a",),
+        "model.p.d2": ("model.p.d",),
+        "test.p.x": ("model.p.a", "model.p.d2"),
+        "test.p.y": ("model.p.a2", "model.p.d"),
+    }
+    x, y = check("test.p.x"), check("test.p.y")
+    inhibitor = Inhibitor([], [Firing(x, None), Firing(y, None)], crosswise)
+    assert inhibitor(x, None) is None and inhibitor(y, None) is None
+    # Two firing on one node, the target first: the other still holds it back.
+    related = {**PARENTS, "test.p.relationships_b_a": ("model.p.b", "model.p.a")}
+    on_a_and_b, failed_a = check("test.p.relationships_b_a"), check("model.p.a", "model")
+    both = Inhibitor([], [Firing(on_a_and_b, None), Firing(failed_a, None)], related)
+    assert both(on_a_and_b, None) == "inhibited by a on model.p.a"
+
+
 def test_the_root_cause_upstream_is_named() -> None:
     """A long chain with two firing nodes: the one furthest upstream is named."""
     chain = {f"model.p.n{i}": (f"model.p.n{i - 1}",) if i else () for i in range(3000)}

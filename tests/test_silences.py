@@ -65,6 +65,7 @@ def test_silenced_firing_is_recorded_suppressed_then_announced_when_it_ends(
     assert cli("unsilence", silence_id, *flags(project, sentinel_schema)).exit_code == 1
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # the store: test above
 def test_silence_by_tag_mutes_every_tagged_alert(
     project: Project, sentinel_schema: str, receiver: Receiver
 ) -> None:

@@ -91,6 +91,7 @@ def test_a_group_lives_in_one_thread_until_it_resolves(
     assert all(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in slack.requests)
 
 
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # the store: test above
 def test_another_process_continues_the_thread(
     project: Project, sentinel_schema: str, slack: SlackApi
 ) -> None:

@@ -78,8 +78,10 @@
   {%- do waiting.update({'notification_id': "d'1", 'status': 'digest'}) -%}
   {%- do sqlsentinel.insert_notifications([waiting]) -%}
   {%- do _check(failed, 'select_notifications_sql', _rows(sqlsentinel.select_notifications_sql(in_status='digest')) | map(attribute='notification_id') | list == ["d'1"]) -%}
-  {%- do sqlsentinel.mark_digested(["d'1"], later) -%}
-  {%- do _check(failed, 'mark_digested', _rows(sqlsentinel.select_notifications_sql(in_status='digest')) | length == 0
+  {%- do sqlsentinel.claim_for_digest(["d'1"], 'c3', now, later) -%}
+  {%- do _check(failed, 'claim_for_digest', _rows(sqlsentinel.select_notifications_sql('c3', 'digesting')) | length == 1) -%}
+  {%- do sqlsentinel.mark_digested(["d'1"], 'c3', later) -%}
+  {%- do _check(failed, 'mark_digested', _rows(sqlsentinel.select_notifications_sql(in_status=['digest', 'digesting'])) | length == 0
       and _rows(sqlsentinel.select_notifications_sql(in_status='digested')) | length == 1) -%}
 
   {%- do sqlsentinel.insert_silence({'silence_id': 's1', 'matcher': 'tag:x', 'starts_at': now, 'ends_at': later,

@@ -1,6 +1,6 @@
 {#- SQL reading outbox rows: those `claimed_by` a claimer in `status`, or of one `kind`
-    (`pending`: the changes to be decided), or in one status (`in_status`: `digest`, the
-    rows waiting for their digest), or the newest ones. -#}
+    (`pending`: the changes to be decided), or in one of `in_status` (a status or a list:
+    `digest` and `digesting`, the rows waiting for their digest), or the newest ones. -#}
 {% macro select_notifications_sql(claimed_by=none, status='sending', limit=none, kind=none, in_status=none) %}
   {{ return(adapter.dispatch('select_notifications_sql', 'sqlsentinel')(claimed_by, status, limit, kind, in_status)) }}
 {% endmacro %}
@@ -15,7 +15,8 @@
     {%- do conditions.append("kind = " ~ sqlsentinel.string_literals([kind]) | first) -%}
   {%- endif -%}
   {%- if in_status is not none -%}
-    {%- do conditions.append("status = " ~ sqlsentinel.string_literals([in_status]) | first) -%}
+    {%- set statuses = [in_status] if in_status is string else in_status -%}
+    {%- do conditions.append("status in (" ~ sqlsentinel.string_literals(statuses) | join(', ') ~ ")") -%}
   {%- endif -%}
   {%- set sql -%}
     select {{ sqlsentinel.notification_columns() | map(attribute=0) | join(', ') }}

@@ -43,6 +43,9 @@ class LogEntry:
     firing_keys: frozenset[Key]
     silenced_keys: frozenset[Key]
     created_at: datetime
+    announced_at: datetime | None = None
+    """When the group's newest message on the channel was decided; `repeat_interval`
+    counts from it (None: from `created_at`)."""
 
 
 @dataclass(frozen=True)

@@ -116,11 +116,12 @@ def outbox_rows(
                     destination.digest.label if destination.digest else None,
                 )
                 for group_key, group in groups.items():
-                    heard = _as_heard_by(destination, group, item.alert.name, run.now, holds)
+                    entry = last.get((group_key, destination.channel))
+                    told = entry.firing_keys if entry else frozenset()
+                    heard = _as_heard_by(destination, group, item.alert.name, told, run.now, holds)
                     found_rows = _row(item, group_key, destination.channel, heard, last, run, rules)
                     rows += found_rows
                     if explained is not None:
-                        entry = last.get((group_key, destination.channel))
                         status = found_rows[0].status if found_rows else None
                         notification = found_rows[0].notification if found_rows else None
                         explained += explain(
@@ -142,12 +143,19 @@ def outbox_rows(
 
 
 def _as_heard_by(
-    destination: Destination, group: Group, alert: str, now: datetime, holds: Holds
+    destination: Destination,
+    group: Group,
+    alert: str,
+    told: frozenset[Key],
+    now: datetime,
+    holds: Holds,
 ) -> Group:
     """The group as the destination's channel hears of it.
 
     An escalation route's channel hears only of the instances that have fired, out of
-    every silence, for its `escalate_after`.
+    every silence, for its `escalate_after`, and of those it was told of (`told`) for as
+    long as they stay active: a state that changes from FIRING to RECOVERING restarts its
+    `since`, not the escalation.
     """
     wait = destination.escalate_after
     if wait is None:
@@ -155,6 +163,8 @@ def _as_heard_by(
     due = now - timedelta(seconds=wait)
 
     def escalated(key: Key) -> bool:
+        if key in told:  # it was escalated: it stays so while it fires (or recovers)
+            return True
         result = group.members.get(key)
         since = result.state.since if result is not None and result.state else None
         return since is not None and holds.unsilenced_since(alert, key, since) <= due

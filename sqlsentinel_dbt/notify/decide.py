@@ -5,7 +5,8 @@ records which keys the receiver was told are firing. Compared with that:
 
 - new firing keys are announced (with every key still firing);
 - keys that resolved are announced when `send_resolved`;
-- a group still firing is announced again after `repeat_interval`;
+- a group still firing is announced again `repeat_interval` after its last message
+  (bookkeeping and held-back entries do not count);
 - silenced keys are neither announced nor resolved; they are dropped from the announced
   set, so if they still fire when the silence ends they are announced as new;
 - a key that fired and resolved between two entries is never announced.
@@ -121,6 +122,6 @@ def _kind(
     due = (
         last is not None
         and repeat_interval is not None
-        and at - last.created_at >= timedelta(seconds=repeat_interval)
+        and at - (last.announced_at or last.created_at) >= timedelta(seconds=repeat_interval)
     )
     return Kind.REPEAT if now.firing and due else None

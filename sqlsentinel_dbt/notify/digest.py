@@ -3,46 +3,70 @@
 What a digest route would send is decided as usual (the log per group and channel is the
 same) but written as `digest` rows, which are never sent themselves. When a delivery pass
 runs after a digest's fire time, the rows of a channel waiting for it that were decided
-before that time become one message: each group listed once, as still firing or resolved
-(and whether it fired in the period), with its instances. It is queued as an ordinary row
-of kind `digest`, so it is sent, retried and dead-lettered as every notification is; then
-the rows it lists are marked `digested`. Its id is derived from the channel, the fire time
-and the rows, so two passes that make the same digest queue it once
-(docs/notifications.md, "Digests").
+before that time are claimed (one UPDATE, under a lease) and become one message: each
+group listed once, as still firing or resolved (and whether it fired in the period), with
+its instances. It is queued as an ordinary row of kind `digest`, so it is sent, retried
+and dead-lettered as every notification is; then the rows it lists are marked
+`digested`. Its id is derived from the channel, the fire time and the rows, so a pass that
+died after queueing it makes the same one again, queued once (docs/notifications.md,
+"Digests").
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlsentinel_dbt.config.schedule import Schedule
+from sqlsentinel_dbt.config.models import check_timezone
+from sqlsentinel_dbt.config.schedule import Schedule, check_cron, check_fires
 from sqlsentinel_dbt.engine.notification import Kind, Notification
 from sqlsentinel_dbt.store.outbox import Claimed, Outbox, OutboxRow
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
+logger = logging.getLogger(__name__)
 ALERT = "digest"
 _FIRING = (Kind.FIRING, Kind.REPEAT, Kind.ERROR)
 
 
-def release_digests(outbox: Outbox, now: datetime) -> int:
-    """Queue every digest that is due at `now`; return how many were queued."""
+def release_digests(outbox: Outbox, now: datetime, lease: float) -> int:
+    """Queue every digest that is due at `now`; return how many were queued.
+
+    A digest's rows are claimed first (under `lease`), so two passes never list one row
+    twice; one that cannot be made (its label names a schedule this runner cannot read)
+    is logged and left for a later pass, and the others are made.
+    """
     waiting: dict[tuple[str, str], list[Claimed]] = {}
-    for item in outbox.waiting_for_digests():
+    for item in outbox.waiting_for_digests(now):
         label = item.notification.digest or ""
         waiting.setdefault((item.notification.channel, label), []).append(item)
     made = 0
     for (channel, label), items in waiting.items():
-        fired = _schedule(label).last_at_or_before(now)
-        due = [item for item in items if item.created_at < fired]
-        if not due:
-            continue
-        digest = digest_notification(channel, label, [i.notification for i in due], fired)
-        outbox.queue([OutboxRow(digest, "queued", frozenset(), frozenset(), frozenset())], fired)
-        outbox.mark_digested([i.notification.notification_id for i in due], now)
-        made += 1
+        try:
+            made += _release(outbox, channel, label, items, now, lease)
+        except Exception as exc:  # one digest that cannot be made must not stop the others
+            logger.warning("the digest %r of channel %s was not made: %s", label, channel, exc)
     return made
+
+
+def _release(
+    outbox: Outbox, channel: str, label: str, items: list[Claimed], now: datetime, lease: float
+) -> int:
+    fired = _schedule(label).last_at_or_before(now)
+    due = [item.notification.notification_id for item in items if item.created_at < fired]
+    if not due:
+        return 0
+    claimer = uuid.uuid4().hex
+    claimed = outbox.claim_for_digest(due, claimer, now, lease)
+    if not claimed:
+        return 0  # another pass claimed them
+    digest = digest_notification(channel, label, [c.notification for c in claimed], fired)
+    # Created now, not at the fire time: a pass long after it must not dead-letter it.
+    outbox.queue([OutboxRow(digest, "queued", frozenset(), frozenset(), frozenset())], now)
+    outbox.mark_digested([c.notification.notification_id for c in claimed], claimer, now)
+    return 1
 
 
 def digest_notification(
@@ -91,8 +115,9 @@ def digest_notification(
 
 
 def _schedule(label: str) -> Schedule:
-    """The schedule a row's `digest` label names: `CRON TIMEZONE`."""
+    """The schedule a row's `digest` label names: `CRON TIMEZONE`; ValueError otherwise."""
     cron, _, timezone = label.rpartition(" ")
+    check_fires(check_cron(cron), check_timezone(timezone))
     return Schedule(cron, timezone)
 
 

@@ -62,7 +62,7 @@ def deliver(
     threads of channels that use them; without it every message stands alone.
     """
     try:
-        release_digests(outbox, clock())
+        release_digests(outbox, clock(), settings.claim_lease)
     except Exception as exc:  # what waits for a digest waits for the next pass; send the rest
         logger.warning("making the digests that are due failed: %s", redact(str(exc)))
     claimer = uuid.uuid4().hex

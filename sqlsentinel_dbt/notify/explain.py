@@ -102,7 +102,7 @@ def _outcome(
 def _next_repeat(entry: LogEntry, repeat_interval: float | None) -> str:
     if repeat_interval is None:
         return "repeat_interval: never"
-    due = entry.created_at + timedelta(seconds=repeat_interval)
+    due = (entry.announced_at or entry.created_at) + timedelta(seconds=repeat_interval)
     return f"repeated at {iso_timestamp(due)} (repeat_interval)"
 
 

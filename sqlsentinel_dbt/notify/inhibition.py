@@ -56,11 +56,11 @@ class Inhibitor:
         self._firing = list(firing)
         self._parents = parents
         self._ancestors: dict[str, frozenset[str]] = {}
-        self._firing_on: dict[str, Firing] = {}
+        self._firing_on: dict[str, list[Firing]] = {}
         if parents is not None:
             for source in self._firing:
                 for node in sorted(self.nodes_of(source.alert)):
-                    self._firing_on.setdefault(node, source)
+                    self._firing_on.setdefault(node, []).append(source)
 
     def __call__(self, alert: Alert, key: Key) -> str | None:
         """Why the instance is held back (`inhibited by ...`), or None."""
@@ -96,17 +96,26 @@ class Inhibitor:
     def _by_upstream(self, alert: Alert, key: Key) -> str | None:
         if not self._firing_on:
             return None
-        upstream = set().union(*(self._upstream_of(n) for n in self.nodes_of(alert)))
-        firing = {
-            node
-            for node in upstream
-            if node in self._firing_on and self._firing_on[node].alert.name != alert.name
-        }
+        nodes = self.nodes_of(alert)
+        upstream = self._upstream_of_all(nodes)
+        causes: dict[str, Firing] = {}
+        for node in sorted(upstream & self._firing_on.keys()):
+            for source in self._firing_on[node]:
+                # Never itself; and two alerts each upstream of the other (tests of several
+                # nodes, crosswise) hold neither back, or neither would ever be told.
+                if source.alert.name == alert.name:
+                    continue
+                if nodes & self._upstream_of_all(self.nodes_of(source.alert)):
+                    continue
+                causes.setdefault(node, source)
         # The root cause: a firing node with nothing firing upstream of it.
-        roots = sorted(node for node in firing if not firing & self._upstream_of(node))
+        roots = sorted(node for node in causes if not causes.keys() & self._upstream_of(node))
         if not roots:
             return None
-        return f"inhibited by {_instance(self._firing_on[roots[0]])} on {roots[0]}"
+        return f"inhibited by {_instance(causes[roots[0]])} on {roots[0]}"
+
+    def _upstream_of_all(self, nodes: frozenset[str]) -> frozenset[str]:
+        return frozenset().union(*(self._upstream_of(node) for node in nodes))
 
     def _upstream_of(self, node: str) -> frozenset[str]:
         """Every node upstream of `node` (not itself), memoized; iterative for deep DAGs."""

@@ -99,13 +99,14 @@ class Outbox:
         )
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
         entries: dict[tuple[str, str], LogEntry] = {}
-        for group, channel, notification_id, firing, silenced, created_at in fetched.rows:
+        for group, channel, notification_id, firing, silenced, created_at, told in fetched.rows:
             try:
                 entries[(rows.text(group, "group_key"), rows.text(channel, "channel"))] = LogEntry(
                     rows.text(notification_id, "notification_id"),
                     rows.json_keys(firing, "firing_keys"),
                     rows.json_keys(silenced, "silenced_keys"),
                     rows.timestamp(created_at, "created_at"),
+                    None if told is None else rows.timestamp(told, "announced_at"),
                 )
             except Exception as problem:
                 where = f"row {notification_id!r} (group {group!r}, channel {channel!r})"
@@ -166,29 +167,55 @@ class Outbox:
                 continue
         return undecided
 
-    def waiting_for_digests(self) -> list[Claimed]:
-        """The rows waiting for their digest (status `digest`), oldest first.
+    def waiting_for_digests(self, now: datetime) -> list[Claimed]:
+        """The rows waiting for their digest, oldest first.
 
-        A row this version cannot read is skipped with a warning (it waits on).
+        Those `digest`, and those `digesting` whose claim's lease ran out at `now` (a pass
+        died making their digest). A row this version cannot read is skipped with a
+        warning (it waits on).
         """
         if not self._exists():
             return []
-        sql = self._warehouse.run_macro("select_notifications_sql", in_status="digest")
+        sql = self._warehouse.run_macro(
+            "select_notifications_sql", in_status=["digest", "digesting"]
+        )
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
         waiting = []
         for values in fetched.rows:
             row = dict(zip([c.lower() for c in fetched.columns], values, strict=True))
             try:
+                if row["status"] == "digesting":
+                    until = rows.timestamp(row["claimed_until"], "claimed_until")
+                    if until >= now:
+                        continue  # another pass is making its digest
                 waiting.append(_claimed(row))
             except Exception as problem:
                 where = f"row {row.get('notification_id')!r}"
                 rows.skipped(TABLE, where, problem, "it waits for its digest")
         return sorted(waiting, key=lambda c: (c.created_at, c.notification.notification_id))
 
-    def mark_digested(self, ids: Sequence[str], now: datetime) -> None:
-        """Mark rows waiting for a digest as `digested` (their digest is queued)."""
+    def claim_for_digest(
+        self, ids: Sequence[str], claimer: str, now: datetime, lease: float
+    ) -> list[Claimed]:
+        """Claim rows waiting for a digest; return those this claim got, oldest first."""
+        self._warehouse.run_macro(
+            "claim_for_digest",
+            ids=list(ids),
+            claimer=claimer,
+            now=to_sql_text(now),
+            lease_until=to_sql_text(now + timedelta(seconds=lease)),
+        )
+        held, unreadable = self._held(claimer, "digesting")
+        for notification_id, problem in unreadable:
+            rows.skipped(TABLE, f"row {notification_id!r}", problem, "it waits for its digest")
+        return held
+
+    def mark_digested(self, ids: Sequence[str], claimer: str, now: datetime) -> None:
+        """Mark rows `claimer` holds for a digest as `digested` (their digest is queued)."""
         if ids:
-            self._warehouse.run_macro("mark_digested", ids=list(ids), now=to_sql_text(now))
+            self._warehouse.run_macro(
+                "mark_digested", ids=list(ids), claimer=claimer, now=to_sql_text(now)
+            )
 
     def forget(self, ids: Sequence[str], claimer: str) -> None:
         """Delete rows `claimer` still holds (pending decisions, once decided)."""
