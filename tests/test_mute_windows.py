@@ -3,6 +3,8 @@ the window, and announced once the window ends; decided tick by tick with a fixe
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +24,11 @@ from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.notify.changes import AlertAsRun, Holds, RunContext, outbox_rows
 from sqlsentinel_dbt.notify.windows import MuteWindows
 from sqlsentinel_dbt.store.outbox import OutboxRow
-from tests.conftest import Project
-from tests.notify_kit import fire, project, receiver, run
-from tests.receivers import Receiver
+from tests.conftest import Project, make_project
+from tests.integration_runner import run_steps
+from tests.notify_kit import fire, notify, project, receiver, run
+from tests.receivers import Receiver, http_receiver
+from tests.test_dbt_results_hook import REPO
 
 __all__ = ["project", "receiver"]  # fixtures, imported to be found by name
 
@@ -254,8 +258,8 @@ time_intervals:
 def test_a_run_in_a_window_records_it_and_the_first_run_after_announces(
     project: Project, sentinel_schema: str, receiver: Receiver
 ) -> None:
-    """Through `sentinel dbt-run`, on the notification tests' project: the window is ended
-    by taking it off the route."""
+    """Through `sentinel dbt-run` and `sentinel notify`, on the notification tests'
+    project: the window is ended by taking it off the route."""
     settings = project.root / "sentinel.yml"
     unmuted = settings.read_text()
     route = "    notify: [hook]\n"
@@ -266,19 +270,73 @@ def test_a_run_in_a_window_records_it_and_the_first_run_after_announces(
     try:
         muted = fire(project, sentinel_schema)
         quiet = run(project, sentinel_schema, orders_limit=2)
+        told_while_muted = len(receiver.requests)
+        settings.write_text(WINDOW + unmuted)  # the window no longer holds the route
+        delivered = notify(project, sentinel_schema)
+        again = notify(project, sentinel_schema)
     finally:
         settings.write_text(unmuted)
     assert [(n["status"], n["kind"], n["held_back"]) for n in muted["notifications"]] == [
         ("suppressed", "firing", [{"key": "eu", "reason": "muted by time interval 'always'"}])
     ]
-    assert muted["delivery"]["sent"] == 0 and receiver.requests == []
+    assert muted["delivery"]["sent"] == 0 and told_while_muted == 0
     assert quiet["notifications"] == []  # nothing changed
 
-    after = run(project, sentinel_schema, orders_limit=2)
-    assert [(n["status"], n["firing_keys"]) for n in after["notifications"]] == [("queued", ["eu"])]
+    # The window has ended (it is off the route): the next delivery pass decides the alert
+    # again, with no new evaluation, and announces eu.
+    assert (delivered["decided"], delivered["sent"]) == (1, 1), delivered
+    assert again["sent"] == 0  # once
+    assert run(project, sentinel_schema, orders_limit=2)["notifications"] == []  # told already
     [announced] = receiver.notifications()
     assert (announced["kind"], announced["new_keys"], announced["held_back"]) == (
         "firing",
         ["eu"],
         [],
     )
+
+
+DAG_SETTINGS = """
+channels:
+  - name: hook
+    type: webhook
+    url: "{{ env_var('SENTINEL_DAG_TEST_URL') }}"
+time_intervals:
+  - name: always
+    time_intervals: [{years: ["2000:9999"]}]
+routes:
+  - notify: [hook]
+"""
+
+
+@pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)  # decisions, not the SQL
+def test_dbt_checks_a_window_held_are_announced_by_notify_once_it_ends(
+    warehouse: str, tmp_path: Path
+) -> None:
+    """The hook's failing checks, held by a window at the first `sentinel notify`, are
+    announced by the first `sentinel notify` after it, with no new build."""
+    project = make_project(tmp_path, "dag", warehouse)
+    (project.root / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
+    muted = DAG_SETTINGS.replace(
+        "  - notify: [hook]\n", "  - notify: [hook]\n    mute_time_intervals: [always]\n"
+    )
+    (project.root / "sentinel.yml").write_text(muted)
+    with http_receiver(Receiver()) as receiver:
+        env = {**os.environ, "SENTINEL_DAG_TEST_URL": receiver.url + "/hook"}
+        steps = run_steps(
+            project.root,
+            env,
+            ("deps", "dbt", ["deps"]),
+            ("build", "dbt", ["build"]),
+            ("muted", "sentinel", ["notify", "-o", "json"]),
+        )
+        assert receiver.requests == [], steps["muted"]["output"]
+        (project.root / "sentinel.yml").write_text(DAG_SETTINGS)  # the window ends
+        steps |= run_steps(
+            project.root,
+            env,
+            ("ended", "sentinel", ["notify", "-o", "json"]),
+            ("again", "sentinel", ["notify", "-o", "json"]),
+        )
+        announced = sorted(n["alert"] for r in receiver.requests for n in r.json()["notifications"])
+    assert announced == ["a_has_nulls", "not_null_b_v", "not_null_c_v"]
+    assert json.loads(steps["again"]["output"])["sent"] == 0

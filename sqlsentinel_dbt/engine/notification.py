@@ -97,6 +97,9 @@ class Notification:
     """What was not announced to this channel, and why; a suppressed row's reason."""
     digest: str | None = None
     """For a digest route's channel: the digest it waits for (`0 9 * * * Europe/Berlin`)."""
+    dbt_check: dict[str, Any] | None = None
+    """A held-back dbt check's fields (as its pending row had them), so that it can be
+    decided again once the mute window that held it ends."""
 
     @property
     def title(self) -> str:
@@ -160,6 +163,8 @@ def payload_notification(payload: Any) -> Notification:
         data[name] = [None if k is None else str(k) for k in _list(payload, name)]
     data["firing"] = [_instance(item) for item in _list(payload, "firing")]
     data["held_back"] = [_held_back(item) for item in _list(payload, "held_back")]
+    fields = payload.get("dbt_check")
+    data["dbt_check"] = fields if isinstance(fields, dict) else None
     return Notification(**data)
 
 

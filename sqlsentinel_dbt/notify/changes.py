@@ -15,9 +15,10 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlsentinel_dbt.config.channels import Route
-from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.config.models import DBT_GROUP, Alert
 from sqlsentinel_dbt.engine.notification import HeldBack, Instance, Kind, LogEntry, Notification
 from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.state import Key
@@ -314,8 +315,17 @@ def _row(
         message_template=alert.message,
         held_back=_held_back(decision, group.reasons, muted),
         digest=digest,
+        dbt_check=_check_fields(alert) if muted and decision.silenced_keys else None,
     )
     return [_outbox_row(notification, decision)]
+
+
+def _check_fields(alert: Alert) -> dict[str, Any] | None:
+    """A dbt check's fields, as its pending row carries them; None for any other alert."""
+    if not alert.meta.get("resource_type"):
+        return None
+    meta = {k: alert.meta[k] for k in ("dbt_node", "resource_type", DBT_GROUP) if k in alert.meta}
+    return {"description": alert.description, "owner": alert.owner, "tags": alert.tags, **meta}
 
 
 def _held_back(decision: Decision, reasons: Mapping[Key, str], muted: str | None) -> list[HeldBack]:

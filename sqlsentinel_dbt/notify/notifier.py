@@ -8,6 +8,7 @@ reporting dead letters. `Sentinel` runs use it, and so do the daemon (through it
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from functools import partial
@@ -25,11 +26,15 @@ from sqlsentinel_dbt.notify.inhibition import Inhibitor, firing_now
 from sqlsentinel_dbt.notify.pending import Deciding, NodesNeeded, decide_pending
 from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.routing import longest_escalation
+from sqlsentinel_dbt.notify.window_ends import requeue_ended_windows
 from sqlsentinel_dbt.notify.windows import MuteWindows
+from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.store.outbox import OutboxRow
 from sqlsentinel_dbt.store.stores import Stores
 from sqlsentinel_dbt.store.timestamps import Clock
 from sqlsentinel_dbt.suggest import suggest
+
+logger = logging.getLogger(__name__)
 
 
 class Notifier:
@@ -146,11 +151,27 @@ class Notifier:
             inhibit_rules=settings.inhibit_rules,
             dag=self._dag_resolver(),
         )
+        if settings.time_intervals:
+            self._requeue_ended_windows()
         decided = decide_pending(self._stores, deciding, self.clock())
         stores = self._stores
         report = deliver(stores.outbox, self._config.channels, settings, self.clock, stores.threads)
         report.decided = decided
         return report
+
+    def _requeue_ended_windows(self) -> None:
+        """Decide again the groups a mute window held that none holds now (window_ends.py)."""
+        settings = self._config.settings
+        try:
+            requeue_ended_windows(
+                self._stores.outbox,
+                [d.alert for d in self._config.alerts],
+                self._config.routes,
+                settings.time_intervals,
+                self.clock(),
+            )
+        except Exception as exc:  # the next pass looks again; deliver what is due
+            logger.warning("looking for mute windows that ended failed: %s", redact(str(exc)))
 
     def _dag_resolver(self) -> Callable[[], Mapping[str, Sequence[str]]] | None:
         """How deciding the queued changes gets dbt's DAG, for `inhibit_downstream`."""

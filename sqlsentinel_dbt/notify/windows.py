@@ -15,6 +15,9 @@ from sqlsentinel_dbt.config.channels import Route
 from sqlsentinel_dbt.config.time_intervals import NamedTimeIntervals
 from sqlsentinel_dbt.notify.routing import Destination
 
+WINDOW_REASONS = ("muted by time interval", "outside the active time interval")
+"""How the reasons a window gives start (`HeldBack.reason`)."""
+
 
 class MuteWindows:
     """The named time intervals that contain one moment, asked per destination."""

@@ -167,6 +167,31 @@ class Outbox:
                 continue
         return undecided
 
+    def held_entries(self) -> list[Notification]:
+        """The newest log entry of each group and channel that holds instances back.
+
+        A row this version cannot read is skipped with a warning.
+        """
+        if not self._exists():
+            return []
+        sql = self._warehouse.run_macro("select_held_entries_sql")
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:outbox")
+        held = []
+        for notification_id, *_, payload, _created in fetched.rows:
+            try:
+                parsed = rows.json_object(rows.text(payload, "payload"), "payload")
+                held.append(Notification.from_payload(parsed))
+            except Exception as problem:
+                rows.skipped(TABLE, f"row {notification_id!r}", problem, "it is not decided again")
+        return held
+
+    def queue_pending(self, pending: Sequence[PendingDecision]) -> None:
+        """Queue changes to be decided again (as `run_alerts` queues its own)."""
+        if pending:
+            self._warehouse.run_macro(
+                "insert_notifications", rows=[_pending_row(item) for item in pending]
+            )
+
     def waiting_for_digests(self, now: datetime) -> list[Claimed]:
         """The rows waiting for their digest, oldest first.
 
@@ -375,6 +400,35 @@ def _pending_dbt_check(payload: Any) -> dict[str, Any] | None:
     except rows.Unreadable:
         return None
     return fields if isinstance(fields, dict) else None
+
+
+def _pending_row(item: PendingDecision) -> dict[str, Any]:
+    """A pending row, as the package's `_pending_decision` macro writes one."""
+    stamp = to_sql_text(item.created_at)
+    payload: dict[str, Any] = {"run_id": item.run_id, "alert": item.alert, "sql": item.sql}
+    if item.dbt_check:
+        payload["dbt_check"] = item.dbt_check
+    return {
+        "notification_id": item.notification_id,
+        "run_id": item.run_id,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "channel": "",
+        "group_key": item.alert,
+        "alert_name": item.alert,
+        "kind": "pending",
+        "status": "undecided",
+        "firing_keys": "[]",
+        "silenced_keys": "[]",
+        "resolved_keys": "[]",
+        "payload": json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str),
+        "attempts": 0,
+        "next_attempt_at": stamp,
+        "last_error": None,
+        "sent_at": None,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
 
 
 def _keys_json(keys: frozenset[Key]) -> str:
