@@ -28,11 +28,21 @@ def webhook_body(notifications: Sequence[Notification], sent_at: datetime) -> by
         "sent_at": iso_timestamp(sent_at),
         # Rows queued by older versions hold another format: one format on the wire.
         "notifications": [
-            _fitted(n.to_payload() | {"created_at": iso_timestamp(n.created_at)}, share)
+            _fitted(
+                _on_the_wire(n.to_payload()) | {"created_at": iso_timestamp(n.created_at)}, share
+            )
             for n in notifications
         ],
     }
     return json.dumps(document, ensure_ascii=False, default=str).encode()
+
+
+_INTERNAL = ("dbt_check",)
+"""Payload fields kept for sentinel itself (deciding a held check again), not sent."""
+
+
+def _on_the_wire(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k not in _INTERNAL}
 
 
 def _fitted(payload: dict[str, Any], limit: int) -> dict[str, Any]:
