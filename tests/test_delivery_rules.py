@@ -97,7 +97,8 @@ def test_dedup_decision_table(row: tuple) -> None:  # type: ignore[type-arg]
     assert decision is not None
     assert (decision.outcome, decision.kind) == (Outcome(outcome), Kind(kind))
     assert (set(decision.new_keys), set(decision.resolved_keys)) == (new, resolved)
-    assert decision.firing_keys == F(firing)  # the log always records what is announced
+    # The log records what the receiver was told fires: held keys it was told of stay.
+    assert decision.firing_keys == F(firing) | (F(silenced) & F(announced or set()))
 
 
 def test_repeat_interval_counts_from_the_last_message_not_from_bookkeeping() -> None:
@@ -112,20 +113,41 @@ def test_repeat_interval_counts_from_the_last_message_not_from_bookkeeping() -> 
     )
 
 
-def test_silence_ending_on_a_firing_key_announces_it_as_new() -> None:
+def test_a_silence_on_an_announced_key_keeps_it_told_and_tells_its_resolution() -> None:
+    """Held (silenced or inhibited), a key the receiver was told of stays in the announced
+    set: not announced again when the hold ends, and its resolution is told, so a pager's
+    incident is closed. A key first firing under the hold is announced when it ends."""
     during = decide(
-        GroupNow(F(), F({"a"})), entry({"a"}), NOW, send_resolved=True, repeat_interval=None
+        GroupNow(F(), F({"a", "b"})), entry({"a"}), NOW, send_resolved=True, repeat_interval=None
     )
-    # Nothing is said while silenced; the key just leaves the announced set.
-    assert during is not None and (during.outcome, during.firing_keys) == (Outcome.SKIPPED, F())
+    assert during is not None
+    assert (during.outcome, during.firing_keys, during.new_keys) == (
+        Outcome.SUPPRESSED,
+        F({"a"}),
+        F({"b"}),
+    )
+    later = LogEntry("x", during.firing_keys, during.silenced_keys, NOW)
     after = decide(
-        GroupNow(F({"a"})),
-        LogEntry("x", during.firing_keys, during.silenced_keys, NOW),
+        GroupNow(F({"a", "b"})),
+        later,
         NOW + timedelta(hours=1),
         send_resolved=True,
         repeat_interval=None,
     )
-    assert after is not None and (after.outcome, after.new_keys) == (Outcome.QUEUED, F({"a"}))
+    assert after is not None and (after.outcome, after.new_keys) == (Outcome.QUEUED, F({"b"}))
+    resolved = decide(
+        GroupNow(F(), F({"b"})),
+        later,
+        NOW + timedelta(hours=1),
+        send_resolved=True,
+        repeat_interval=None,
+    )
+    assert resolved is not None
+    assert (resolved.outcome, resolved.kind, resolved.resolved_keys) == (
+        Outcome.QUEUED,
+        Kind.RESOLVED,
+        F({"a"}),
+    )
 
 
 RETRY_TABLE = {

@@ -115,7 +115,7 @@ def test_time_in_a_silence_does_not_count_toward_escalation() -> None:
     ticks = Ticks(CHAT_AND_PAGER, [silence])
     assert ticks.at(0, ["eu"]) == ["chat firing eu"]
     assert ticks.at(60, ["eu"]) == []  # silenced: suppressed, not sent
-    assert ticks.at(90, ["eu"]) == ["chat firing eu"]  # the silence ended: new again
+    assert ticks.at(90, ["eu"]) == []  # the silence ended: the chat was told already
     assert ticks.at(150, ["eu"]) == []
     assert ticks.at(209, ["eu"]) == []
     assert ticks.at(210, ["eu"]) == ["pager firing eu"]

@@ -292,7 +292,8 @@ def _row(
         return []
     kind = Kind.ERROR if error and decision.kind in (Kind.FIRING, Kind.REPEAT) else decision.kind
     identity = _identity(channel, group_key, previous, decision, kind)
-    firing = [members[k] for k in sorted(decision.firing_keys, key=_order) if k in members]
+    shown = decision.firing_keys - decision.silenced_keys  # held back: not shown as firing
+    firing = [members[k] for k in sorted(shown, key=_order) if k in members]
     notification = Notification(
         notification_id=identity,
         channel=channel,

@@ -7,8 +7,10 @@ records which keys the receiver was told are firing. Compared with that:
 - keys that resolved are announced when `send_resolved`;
 - a group still firing is announced again `repeat_interval` after its last message
   (bookkeeping and held-back entries do not count);
-- silenced keys are neither announced nor resolved; they are dropped from the announced
-  set, so if they still fire when the silence ends they are announced as new;
+- held keys (silenced or inhibited) are not announced; one the receiver was told of
+  stays in the announced set, so its resolution is told (a pager's incident is closed)
+  and it is not announced again when the hold ends; one it was not told of is announced
+  as new if it still fires when the hold ends;
 - a key that fired and resolved between two entries is never announced.
 
 Whatever the outcome, the new entry's `firing_keys` is the set now announced, so a
@@ -76,19 +78,21 @@ def decide(
     if muted:
         return _held_by_window(now, last)
     announced = last.firing_keys if last else frozenset()
+    # Held keys the receiver was told of stay told: it hears when they resolve.
+    told = now.firing | (now.silenced & announced)
     new = now.firing - announced
     resolved = announced - now.firing - now.silenced
-    kind = _kind(now, last, at, new, resolved, send_resolved, repeat_interval)
+    kind = _kind(now, told, last, at, new, resolved, send_resolved, repeat_interval)
     if kind is not None:
-        return Decision(Outcome.QUEUED, kind, now.firing, new, resolved, now.silenced)
+        return Decision(Outcome.QUEUED, kind, told, new, resolved, now.silenced)
     newly_silenced = now.silenced - announced - (last.silenced_keys if last else frozenset())
     if newly_silenced:
         return Decision(
-            Outcome.SUPPRESSED, Kind.FIRING, now.firing, newly_silenced, resolved, now.silenced
+            Outcome.SUPPRESSED, Kind.FIRING, told, newly_silenced, resolved, now.silenced
         )
-    changed = now.firing != announced or (last is not None and now.silenced != last.silenced_keys)
+    changed = told != announced or (last is not None and now.silenced != last.silenced_keys)
     if changed:
-        return Decision(Outcome.SKIPPED, Kind.RESOLVED, now.firing, new, resolved, now.silenced)
+        return Decision(Outcome.SKIPPED, Kind.RESOLVED, told, new, resolved, now.silenced)
     return None
 
 
@@ -108,6 +112,7 @@ def _held_by_window(now: GroupNow, last: LogEntry | None) -> Decision | None:
 
 def _kind(
     now: GroupNow,
+    told: frozenset[Key],
     last: LogEntry | None,
     at: datetime,
     new: frozenset[Key],
@@ -118,7 +123,7 @@ def _kind(
     if new:
         return Kind.FIRING
     if resolved and send_resolved:
-        return Kind.FIRING if now.firing else Kind.RESOLVED
+        return Kind.FIRING if told else Kind.RESOLVED
     due = (
         last is not None
         and repeat_interval is not None
