@@ -25,9 +25,6 @@ from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.service import Daemon
 from tests.conftest import Project, cli, run_args
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("api_security")
-
 # The app is the same on every warehouse; the shop project on DuckDB serves it.
 DUCKDB = pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
 

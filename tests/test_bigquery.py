@@ -207,6 +207,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             kind="pending",
             in_status=["digest", "digesting"],
         ),
+        "select_held_entries_sql": lambda: call("select_held_entries_sql"),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
         "select_open_threads_sql": lambda: call("select_open_threads_sql", channel="it's"),
         "bounded_sql": lambda: call("bounded_sql", sql="select 1 as n -- one", limit=3),

@@ -21,9 +21,6 @@ from sqlsentinel_dbt.engine.read_only import WriteRefused
 from tests.conftest import Project, cli, drop_pg_schemas, make_project
 from tests.warehouse_sql import query
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("compile_time_sql")
-
 MACROS = """
 {% macro my_star(relation, except=[]) -%}
   {%- set columns = adapter.get_columns_in_relation(relation) -%}

@@ -18,9 +18,6 @@ from tests.conftest import Project, drop_pg_schemas, make_project
 from tests.integration_runner import run_steps
 from tests.warehouse_sql import query
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("dbt_results")
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, warehouse: str) -> Iterator[dict[str, Any]]:

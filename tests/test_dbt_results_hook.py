@@ -29,8 +29,6 @@ from tests.integration_runner import run_steps
 from tests.receivers import Receiver, http_receiver
 from tests.warehouse_sql import execute, query
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("dbt_results_hook")
 REPO = Path(__file__).resolve().parents[1]
 # A meta alert, for the hook's `run_alerts=true` to evaluate.
 META_ALERT = """\

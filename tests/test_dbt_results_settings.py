@@ -21,9 +21,6 @@ from sqlsentinel_dbt.resources import package_root
 from tests.conftest import Project, make_project
 from tests.integration_runner import run_steps
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("dbt_results_settings")
-
 # (select, exclude): dbt's methods, graph operators and indirect selection of tests.
 TERMS: list[tuple[list[str], list[str]]] = [
     (["tag:finance"], []),

@@ -200,6 +200,7 @@ def test_json_output_keeps_stdout_clean(shop: Project, sentinel_schema: str) -> 
         "missing",
         "summary",
         "notifications",
+        "decisions",
         "delivery",
         "already_recorded",
         "problems",

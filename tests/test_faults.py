@@ -28,7 +28,7 @@ from tests.conftest import CliResult, Project, cli, make_project
 from tests.daemon_kit import wait_until
 from tests.private_postgres import PrivatePostgres, private_postgres
 
-pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("faults")]
+pytestmark = pytest.mark.postgres
 RUNS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentinel-run")
 FAULT_ALERTS = """
 alerts:

@@ -20,10 +20,7 @@ from tests.conftest import Project, cli, drop_pg_schemas, make_project
 ROOT = package_root()
 CHOSEN = "region_revenue_low orders_present customers_without_email"
 # What the last build did is read from dbt's artifacts, the same on every warehouse.
-pytestmark = [
-    pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True),
-    pytest.mark.xdist_group("last_build"),
-]
+pytestmark = pytest.mark.parametrize("warehouse", ["duckdb"], indirect=True)
 
 
 @pytest.fixture(scope="module")

@@ -26,9 +26,6 @@ from tests.media_kit import ALL, TEMPLATED, Media, media
 from tests.test_senders import notification as sender_notification
 from tests.warehouse_sql import query
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("message_templates")
-
 DEFAULT = "Orders are late in some regions."
 NOTE = "this alert's message template failed"
 

@@ -12,9 +12,6 @@ from sqlsentinel_dbt.dbt import dbt_build
 from sqlsentinel_dbt.engine.read_only import WriteRefused, check_read_only
 from tests.conftest import PG, Project, cli, drop_pg_schemas, make_project
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("read_only")
-
 READS = [
     ("postgres", "select 1 as status"),
     ("postgres", "with t as (select 1 as x) select 'OK' as status from t"),

@@ -17,9 +17,6 @@ from sqlsentinel_dbt.engine.query_policy import QueryPolicy
 from sqlsentinel_dbt.redact import redact
 from tests.conftest import Project, cli, make_project
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("secret_env_vars")
-
 CHANNELS = {
     "channels": [
         {

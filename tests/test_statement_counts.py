@@ -35,9 +35,6 @@ from tests.query_log import (
     transactions,
 )
 
-# Its module fixtures cost seconds: one worker builds them, for all of its tests.
-pytestmark = pytest.mark.xdist_group("statement_counts")
-
 SMALL, LARGE = 3, 30
 KEYS = 20  # rows per alert: 600 for 30 alerts, more than a chunk where inserts are chunked
 MARK = "counted_alert_query"  # in every alert's SQL, to tell its statements from the rest

@@ -139,6 +139,7 @@ def test_the_runtime_reaches_delivery_only_through_the_notifier() -> None:
         "sqlsentinel_dbt.notify.changes.AlertAsRun",
         "sqlsentinel_dbt.notify.changes.RunContext",
         "sqlsentinel_dbt.notify.dispatch.DeliveryReport",
+        "sqlsentinel_dbt.notify.explain.Explained",
         "sqlsentinel_dbt.notify.retry.SendResult",
         "sqlsentinel_dbt.notify.senders.build.channel_env_vars",
         "sqlsentinel_dbt.notify.senders.build.register_channel_secrets",

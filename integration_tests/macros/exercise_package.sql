@@ -74,6 +74,10 @@
   {%- do _check(failed, 'claim_pending_decisions', _rows(sqlsentinel.select_notifications_sql('c2', 'deciding')) | length == 1) -%}
   {%- do sqlsentinel.delete_notifications(['p1'], 'c2') -%}
   {%- do _check(failed, 'delete_notifications', _rows(sqlsentinel.select_notifications_sql(limit=10)) | length == 2) -%}
+  {%- set held_row = outbox[0].copy() -%}
+  {%- do held_row.update({'notification_id': 'h1', 'group_key': 'held', 'status': 'suppressed', 'silenced_keys': '["k"]'}) -%}
+  {%- do sqlsentinel.insert_notifications([held_row]) -%}
+  {%- do _check(failed, 'select_held_entries_sql', _rows(sqlsentinel.select_held_entries_sql()) | map(attribute='notification_id') | list == ['h1']) -%}
   {%- set waiting = outbox[0].copy() -%}
   {%- do waiting.update({'notification_id': "d'1", 'status': 'digest'}) -%}
   {%- do sqlsentinel.insert_notifications([waiting]) -%}
