@@ -31,7 +31,7 @@ def tests(session: nox.Session, dbt: str) -> None:
     """The test suite against one dbt-core minor version."""
     session.install("-e", ".[dev]", *DBT_VERSIONS[dbt])
     session.run("python", "-c", "import dbt.version; print('dbt-core', dbt.version.__version__)")
-    session.run("pytest", "-n", "2", *session.posargs)
+    session.run("pytest", "-n", "3", *session.posargs)
 
 
 @nox.session(python="3.11")
