@@ -111,35 +111,42 @@ def outbox_rows(
             found = by_alert.get(item.alert.name, [])
             groups = _groups(item.alert, found, holds.silenced, holds.inhibited)
             for destination in destinations:
-                rules = ChannelRules(
-                    holds.windows.holding(destination),
-                    destination.repeat_interval(item.alert),
-                    destination.digest.label if destination.digest else None,
-                )
-                for group_key, group in groups.items():
-                    entry = last.get((group_key, destination.channel))
-                    told = entry.firing_keys if entry else frozenset()
-                    heard = _as_heard_by(destination, group, item.alert.name, told, run.now, holds)
-                    found_rows = _row(item, group_key, destination.channel, heard, last, run, rules)
-                    rows += found_rows
-                    if explained is not None:
-                        status = found_rows[0].status if found_rows else None
-                        notification = found_rows[0].notification if found_rows else None
-                        explained += explain(
-                            item.alert.name,
-                            group_key,
-                            destination.channel,
-                            heard,
-                            rules,
-                            entry,
-                            status,
-                            notification,
-                        )
-                        explained += not_escalated(
-                            item.alert.name, group_key, destination, group, heard
-                        )
+                rows += _destination_rows(item, groups, destination, last, run, holds, explained)
             channels = [destination.channel for destination in destinations]
             rows += _closed_groups(item, groups, channels, last, run)
+    return rows
+
+
+def _destination_rows(
+    item: AlertAsRun,
+    groups: Mapping[str, Group],
+    destination: Destination,
+    last: Mapping[tuple[str, str], LogEntry],
+    run: RunContext,
+    holds: Holds,
+    explained: list[Explained] | None,
+) -> list[OutboxRow]:
+    """The entries of one alert's groups on one channel, under its routes' rules."""
+    alert, channel = item.alert.name, destination.channel
+    rules = ChannelRules(
+        holds.windows.holding(destination),
+        destination.repeat_interval(item.alert),
+        destination.digest.label if destination.digest else None,
+    )
+    rows: list[OutboxRow] = []
+    for group_key, group in groups.items():
+        entry = last.get((group_key, channel))
+        told = entry.firing_keys if entry else frozenset()
+        heard = _as_heard_by(destination, group, alert, told, run.now, holds)
+        found = _row(item, group_key, channel, heard, last, run, rules)
+        rows += found
+        if explained is not None:
+            row = found[0] if found else None
+            status, notification = (row.status, row.notification) if row else (None, None)
+            explained += explain(
+                alert, group_key, channel, heard, rules, entry, status, notification
+            )
+            explained += not_escalated(alert, group_key, destination, group, heard)
     return rows
 
 
