@@ -44,7 +44,8 @@ READS = [
     "/api/silences",
     "/api/notifications",
     "/api/alerts/orders_present/history",
-    "/api/alerts/orders_present/chart.svg",
+    "/api/alerts/orders_present",
+    "/api/noise",
     "/metrics",
     "/openapi.json",
     "/static/dashboard.js",
@@ -357,7 +358,7 @@ def test_the_longest_allowed_fields_pass(served: Served) -> None:
     ("path", "highest"),
     [
         ("/api/alerts/orders_present/history?limit=", 5000),
-        ("/api/alerts/orders_present/chart.svg?limit=", 5000),
+        ("/api/noise?days=", 90),
         ("/api/notifications?limit=", 500),
         ("/api/silences?days=", 90),
     ],

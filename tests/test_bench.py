@@ -102,6 +102,25 @@ def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) ->
     assert f"| alert runs ({figures['batches']} batches of 5) | {figures['alert_runs']} |" in table
 
 
+def test_documented_dashboard_benchmark_times_each_view(tmp_path: Path) -> None:
+    """bench/dashboard_load.py, shrunk to 20 alerts of 5 runs, opens every view it times."""
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    line = next(line for line in doc.splitlines() if "bench/dashboard_load.py" in line)
+    _, script, *args = shlex.split(line)
+    tiny = ["--alerts", "20", "--rows", "5", "--repeat", "1", "--warehouse", "duckdb"]
+    out = tmp_path / "figures.json"
+    document = copy_of_performance_doc(tmp_path)
+    written = ["--json", str(out), "--write-doc", str(document)]
+    command = [sys.executable, str(ROOT / script), *args, *tiny, *written]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    [figures] = json.loads(out.read_text())
+    assert figures["history_rows"] == 5 * (18 + 2 * 4)  # alerts 0 and 10 have four keys
+    views = ("overview", "alert", "alert_cold", "report_open", "overview_api", "alert_api")
+    assert all(figures[v] > 0 for v in views)
+    assert "| duckdb | 20 | 130 | overview, opened |" in section(document, "dashboard")
+
+
 def test_a_benchmark_section_is_replaced_in_place_or_appended(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     try:

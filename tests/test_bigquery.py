@@ -184,7 +184,15 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
         "resolve_thread": lambda: call(
             "resolve_thread", channel="slack", conversation="C1", root_ts="1.2", resolved_at=LATER
         ),
-        "select_alert_history_sql": lambda: call("select_alert_history_sql", alert_name="it's"),
+        "select_alert_history_sql": lambda: call(
+            "select_alert_history_sql", alert_name="it's", limit=None, since="2026-11-01 00:00:00"
+        ),
+        "select_state_changes_sql": lambda: call(
+            "select_state_changes_sql", since="2026-11-01 00:00:00"
+        ),
+        "select_notification_counts_sql": lambda: call(
+            "select_notification_counts_sql", since="2026-11-01 00:00:00"
+        ),
         "select_latest_states_sql": lambda: call("select_latest_states_sql", alert_names=names),
         "select_erred_alerts_sql": lambda: call("select_erred_alerts_sql", alert_names=names),
         "select_latest_results_sql": lambda: call("select_latest_results_sql"),
@@ -206,6 +214,7 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             status="sending",
             kind="pending",
             in_status=["digest", "digesting"],
+            alert_name="it's",
         ),
         "select_held_entries_sql": lambda: call("select_held_entries_sql"),
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),

@@ -68,9 +68,10 @@ def test_alerts_run_on_schedule_and_the_api_shows_them(project: Project) -> None
         assert alerts["orders_present"]["last_evaluated"] is not None
         history = daemon.get("/api/alerts/revenue_below_target/history").json()
         assert history and all(p["status"] == "ALERT" for p in history)
-        chart = daemon.get("/api/alerts/revenue_below_target/chart.svg")
-        assert chart.headers["content-type"].startswith("image/svg+xml")
-        assert "<polyline" in chart.text
+        page = daemon.get("/api/alerts/revenue_below_target").json()
+        assert "select" in page["sql"].lower() and page["compile_error"] is None
+        assert page["can_run"] and page["kind"] == "alert"
+        assert daemon.get("/api/alerts/nope").status_code == 404
         assert daemon.get("/api/alerts/nope/history").status_code == 404
         assert "/api/alerts" in daemon.get("/openapi.json").json()["paths"]
 

@@ -465,3 +465,36 @@ def test_a_node_skipped_for_a_failed_data_test_upstream_names_that_test() -> Non
     assert results["child"].status.value == "SKIPPED"
     assert results["child"].context["upstream"] == "test.s.unique_stg_id.1"
     assert results["child"].error == "skipped by dbt: upstream test.s.unique_stg_id.1 failed"
+
+
+def shown_state(result: dict[str, Any]) -> str:
+    """The state the dashboard shows for a recorded result (an error has no state of its own)."""
+    return "error" if result["status"] == "ERROR" else result["state"] or "ok"
+
+
+def test_the_dashboard_lists_recorded_checks_with_their_dbt_neighbours(
+    built: dict[str, Any], recorded: dict[str, Any]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sqlsentinel_dbt.daemon.app import Backend, create_app
+    from sqlsentinel_dbt.runtime import Sentinel
+
+    project: Project = built["project"]
+    with Sentinel.open(project.args) as sentinel:
+        client = TestClient(create_app(Backend(sentinel=sentinel), None), "http://localhost")
+        listed = {a["dbt_node"]: a for a in client.get("/api/alerts").json() if a["dbt_node"]}
+        assert set(listed) == set(recorded)  # every check, though no alert file declares it
+        assert {a["kind"] for a in listed.values()} == {"dbt check"}
+        assert {uid: a["state"] for uid, a in listed.items()} == {
+            uid: shown_state(r) for uid, r in recorded.items()
+        }
+        custom = node(recorded, "test", "assert_no_negative_amounts")
+        name = next(a["name"] for uid, a in listed.items() if uid == custom["dbt_node"])
+        page = client.get(f"/api/alerts/{name}").json()
+        points = client.get(f"/api/alerts/{name}/history").json()
+    assert page["kind"] == "dbt check" and page["sql"] is None and page["can_run"] is False
+    assert page["nodes"] == [custom["dbt_node"]]
+    assert page["upstream"] and all(u.startswith("model.checks.") for u in page["upstream"])
+    assert page["now"]["state"] == shown_state(custom)
+    assert [p["status"] for p in points] == [custom["status"]]

@@ -47,6 +47,8 @@
   {%- do erred.update({'alert_name': "it's erred", 'invocation_id': 'i3', 'status': 'ERROR', 'state': none}) -%}
   {%- do sqlsentinel.insert_alert_history([erred]) -%}
   {%- do _check(failed, 'select_erred_alerts_sql', _rows(sqlsentinel.select_erred_alerts_sql(["it's", "it's erred"])) | map(attribute='alert_name') | list == ["it's erred"]) -%}
+  {%- do _check(failed, 'select_alert_history_sql', _rows(sqlsentinel.select_alert_history_sql("it's", none, '2000-01-01 00:00:00')) | length == 2 and _rows(sqlsentinel.select_alert_history_sql("it's", none, '2999-01-01 00:00:00')) | length == 0) -%}
+  {%- do _check(failed, 'select_state_changes_sql', _rows(sqlsentinel.select_state_changes_sql('2000-01-01 00:00:00')) | selectattr('alert_name', 'equalto', "it's") | list | length >= 1) -%}
   {%- do _check(failed, 'select_latest_results_sql', _rows(sqlsentinel.select_latest_results_sql()) | selectattr('alert_name', 'equalto', "it's") | list | length == 1) -%}
   {%- do _check(failed, 'select_run_history_sql', _rows(sqlsentinel.select_run_history_sql('r1', "it's")) | length == 2 and _rows(sqlsentinel.select_run_history_sql('r1')) | length >= 2 and _rows(sqlsentinel.select_run_history_sql('r1', alert_names=["it's", 'other'])) | length == 2) -%}
   {%- do _check(failed, 'select_recorded_checks_sql', _rows(sqlsentinel.select_recorded_checks_sql(["i'1", 'i2'])) | length == 1) -%}
@@ -61,6 +63,8 @@
   {%- do sqlsentinel.insert_notifications(outbox[:2]) -%}
   {%- do sqlsentinel.insert_notifications(outbox[2:]) -%}  {#- already there: skipped -#}
   {%- do _check(failed, 'insert_notifications', _rows(sqlsentinel.select_notifications_sql(limit=10)) | length == 2) -%}
+  {%- do _check(failed, 'select_notifications_sql', _rows(sqlsentinel.select_notifications_sql(alert_name="it's", limit=10)) | length == 2 and _rows(sqlsentinel.select_notifications_sql(alert_name='nobody', limit=10)) | length == 0) -%}
+  {%- do _check(failed, 'select_notification_counts_sql', _rows(sqlsentinel.select_notification_counts_sql('2000-01-01 00:00:00')) | map(attribute='notifications') | sum == 2) -%}
   {%- do _check(failed, 'select_last_notifications_sql', _rows(sqlsentinel.select_last_notifications_sql(["it's"])) | length == 1) -%}
   {%- do sqlsentinel.claim_notifications('c1', now, later, '2026-01-01 00:00:00') -%}
   {%- do _check(failed, 'claim_notifications', _rows(sqlsentinel.select_notifications_sql('c1', 'sending')) | length == 2) -%}

@@ -4,7 +4,7 @@
 {% macro _alert_config(raw, node_id, path) %}
   {%- set defaults = {
       'description': '', 'severity': 'error', 'tags': [], 'enabled': true, 'schedule': none,
-      'timezone': none, 'owner': none, 'meta': {}, 'timeout': 300, 'key_columns': [], 'on_no_data': 'ok',
+      'timezone': none, 'owner': none, 'runbook': none, 'meta': {}, 'timeout': 300, 'key_columns': [], 'on_no_data': 'ok',
       'mode': 'status', 'warn_if': '!=0', 'error_if': '!=0', 'for': 0, 'for_evaluations': 1,
       'keep_firing_for': 0, 'missing_evaluations_to_resolve': 2, 'repeat_interval': '4h',
       'send_resolved': true, 'notify': [], 'message': none, 'group_by': ['alert'],

@@ -36,5 +36,7 @@ def demo(
         "history",
         "compile daily_revenue_drop",
         "dbt-run --select tag:finance",
+        "report --out " + shlex.quote(str(Path(places[0]) / "sentinel-report.html")),
+        "serve",  # the dashboard, at http://127.0.0.1:8765/
     ):
         out.print(f"  {sentinel} {command} {flags}", markup=False, soft_wrap=True)  # one line

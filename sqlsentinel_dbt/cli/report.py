@@ -16,12 +16,15 @@ from sqlsentinel_dbt.dbt import DbtArgs
 def report(
     dbt: DbtArgs,
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML file.")],
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=90, help="How many days of history it shows.")
+    ] = 30,
 ) -> None:
-    """Write the alerts' states, charts, silences and notifications as one HTML file."""
+    """Write the dashboard (overview, a page per alert, noise) as one self-contained HTML file."""
     from sqlsentinel_dbt.daemon.static_report import render_report
 
     with opened(dbt) as sentinel:
-        page = render_report(sentinel)
+        page = render_report(sentinel, days)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     err.print(f"report written to {out}")

@@ -116,6 +116,11 @@ class Alert(BaseModel):
         description="IANA time zone of `schedule` (e.g. `Europe/Paris`); unset: UTC.",
     )
     owner: str | None = Field(default=None, description="Who answers for this alert.")
+    runbook: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="What to do when it fires: a link to a runbook, or a line of advice.",
+    )
     meta: dict[str, Any] = Field(
         default_factory=dict, description="Free-form metadata, kept with the alert."
     )

@@ -17,35 +17,29 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp
 
-from sqlsentinel_dbt.daemon.charts import history_chart
+from sqlsentinel_dbt.daemon.alert_page import alert_detail
 from sqlsentinel_dbt.daemon.guards import BodyLimit, SameOriginWrites, SecurityHeaders
 from sqlsentinel_dbt.daemon.hosts import LOCAL_NAMES, HostCheck
 from sqlsentinel_dbt.daemon.metrics import Metrics
-from sqlsentinel_dbt.daemon.overview import alert_overview, history_points
+from sqlsentinel_dbt.daemon.overview import dated, history_points, noise_over, overview
+from sqlsentinel_dbt.daemon.page import STATIC, served_page
 from sqlsentinel_dbt.daemon.service import AlreadyRunning, Daemon
 from sqlsentinel_dbt.errors import ConfigError
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
-from sqlsentinel_dbt.store.timestamps import iso_timestamp, json_default
+from sqlsentinel_dbt.store.timestamps import json_default
 
-_HERE = Path(__file__).parent
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(_HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 _READY_FOR = 5.0  # seconds a warehouse check stays valid for /readyz
 # Bounds of what a client may ask for or store (422 beyond them).
 MAX_HISTORY = 5000
@@ -149,7 +143,7 @@ def create_app(
     app.add_middleware(BodyLimit)
     app.add_middleware(SameOriginWrites)
     app.add_middleware(HostCheck, allowed=list(allowed_hosts))
-    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def authorized(request: Request) -> None:
         if token is None:
@@ -167,6 +161,7 @@ def create_app(
 
     _health_routes(app, backend, metrics, guarded)
     _alert_routes(app, backend, guarded)
+    _noise_routes(app, backend, guarded)
     _silence_routes(app, backend, guarded)
     return app
 
@@ -197,32 +192,31 @@ def _health_routes(app: FastAPI, backend: Backend, metrics: Metrics | None, guar
 
     @app.get("/", include_in_schema=False, dependencies=guarded)
     def dashboard() -> HTMLResponse:
-        page = _TEMPLATES.get_template("dashboard.html").render(
-            project=backend.sentinel.project.name, can_run=backend.daemon is not None
-        )
+        page = served_page(backend.sentinel.project.name, can_run=backend.daemon is not None)
         return HTMLResponse(page)
 
 
 def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
     @app.get("/api/alerts", dependencies=guarded)
     def list_alerts() -> list[dict[str, Any]]:
-        """Every declared alert with its current state, worst first."""
-        sentinel = backend.sentinel
-        latest = sentinel.latest_results()
-        alerts = [d.alert for d in sentinel.alerts]
-        return alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
+        """Every declared alert, and every dbt check recorded, with its state; worst first."""
+        return overview(backend.sentinel)
+
+    @app.get("/api/alerts/{name}", dependencies=guarded)
+    def alert_page(name: AlertName) -> dict[str, Any]:
+        """What the alert is: owner, runbook, tags, dbt node and its neighbours, SQL, silences."""
+        detail = alert_detail(backend.sentinel, name)
+        if detail is None:
+            raise HTTPException(404, f"no alert named {name!r}")
+        return detail | {"can_run": backend.daemon is not None and detail["enabled"]}
 
     @app.get("/api/alerts/{name}/history", dependencies=guarded)
     def alert_history(name: AlertName, limit: HistoryLimit = 200) -> list[dict[str, Any]]:
         """The alert's newest evaluations (every instance), oldest first."""
-        _known(backend.sentinel, name)
-        return history_points(backend.sentinel.history(name, limit))
-
-    @app.get("/api/alerts/{name}/chart.svg", dependencies=guarded)
-    def alert_chart(name: AlertName, limit: HistoryLimit = 200) -> Response:
-        """`actual_value` against `threshold` over time, as SVG."""
-        points = alert_history(name, limit)
-        return Response(redact(history_chart(points, name)), media_type="image/svg+xml")
+        rows = backend.sentinel.history(name, limit)
+        if not rows and name not in {d.name for d in backend.sentinel.alerts}:
+            raise HTTPException(404, f"no alert named {name!r}")
+        return history_points(rows)
 
     @app.post("/api/alerts/{name}/run", dependencies=guarded)
     def run_now(name: AlertName) -> dict[str, Any]:
@@ -237,13 +231,21 @@ def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
             raise HTTPException(409, f"{name} is running already") from None
 
 
+def _noise_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
+    @app.get("/api/noise", dependencies=guarded)
+    def noise(days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 7) -> dict[str, Any]:
+        """What was noisy in the last `days`: firings, notifications, flapping, resolve times."""
+        return noise_over(backend.sentinel, days)
+
+
 def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
     @app.get("/api/notifications", dependencies=guarded)
     def notifications(
         limit: Annotated[int, Query(ge=1, le=MAX_NOTIFICATIONS)] = 50,
+        alert: Annotated[str | None, Query(max_length=_NAME)] = None,
     ) -> list[dict[str, Any]]:
-        """The newest outbox rows."""
-        return [_dated(row) for row in backend.sentinel.notifications_log(limit)]
+        """The newest outbox rows (of one alert), with what each held back and why."""
+        return [dated(row) for row in backend.sentinel.notifications_log(limit, alert)]
 
     @app.get("/api/silences", dependencies=guarded)
     def silences(
@@ -252,7 +254,7 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
         """Active silences, and those that ended in the last `days` (a week by default)."""
         now = backend.sentinel.clock()
         listed = backend.sentinel.silences(days)
-        return [_dated(asdict(s) | {"active": s.active(now)}) for s in listed]
+        return [dated(asdict(s) | {"active": s.active(now)}) for s in listed]
 
     @app.post("/api/silences", status_code=201, dependencies=guarded)
     def create_silence(new: NewSilence) -> dict[str, Any]:
@@ -262,7 +264,7 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
             made = backend.sentinel.silence(new.matcher, new.key, ends, new.reason, new.created_by)
         except ConfigError as exc:
             raise HTTPException(422, "; ".join(exc.problems)) from None
-        return _dated(asdict(made))
+        return dated(asdict(made))
 
     @app.delete("/api/silences/{silence_id}", dependencies=guarded)
     def expire_silence(
@@ -273,16 +275,6 @@ def _silence_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
         if not backend.sentinel.unsilence(silence_id, ended_by):
             raise HTTPException(404, f"no silence {silence_id!r} in force")
         return {"ended": silence_id}
-
-
-def _dated(row: dict[str, Any]) -> dict[str, Any]:
-    """`row` with its datetimes as ISO 8601 text (FastAPI's own encoder would write `Z`)."""
-    return {k: iso_timestamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
-
-
-def _known(sentinel: Sentinel, name: str) -> None:
-    if name not in {d.name for d in sentinel.alerts}:
-        raise HTTPException(404, f"no alert named {name!r}")
 
 
 def serve_in_thread(app: FastAPI, host: str, port: int) -> tuple[Callable[[], None], int]:

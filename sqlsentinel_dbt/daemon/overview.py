@@ -1,6 +1,8 @@
 """What the dashboard, its API and `sentinel report` show: each alert with its state.
 
-Built from the declared alerts and the newest history row of each of their instances.
+Built from the declared alerts, and the dbt checks the history recorded (docs/dbt_results.md),
+with the newest history row of each of their instances. An alert no file declares any more
+is left out.
 An alert shows the worst of its instances: its `state` is the worst instance state, its
 `last_status` the worst status its newest run recorded (ALERT if any instance fired).
 An ERROR (or SKIPPED) row counts only while it is the newest run: an alert that failed
@@ -10,11 +12,13 @@ once and has run cleanly since is no longer in error.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.config.models import DBT_NODE, Alert, Severity
+from sqlsentinel_dbt.daemon.noise import noise_report
+from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store import rows as rows_module
 from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
 
@@ -22,6 +26,22 @@ from sqlsentinel_dbt.store.timestamps import as_utc, iso_timestamp
 _RANK = ["firing", "recovering", "pending", "error", "ok", "never run"]
 _STATUS_RANK = ["ALERT", "ERROR", "MISSING", "SKIPPED", "OK"]
 _WHOLE_RUN = ("ERROR", "SKIPPED")  # statuses recorded once for the alert, not per instance
+
+
+def overview(sentinel: Sentinel) -> list[dict[str, Any]]:
+    """Every declared alert, and every dbt check the history recorded, worst first."""
+    alerts = [d.alert for d in sentinel.alerts]
+    latest = sentinel.latest_results()
+    return alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
+
+
+def noise_over(sentinel: Sentinel, days: int) -> dict[str, Any]:
+    """The noise view (docs/daemon.md) of the last `days` of history and notifications."""
+    now = sentinel.clock()
+    since = now - timedelta(days=days)
+    changes = sentinel.state_changes(since)
+    counts = sentinel.notification_counts(since)
+    return noise_report(changes, counts, overview(sentinel), since, now) | {"days": days}
 
 
 def alert_overview(
@@ -32,37 +52,68 @@ def alert_overview(
     for row in _readable(latest):
         rows_by_alert.setdefault(row["alert_name"], []).append(row)
     entries = [
-        _entry(alert, rows_by_alert.get(alert.name, []), default_schedule) for alert in alerts
+        _entry(alert, rows_by_alert.get(alert.name, []), alert.schedule or default_schedule)
+        for alert in alerts
+    ]
+    declared = {alert.name for alert in alerts}
+    entries += [
+        _entry(recorded_check(name, rows), rows, None)
+        for name, rows in rows_by_alert.items()
+        if name not in declared and any(r.get("dbt_node") for r in rows)
     ]
     return sorted(entries, key=lambda e: (_RANK.index(e["state"]), e["name"]))
 
 
-def _entry(alert: Alert, rows: list[dict[str, Any]], default_schedule: str) -> dict[str, Any]:
+def recorded_check(name: str, rows: Sequence[dict[str, Any]]) -> Alert:
+    """An alert standing for a dbt check the history recorded but no file declares.
+
+    dbt's own checks (docs/dbt_results.md) are recorded by the hook or `--from-artifacts`;
+    their name, severity and dbt node are in their history rows.
+    """
+    severity = "warn" if all(r.get("severity") == "warn" for r in rows) else "error"
+    node = next((str(r["dbt_node"]) for r in rows if r.get("dbt_node")), None)
+    return Alert(
+        name=name,
+        query="-- recorded from dbt's results",
+        severity=Severity(severity),
+        meta={DBT_NODE: node} if node else {},
+        enabled=False,
+    )
+
+
+def _entry(alert: Alert, rows: list[dict[str, Any]], schedule: str | None) -> dict[str, Any]:
+    """The alert's entry; `schedule` None for a recorded dbt check, which none runs."""
     newest = max(rows, key=lambda r: as_utc(r["started_at"]), default=None)
     last_run = [r for r in rows if newest and _same_run(r, newest)]
     in_last_run = {id(r) for r in last_run}
     current = [r for r in rows if r["status"] not in _WHOLE_RUN or id(r) in in_last_run]
     instances = [r for r in current if r["status"] not in _WHOLE_RUN]
     states = [_instance_state(row) for row in current] or ["never run"]
-    firing = sorted(
-        str(r["alert_key"] or "") for r in current if r["state"] in ("firing", "recovering")
-    )
+    firing = sorted(str(r["alert_key"] or "") for r in current if _firing(r))
     errors = [str(r["error"]) for r in last_run if r["error"]]
+    firing_since = [as_utc(r["state_since"]) for r in current if _firing(r) and r["state_since"]]
     return {
         "name": alert.name,
+        "kind": "dbt check" if schedule is None else "alert",
         "description": alert.description,
         "severity": alert.severity.value,
         "owner": alert.owner,
         "tags": list(alert.tags),
+        "dbt_node": alert.dbt_node,
         "enabled": alert.enabled,
-        "schedule": alert.schedule or default_schedule,
+        "schedule": schedule,
         "state": min(states, key=_RANK.index),
         "firing_keys": firing,
+        "firing_since": _text(min(firing_since)) if firing_since else None,
         "instances": len(instances) or len(current),
         "last_evaluated": _text(newest["started_at"]) if newest else None,
         "last_status": min((r["status"] for r in last_run), key=_status_rank, default=None),
         "last_error": errors[0] if errors else None,
     }
+
+
+def _firing(row: dict[str, Any]) -> bool:
+    return row["state"] in ("firing", "recovering")
 
 
 def _same_run(row: dict[str, Any], newest: dict[str, Any]) -> bool:
@@ -118,14 +169,24 @@ def _readable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         try:
             moment = rows_module.timestamp(row.get("started_at"), "started_at")
+            since = rows_module.optional_timestamp(row.get("state_since"), "state_since")
             actual = rows_module.number_value(row.get("actual_value"), "actual_value")
             threshold = rows_module.number_value(row.get("threshold"), "threshold")
         except rows_module.Unreadable as exc:
             where = f"a row of alert {row.get('alert_name')!r} key {row.get('alert_key')!r}"
             rows_module.skipped("sentinel_alert_history", where, exc, "the dashboard skips it")
             continue
-        kept.append(row | {"started_at": moment, "actual_value": actual, "threshold": threshold})
+        kept.append(
+            row
+            | {"started_at": moment, "state_since": since}
+            | {"actual_value": actual, "threshold": threshold}
+        )
     return kept
+
+
+def dated(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with its datetimes as ISO 8601 text (FastAPI's own encoder would write `Z`)."""
+    return {k: iso_timestamp(v) if isinstance(v, datetime) else v for k, v in row.items()}
 
 
 def _text(value: Any) -> str | None:

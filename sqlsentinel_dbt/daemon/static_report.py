@@ -1,52 +1,47 @@
-"""`sentinel report`: the dashboard's overview as one self-contained HTML file.
+"""`sentinel report`: the dashboard, with its data, as one self-contained HTML file.
 
-No script and no external resource: the table, the silences, the recent notifications
-and one inline SVG chart per alert, for CI artifacts and email.
+The overview, every alert's page (chart, states, results, notifications, silences) and the
+noise view, as the daemon serves them, for CI artifacts and email. The data is read in a
+few queries whatever the number of alerts: the history of the period in one, the newest
+notifications in one.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
-
-from sqlsentinel_dbt.daemon.charts import history_chart
-from sqlsentinel_dbt.daemon.overview import alert_overview, history_points
+from sqlsentinel_dbt.daemon.alert_page import alert_detail
+from sqlsentinel_dbt.daemon.overview import dated, history_points, noise_over, overview
+from sqlsentinel_dbt.daemon.page import json_for_script, self_contained_page
 from sqlsentinel_dbt.redact import redact
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
-_HERE = Path(__file__).parent
-_TEMPLATES = Environment(
-    loader=FileSystemLoader([_HERE / "templates", _HERE / "static"]),
-    autoescape=select_autoescape(["html"]),
-)
-_TEMPLATES.filters["timestamp"] = lambda value: "" if value is None else iso_timestamp(value)
+HISTORY_PER_ALERT = 200
+NOTIFICATIONS = 500
 
 
-def render_report(sentinel: Sentinel, history_limit: int = 200) -> str:
-    """The report for the project `sentinel` has open, from its history in the warehouse."""
-    latest = sentinel.latest_results()
-    alerts = [d.alert for d in sentinel.alerts]
-    overview = alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
-    # Markup: history_chart builds the SVG itself and escapes every text it puts in.
-    charts = {
-        entry["name"]: Markup(
-            history_chart(
-                history_points(sentinel.history(entry["name"], history_limit)), entry["name"]
-            )
-        )
-        for entry in overview
-    }
+def render_report(sentinel: Sentinel, days: int = 30) -> str:
+    """The report of the project `sentinel` has open: its last `days` of history."""
     now = sentinel.clock()
-    page = _TEMPLATES.get_template("report.html").render(
-        project=sentinel.project.name,
-        target=sentinel.project.target_name,
-        generated_at=iso_timestamp(now),
-        alerts=overview,
-        charts=charts,
-        silences=[s for s in sentinel.silences() if s.active(now)],
-        notifications=sentinel.notifications_log(20),
-    )
-    return redact(page)
+    alerts = overview(sentinel)
+    rows_by_alert: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in sentinel.history(None, None, now - timedelta(days=days)):  # newest first
+        if len(rows_by_alert[row["alert_name"]]) < HISTORY_PER_ALERT:
+            rows_by_alert[row["alert_name"]].append(row)
+    sent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in sentinel.notifications_log(NOTIFICATIONS):
+        sent[str(row["alert_name"])].append(dated(row))
+    details = {e["name"]: alert_detail(sentinel, e["name"]) for e in alerts}
+    data = {
+        "generated_at": iso_timestamp(now),
+        "alerts": alerts,
+        "details": {name: d | {"can_run": False} for name, d in details.items() if d},
+        "history": {name: history_points(rows) for name, rows in rows_by_alert.items()},
+        "notifications": dict(sent),
+        "noise": noise_over(sentinel, days),
+    }
+    subtitle = f"target {sentinel.project.target_name}, {now:%d %b %Y %H:%M} UTC, last {days} days"
+    return self_contained_page(sentinel.project.name, subtitle, redact(json_for_script(data)))

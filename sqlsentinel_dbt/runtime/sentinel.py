@@ -42,7 +42,7 @@ from sqlsentinel_dbt.notify.retry import SendResult
 from sqlsentinel_dbt.notify.senders.build import channel_env_vars, register_channel_secrets
 from sqlsentinel_dbt.resources import package_root
 from sqlsentinel_dbt.runtime.report import AlreadyRecorded, RunReport
-from sqlsentinel_dbt.store.history import RunRecord, check_id
+from sqlsentinel_dbt.store.history import RunRecord, StateChange, check_id
 from sqlsentinel_dbt.store.stores import Stores
 from sqlsentinel_dbt.store.timestamps import Clock, as_utc, iso_timestamp, utc_now
 from sqlsentinel_dbt.suggest import closest, suggest
@@ -456,17 +456,33 @@ class Sentinel:
         """Active silences, and those that ended in the last `days`."""
         return self.stores.silences.recent(self.clock(), days)
 
-    def history(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest history rows, of one alert or all; timestamps as aware UTC datetimes."""
-        rows = self.stores.history.read(alert, limit)
+    def history(
+        self, alert: str | None = None, limit: int | None = 50, since: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest history rows, of one alert or all, from `since` on if given.
+
+        Timestamps as aware UTC datetimes; `limit` None reads them all.
+        """
+        rows = self.stores.history.read(alert, limit, since)
         return [_aware(row, ("started_at", "state_since")) for row in rows]
 
-    def latest_results(self) -> list[dict[str, Any]]:
-        """The newest history row of every instance of every alert (none before a run)."""
-        return self.stores.history.latest_results()
+    def state_changes(self, since: datetime) -> list[StateChange]:
+        """Every instance's changes of state from `since` on (the dashboard's noise view)."""
+        return self.stores.history.state_changes(since)
 
-    def notifications_log(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest outbox rows, newest first, without their payloads.
+    def notification_counts(self, since: datetime) -> list[tuple[str, str, str, int]]:
+        """Outbox rows created from `since` on: (alert, kind, status, count) each."""
+        return self.stores.outbox.counts_since(since)
+
+    def latest_results(self, alert: str | None = None) -> list[dict[str, Any]]:
+        """The newest history row of every instance of every alert, or of `alert`.
+
+        None before a run.
+        """
+        return self.stores.history.latest_results(alert)
+
+    def notifications_log(self, limit: int = 50, alert: str | None = None) -> list[dict[str, Any]]:
+        """The newest outbox rows (of one alert, or all), newest first, without payloads.
 
         Each with what its payload says was held back, and why, and the digest it waits
         for (`held_back`, `digest`: empty for a payload this version cannot read).
@@ -483,7 +499,7 @@ class Sentinel:
             "last_error",
             "sent_at",
         )
-        rows = self.stores.outbox.read(limit)
+        rows = self.stores.outbox.read(limit, alert)
         return [
             _aware({column: row.get(column) for column in shown}, ("created_at", "sent_at"))
             | _held_back(row.get("payload"))

@@ -29,6 +29,17 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class StateChange:
+    """An instance entering `state` at `at` (`previous` None: its first evaluation)."""
+
+    alert: str
+    key: str | None
+    state: State
+    previous: State | None
+    at: datetime
+
+
+@dataclass(frozen=True)
 class RunResults:
     """What one run recorded: who ran it, and its results per alert name."""
 
@@ -170,23 +181,63 @@ class HistoryStore:
                 values.append((None if key is None else str(key), moment, number))
         return values
 
-    def latest_results(self) -> list[dict[str, Any]]:
-        """The newest row of every instance of every alert; empty when no history exists."""
+    def latest_results(self, alert: str | None = None) -> list[dict[str, Any]]:
+        """The newest row of every instance of every alert (or of `alert`).
+
+        Empty when no history exists yet.
+        """
         if not self._warehouse.run_macro("table_exists", identifier=TABLE):
             return []
-        sql = self._warehouse.run_macro("select_latest_results_sql")
+        sql = self._warehouse.run_macro("select_latest_results_sql", alert_name=alert)
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:latest")
         columns = [c.lower() for c in fetched.columns]
         return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
 
-    def read(self, alert: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest rows first, of one alert or all; empty when no history exists yet."""
+    def read(
+        self, alert: str | None = None, limit: int | None = 50, since: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest rows first, of one alert or all, from `since` on if given.
+
+        `limit` None reads every row; empty when no history exists yet.
+        """
         if not self._warehouse.run_macro("table_exists", identifier=TABLE):
             return []
-        sql = self._warehouse.run_macro("select_alert_history_sql", alert_name=alert, limit=limit)
+        sql = self._warehouse.run_macro(
+            "select_alert_history_sql",
+            alert_name=alert,
+            limit=limit,
+            since=None if since is None else to_sql_text(since),
+        )
         fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
         return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
+
+    def state_changes(self, since: datetime) -> list[StateChange]:
+        """Every instance's changes of state from `since` on, in order per instance.
+
+        Each instance's first evaluation comes with no previous state; empty when no
+        history exists yet.
+        """
+        if not self._warehouse.run_macro("table_exists", identifier=TABLE):
+            return []
+        sql = self._warehouse.run_macro("select_state_changes_sql", since=to_sql_text(since))
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:changes")
+        changes = []
+        for name, key, state, previous, started_at in fetched.rows:
+            try:
+                change = StateChange(
+                    str(name),
+                    rows.optional_text(key),
+                    rows.member(State, state, "state"),
+                    None if previous is None else rows.member(State, previous, "state"),
+                    rows.timestamp(started_at, "started_at"),
+                )
+            except Exception as problem:
+                where = f"a state change of {_instance(name, key)}"
+                rows.skipped(TABLE, where, problem, "the noise view leaves it out")
+                continue
+            changes.append(change)
+        return changes
 
 
 VALUES_READ = 200_000

@@ -314,15 +314,26 @@ class Outbox:
             "update_notifications", ids=list(ids), claimer=claimer, values=values
         )
 
-    def read(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest rows, for `sentinel notifications` and tests."""
+    def read(self, limit: int = 50, alert: str | None = None) -> list[dict[str, Any]]:
+        """The newest rows, of one alert or all, for `sentinel notifications` and tests."""
         if not self._exists():
             return []
-        sql = self._warehouse.run_macro("select_notifications_sql", limit=limit)
+        sql = self._warehouse.run_macro("select_notifications_sql", limit=limit, alert_name=alert)
         fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:outbox")
         return [
             dict(zip([c.lower() for c in fetched.columns], row, strict=True))
             for row in fetched.rows
+        ]
+
+    def counts_since(self, since: datetime) -> list[tuple[str, str, str, int]]:
+        """How many rows were created from `since` on: (alert, kind, status, count) each."""
+        if not self._exists():
+            return []
+        sql = self._warehouse.run_macro("select_notification_counts_sql", since=to_sql_text(since))
+        fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:counts")
+        return [
+            (str(alert), str(kind), str(status), int(count))
+            for alert, kind, status, count in fetched.rows
         ]
 
     def _exists(self) -> bool:

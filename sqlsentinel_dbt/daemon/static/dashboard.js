@@ -1,117 +1,374 @@
-// The dashboard: everything it shows comes from the JSON API of the same origin.
-// Every value is written with textContent: nothing from a query result becomes markup.
-const canRun = document.body.dataset.canRun === "true";
-const token = new URLSearchParams(location.search).get("token");
-const headers = token ? {"Authorization": "Bearer " + token} : {};
-const withToken = (url) => token ? url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : url;
+// The dashboard: the overview (#/), one page per alert (#/alert/NAME) and what is noisy (#/noise).
+// Served by the daemon, it reads the JSON API of its own origin and polls it for changes;
+// written by `sentinel report`, it reads the same data from the page itself.
 
-// Changes (POST, DELETE) go as JSON: the server refuses anything else (CSRF).
-async function api(path, options = {}) {
-  const method = options.method || "GET";
-  const json = method === "GET" ? {} : {"Content-Type": "application/json"};
-  const body = method === "GET" ? undefined : (options.body || "{}");
-  const response = await fetch(path, {...options, method, body, headers: {...headers, ...json}});
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    throw new Error(body.detail || response.statusText);
+const body = document.body;
+const REFRESH_MS = Number(body.dataset.refreshSeconds || 10) * 1000;
+const embedded = document.getElementById("sentinel-data");
+
+// Where the data comes from: the API, or the report's embedded copy of the same answers.
+const source = embedded ? bundleSource(JSON.parse(embedded.textContent)) : apiSource();
+
+function apiSource() {
+  const token = new URLSearchParams(location.search).get("token");
+  const headers = token ? {"Authorization": "Bearer " + token} : {};
+  // Changes (POST, DELETE) go as JSON: the server refuses anything else (CSRF).
+  async function call(path, options = {}) {
+    const method = options.method || "GET";
+    const json = method === "GET" ? {} : {"Content-Type": "application/json"};
+    const sent = method === "GET" ? undefined : (options.body || "{}");
+    const response = await fetch(path, {method, body: sent, headers: {...headers, ...json}});
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));
+      throw new Error(typeof answer.detail === "string" ? answer.detail : response.status + " " + response.statusText);
+    }
+    return response.json();
   }
-  return response.json();
+  const named = name => "/api/alerts/" + encodeURIComponent(name);
+  return {
+    live: true,
+    alerts: () => call("/api/alerts"),
+    alert: name => call(named(name)),
+    history: name => call(named(name) + "/history?limit=500"),
+    notifications: name => call("/api/notifications?limit=50&alert=" + encodeURIComponent(name)),
+    noise: days => call("/api/noise?days=" + days),
+    run: name => call(named(name) + "/run", {method: "POST"}),
+    silence: silence => call("/api/silences", {method: "POST", body: JSON.stringify(silence)}),
+    expire: id => call("/api/silences/" + encodeURIComponent(id), {method: "DELETE"}),
+  };
 }
 
-function cell(row, text, className) {
-  const td = document.createElement("td");
-  td.textContent = text == null ? "" : String(text);
-  if (className) td.className = className;
-  row.appendChild(td);
-  return td;
-}
-
-function button(label, onClick) {
-  const b = document.createElement("button");
-  b.textContent = label;
-  b.addEventListener("click", onClick);
-  return b;
+function bundleSource(bundle) {
+  const missing = what => { throw new Error(what + " is not in this report"); };
+  return {
+    live: false,
+    alerts: async () => bundle.alerts,
+    alert: async name => bundle.details[name] || missing("alert " + name),
+    history: async name => bundle.history[name] || [],
+    notifications: async name => bundle.notifications[name] || [],
+    noise: async () => bundle.noise,
+    noiseDays: bundle.noise.days,
+    generatedAt: bundle.generated_at,
+  };
 }
 
 function say(text) { document.getElementById("message").textContent = text; }
 
-async function loadAlerts() {
-  const alerts = await api("/api/alerts");
-  const body = document.querySelector("#alerts tbody");
-  const charts = document.getElementById("charts");
-  body.replaceChildren(); charts.replaceChildren();
-  for (const alert of alerts) {
-    const row = document.createElement("tr");
-    row.dataset.alert = alert.name;
-    cell(row, alert.name).title = alert.description || "";
-    cell(row, alert.state, "state " + alert.state.replace(" ", "-"));
-    cell(row, alert.severity);
-    cell(row, alert.owner);
-    cell(row, alert.firing_keys.join(", "));
-    cell(row, alert.last_evaluated);
-    const actions = cell(row, "");
-    if (canRun && alert.enabled) actions.appendChild(button("Run now", async () => {
-      try {
-        const report = await api("/api/alerts/" + encodeURIComponent(alert.name) + "/run", {method: "POST"});
-        say(alert.name + ": " + report.results.map(r => r.status).join(", "));
-        await refresh();
-      } catch (e) { say(alert.name + ": " + e.message); }
-    }));
-    body.appendChild(row);
+// ---- routing: the view is chosen by the hash, so links, back and reload work ----
 
-    const figure = document.createElement("figure");
-    const img = document.createElement("img");
-    img.src = withToken("/api/alerts/" + encodeURIComponent(alert.name) + "/chart.svg");
-    img.alt = "actual value and threshold of " + alert.name;
-    const caption = document.createElement("figcaption");
-    caption.textContent = alert.name;
-    figure.append(img, caption);
-    charts.appendChild(figure);
-  }
+function route() {
+  const [path, query] = location.hash.replace(/^#/, "").split("?");
+  const params = new URLSearchParams(query || "");
+  if (path.startsWith("/alert/")) return {view: "alert", name: decodeURIComponent(path.slice(7)), params};
+  if (path === "/noise") return {view: "noise", params};
+  return {view: "overview", params};
 }
 
-async function loadSilences() {
-  const silences = await api("/api/silences");
-  const body = document.querySelector("#silences tbody");
-  body.replaceChildren();
-  for (const silence of silences.filter(s => s.active)) {
-    const row = document.createElement("tr");
-    cell(row, silence.matcher); cell(row, silence.alert_key); cell(row, silence.ends_at);
-    cell(row, silence.reason); cell(row, silence.created_by);
-    cell(row, "").appendChild(button("Expire", async () => {
-      await api("/api/silences/" + encodeURIComponent(silence.silence_id), {method: "DELETE"});
-      await refresh();
-    }));
-    body.appendChild(row);
-  }
+function link(hash, text) { return el("a", {href: hash}, text); }
+function alertLink(name) { return link("#/alert/" + encodeURIComponent(name), name); }
+
+// Whether a view should leave the page as it is: a newer view was asked for while this one
+// fetched (quick clicks), or a poll brought nothing new (focus, scroll, open menus stay).
+let lastShown = null, showing = 0;
+function keep(where, ...data) {
+  if (where.ticket !== showing) return true;
+  const seen = where.hash + JSON.stringify(data);
+  if (seen === lastShown) return true;
+  lastShown = seen;
+  return false;
 }
 
-async function loadNotifications() {
-  const rows = await api("/api/notifications?limit=20");
-  const body = document.querySelector("#notifications tbody");
-  body.replaceChildren();
-  for (const n of rows) {
-    const row = document.createElement("tr");
-    for (const value of [n.created_at, n.alert_name, n.channel, n.kind, n.status, n.attempts, n.last_error]) cell(row, value);
-    body.appendChild(row);
+let refreshTimer = null;
+async function show(force = false) {
+  clearTimeout(refreshTimer);
+  if (force) lastShown = null;
+  const where = {...route(), hash: location.hash, ticket: ++showing};
+  const view = document.getElementById("view");
+  for (const a of document.querySelectorAll("nav a")) {
+    if (a.dataset.view === where.view) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
-}
-
-document.getElementById("silence-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const silence = {matcher: form.get("matcher"), key: form.get("key") || null,
-                   minutes: Number(form.get("minutes")), reason: form.get("reason")};
   try {
-    await api("/api/silences", {method: "POST", body: JSON.stringify(silence)});
-    event.target.reset(); say("");
-    await refresh();
+    const views = {alert: alertView, noise: noiseView, overview: overviewView};
+    const drew = await views[where.view](view, where);
+    body.dataset.loaded = "true";
+    if (drew) performance.mark("sentinel:shown");  // when a view was drawn: bench/dashboard_load.py
+    say("");
   } catch (e) { say(e.message); }
-});
-
-async function refresh() {
-  try { await Promise.all([loadAlerts(), loadSilences(), loadNotifications()]); document.body.dataset.loaded = "true"; }
-  catch (e) { say(e.message); }
+  if (source.live) refreshTimer = setTimeout(update, REFRESH_MS);
 }
-refresh();
-setInterval(refresh, 30000);
+
+// Polling: redraw the current view in place when the page is visible.
+async function update() {
+  if (document.hidden) { refreshTimer = setTimeout(update, REFRESH_MS); return; }
+  await show();
+  document.getElementById("live").textContent = "Updated " + absolute.format(new Date());
+}
+
+window.addEventListener("hashchange", () => { show().then(() => document.getElementById("view").focus()); });
+setInterval(refreshTimes, 30000);
+
+// ---- the overview ----
+
+const STATES = ["firing", "recovering", "pending", "error", "ok", "never run"];
+const FILTERS = ["state", "severity", "owner", "tag"];
+
+function matches(alert, params) {
+  const q = (params.get("q") || "").toLowerCase();
+  if (params.get("state") && alert.state !== params.get("state")) return false;
+  if (params.get("severity") && alert.severity !== params.get("severity")) return false;
+  if (params.get("owner") && (alert.owner || "") !== params.get("owner")) return false;
+  if (params.get("tag") && !alert.tags.includes(params.get("tag"))) return false;
+  if (!q) return true;
+  const text = [alert.name, alert.description, alert.owner, alert.dbt_node, ...alert.tags, ...alert.firing_keys].join(" ").toLowerCase();
+  return text.includes(q);
+}
+
+// Filters change the hash; each reads it afresh, so two quick changes both count.
+function setParam(name, value) {
+  const next = new URLSearchParams(route().params);
+  if (value) next.set(name, value); else next.delete(name);
+  const query = next.toString();
+  history.replaceState(null, "", "#/" + (query ? "?" + query : ""));
+  show();
+}
+
+function choice(label, name, values, params) {
+  const id = "filter-" + name;
+  const select = el("select", {id, name}, el("option", {value: ""}, "any"),
+    values.map(v => el("option", {value: v, selected: params.get(name) === v}, v)));
+  select.addEventListener("change", () => setParam(name, select.value));
+  return el("div", {className: "field"}, el("label", {for: id}, label), select);
+}
+
+async function overviewView(view, where) {
+  const params = where.params;
+  const alerts = await source.alerts();
+  if (keep(where, alerts)) return false;
+  const counts = Object.fromEntries(STATES.map(s => [s, alerts.filter(a => a.state === s).length]));
+  const sorted = list => [...new Set(list)].filter(v => v).sort();
+  const shown = alerts.filter(a => matches(a, params));
+
+  const summary = el("ul", {className: "counts", "aria-label": "alerts by state"}, STATES.filter(s => counts[s]).map(s => {
+    const pick = el("button", {type: "button", className: "count state-" + s.replace(" ", "-"), "aria-pressed": String(params.get("state") === s)}, el("strong", {}, counts[s]), " " + s);
+    pick.addEventListener("click", () => setParam("state", params.get("state") === s ? "" : s));
+    return el("li", {}, pick);
+  }));
+
+  const search = el("input", {id: "filter-q", type: "search", name: "q", value: params.get("q") || "", placeholder: "name, owner, tag, node, key"});
+  search.addEventListener("input", () => {
+    clearTimeout(search.timer);
+    search.timer = setTimeout(() => setParam("q", search.value.trim()), 150);
+  });
+  const filters = el("form", {className: "filters", role: "search", "aria-label": "filter alerts"},
+    el("div", {className: "field"}, el("label", {for: "filter-q"}, "Search"), search),
+    choice("State", "state", STATES, params),
+    choice("Severity", "severity", sorted(alerts.map(a => a.severity)), params),
+    choice("Owner", "owner", sorted(alerts.map(a => a.owner)), params),
+    choice("Tag", "tag", sorted(alerts.flatMap(a => a.tags)), params));
+  filters.addEventListener("submit", e => e.preventDefault());
+
+  const rows = shown.map(a => {
+    const firing = a.firing_keys.length ? a.firing_keys.slice(0, 5).join(", ") + (a.firing_keys.length > 5 ? " +" + (a.firing_keys.length - 5) : "") : "";
+    const row = el("tr", {"data-alert": a.name},
+      el("td", {}, alertLink(a.name), a.kind === "dbt check" ? el("span", {className: "muted"}, " dbt check") : null),
+      el("td", {className: "state-cell"}, stateBadge(a.state)),
+      el("td", {}, a.severity),
+      el("td", {}, a.owner || ""),
+      el("td", {}, a.tags.join(", ")),
+      el("td", {}, a.dbt_node ? nodeName(a.dbt_node) : ""),
+      el("td", {className: "firing"}, a.instances > 1 ? a.firing_keys.length + " of " + a.instances + (firing ? ": " + firing : "") : firing),
+      el("td", {}, when(a.last_evaluated)));
+    if (a.last_error) row.title = a.last_error;
+    return row;
+  });
+  const headings = ["alert", "state", "severity", "owner", "tags", "dbt node", "firing instances", "last evaluated"];
+  const list = el("table", {id: "alerts"}, el("caption", {}, shown.length + " of " + alerts.length + " alerts"),
+    el("thead", {}, el("tr", {}, headings.map(h => el("th", {scope: "col"}, h)))), el("tbody", {}, rows));
+
+  const focused = document.activeElement && document.activeElement.id === "filter-q";
+  view.replaceChildren(el("h2", {}, "Alerts"), summary, filters, list);
+  if (focused) { search.focus(); search.setSelectionRange(search.value.length, search.value.length); }
+  return true;
+}
+
+// ---- one alert ----
+
+async function alertView(view, where) {
+  const name = where.name;
+  const [alert, points, sent] = await Promise.all([source.alert(name), source.history(name), source.notifications(name)]);
+  const state = alert.now;
+  const now = source.generatedAt ? Date.parse(source.generatedAt) : Date.now();
+  const keys = [...new Set(points.map(keyOf))].sort();
+  if (keep(where, alert, points, sent, state)) return false;
+  // Someone typing in the silence form keeps it until they are done: the next poll redraws.
+  if (document.activeElement && document.activeElement.closest("#silence-form")) { lastShown = null; return false; }
+  const page = el("article", {id: "alert-page", "data-alert": name});
+
+  page.append(el("p", {className: "crumbs"}, link("#/", "Alerts"), " › ", name));
+  page.append(el("h2", {}, name, " ", stateBadge(state.state)));
+  if (alert.description) page.append(el("p", {className: "description"}, alert.description));
+  page.append(facts(alert, state));
+  if (source.live) page.append(actions(alert, keys));
+
+  page.append(el("h3", {}, "Values over time"));
+  const chart = el("div", {id: "chart", className: "chart"});
+  page.append(chart);
+  page.append(el("h3", {}, "States"));
+  const timeline = el("div", {id: "timeline", className: "timeline"});
+  page.append(timeline);
+
+  page.append(el("h3", {}, "SQL"));
+  if (alert.sql) page.append(el("pre", {className: "sql", tabIndex: 0, "aria-label": "compiled SQL"}, el("code", {}, alert.sql)));
+  else if (alert.compile_error) page.append(el("p", {className: "problem"}, alert.compile_error));
+  else page.append(el("p", {className: "muted"}, "A check dbt ran (" + (alert.dbt_node || "its node") + "): dbt's own SQL, in dbt's target/compiled."));
+
+  page.append(results(points));
+  page.append(notifications(sent));
+  page.append(silences(alert, keys));
+
+  view.replaceChildren(page);
+  drawChart(chart, points, name);
+  drawTimeline(timeline, points, alert.silences, now);
+  return true;
+}
+
+function facts(alert, state) {
+  const items = [
+    ["Severity", alert.severity],
+    ["Owner", alert.owner || "nobody"],
+    ["Runbook", runbook(alert.runbook)],
+    ["Tags", alert.tags.join(", ") || "none"],
+    ["Schedule", alert.schedule || (alert.kind === "dbt check" ? "when dbt runs it" : "")],
+    ["Declared in", alert.declared_in || "dbt's results"],
+    ["Firing instances", state.instances > 1 ? state.firing_keys.length + " of " + state.instances : String(state.firing_keys.length)],
+    ["Firing since", state.firing_since ? when(state.firing_since) : "not firing"],
+    ["Last evaluated", state.last_evaluated ? when(state.last_evaluated) : "never"],
+    ["dbt nodes", nodes(alert.nodes)],
+    ["Upstream", nodes(alert.upstream)],
+    ["Downstream", nodes(alert.downstream, alert.downstream_tests ? " and " + alert.downstream_tests + " tests" : "")],
+  ];
+  return el("dl", {className: "facts"}, items.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value || "")]));
+}
+
+function runbook(text) {
+  if (!text) return "none";
+  try {
+    const url = new URL(text);
+    if (url.protocol === "https:" || url.protocol === "http:") return el("a", {href: url.href, rel: "noopener noreferrer", target: "_blank"}, text);
+  } catch (e) { /* not a link: advice as text */ }
+  return text;
+}
+
+function nodes(ids, more = "") {
+  if (!ids || !ids.length) return more ? more.replace(/^ and /, "") : "none";
+  return el("ul", {className: "nodes"}, ids.map(id => el("li", {}, nodeName(id))), more ? el("li", {className: "muted"}, more.replace(/^ and /, "")) : null);
+}
+
+function actions(alert, keys) {
+  const box = el("div", {className: "actions"});
+  if (alert.can_run) {
+    const run = el("button", {type: "button", id: "run-now"}, "Run now");
+    run.addEventListener("click", async () => {
+      run.disabled = true;
+      try {
+        const report = await source.run(alert.name);
+        say(alert.name + ": " + report.results.map(r => r.status).join(", "));
+        await show(true);
+        say(alert.name + ": " + report.results.map(r => r.status).join(", "));
+      } catch (e) { say(alert.name + ": " + e.message); }
+      run.disabled = false;
+    });
+    box.append(run);
+  }
+  return box;
+}
+
+function results(points) {
+  const newest = [...points].reverse().slice(0, 50);
+  return el("section", {}, el("h3", {}, "Recent results"), newest.length ? table(
+    "the newest " + newest.length + " evaluations",
+    ["when", "key", "status", "state", "actual_value", "threshold", "error"],
+    newest.map(p => [when(p.started_at), p.key == null ? "" : p.key, p.status, p.state || "", number(p.actual_value), number(p.threshold ?? (p.lower != null ? p.lower + " – " + p.upper : null)), p.error || ""]),
+    "results") : el("p", {className: "muted"}, "None yet."));
+}
+
+function why(n) {
+  const reasons = (n.held_back || []).map(h => (h.key == null ? "" : h.key + ": ") + h.reason);
+  if (n.digest) reasons.push("waits for the digest " + n.digest);
+  if (n.last_error) reasons.push(n.last_error);
+  return reasons.join("; ");
+}
+
+function notifications(rows) {
+  return el("section", {}, el("h3", {}, "Notifications"), rows.length ? table(
+    "what each channel was told, and why the rest was not",
+    ["when", "channel", "kind", "status", "attempts", "why"],
+    rows.map(n => [when(n.created_at), n.channel, n.kind, n.status, String(n.attempts), why(n)]),
+    "notifications") : el("p", {className: "muted"}, "None yet."));
+}
+
+function silences(alert, keys) {
+  const section = el("section", {id: "silences"}, el("h3", {}, "Silences"));
+  const rows = alert.silences.map(s => {
+    const cells = [s.matcher, s.alert_key || "every instance", s.active ? "in force" : "ended", when(s.ends_at), s.reason, s.created_by];
+    if (source.live && s.active) {
+      const expire = el("button", {type: "button", "aria-label": "expire the silence " + s.matcher + " " + (s.alert_key || "")}, "Expire");
+      expire.addEventListener("click", async () => {
+        try { await source.expire(s.silence_id); await show(true); } catch (e) { say(e.message); }
+      });
+      cells.push(expire);
+    } else cells.push("");
+    return cells;
+  });
+  section.append(rows.length ? table("silences of this alert, in force or ended in the last 30 days", ["matcher", "key", "", "ends", "reason", "by", ""], rows, "silence-list") : el("p", {className: "muted"}, "No silence in the last 30 days."));
+  if (!source.live) return section;
+  const keyList = el("datalist", {id: "silence-keys"}, keys.filter(k => k !== NO_KEY).map(k => el("option", {value: k})));
+  const form = el("form", {id: "silence-form", "aria-label": "silence this alert"},
+    el("div", {className: "field"}, el("label", {for: "silence-key"}, "Instance (empty: every one)"), el("input", {id: "silence-key", name: "key", maxLength: 1000, autocomplete: "off"}), keyList),
+    el("div", {className: "field"}, el("label", {for: "silence-minutes"}, "Minutes"), el("input", {id: "silence-minutes", name: "minutes", type: "number", value: "60", min: "1", max: "43200", required: true})),
+    el("div", {className: "field"}, el("label", {for: "silence-reason"}, "Reason"), el("input", {id: "silence-reason", name: "reason", maxLength: 1000})),
+    el("button", {type: "submit"}, "Silence"));
+  form.querySelector("#silence-key").setAttribute("list", "silence-keys");
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const silence = {matcher: alert.name, key: data.get("key") || null, minutes: Number(data.get("minutes")), reason: data.get("reason")};
+    try { await source.silence(silence); form.reset(); document.getElementById("view").focus(); await show(true); } catch (e) { say(e.message); }
+  });
+  section.append(form);
+  return section;
+}
+
+// ---- what is noisy ----
+
+async function noiseView(view, where) {
+  const params = where.params;
+  const days = Number(params.get("days") || source.noiseDays || 7);
+  const noise = await source.noise(days);
+  if (keep(where, noise)) return false;
+  const period = el("select", {id: "noise-days", disabled: !source.live}, [...new Set([1, 7, 30, 90, noise.days])].sort((a, b) => a - b).map(d => el("option", {value: d, selected: d === noise.days}, d === 1 ? "the last day" : "the last " + d + " days")));
+  period.addEventListener("change", () => { location.hash = "#/noise?days=" + period.value; });
+  const mttr = noise.mean_time_to_resolve_s == null ? "nothing resolved" : duration(noise.mean_time_to_resolve_s);
+  view.replaceChildren(
+    el("h2", {}, "What is noisy"),
+    el("div", {className: "field"}, el("label", {for: "noise-days"}, "Period"), period),
+    el("ul", {className: "counts", "aria-label": "the period in figures"},
+      el("li", {}, el("span", {className: "count"}, el("strong", {}, noise.firings), " firings")),
+      el("li", {}, el("span", {className: "count"}, el("strong", {}, noise.notifications_sent), " notifications sent")),
+      el("li", {}, el("span", {className: "count"}, el("strong", {}, mttr), " mean time to resolve"))),
+    el("h3", {}, "Alerts by firings and notifications"),
+    noise.alerts.length ? table("the alerts that fired, notified or changed state", ["alert", "firings", "notifications sent", "held back", "state changes", "mean time to resolve"],
+      noise.alerts.map(a => [alertLink(a.name), String(a.firings), String(a.notifications_sent), String(a.held_back), String(a.state_changes), a.mean_time_to_resolve_s == null ? "" : duration(a.mean_time_to_resolve_s)]), "loudest")
+      : el("p", {className: "muted"}, "Quiet: nothing fired or notified."),
+    el("h3", {}, "Flapping instances"),
+    noise.flapping.length ? table("instances that changed state " + noise.flapping_changes + " times or more", ["alert", "key", "state changes"],
+      noise.flapping.map(f => [alertLink(f.alert), f.key == null ? "" : f.key, String(f.changes)]), "flapping")
+      : el("p", {className: "muted"}, "None changed state " + noise.flapping_changes + " times or more."),
+    el("h3", {}, "Firing for more than a week"),
+    noise.long_firing.length ? table("alerts firing for more than seven days", ["alert", "firing since", "instances"],
+      noise.long_firing.map(f => [alertLink(f.name), when(f.firing_since), f.firing_keys.join(", ")]), "long-firing")
+      : el("p", {className: "muted"}, "None."));
+  return true;
+}
+
+show();

@@ -1,0 +1,115 @@
+"""One alert's page: what it is, where it sits in dbt's DAG, its SQL and its silences.
+
+The history, chart data and notifications come from their own API routes; this is what
+does not change from run to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlsentinel_dbt.config.models import Alert
+from sqlsentinel_dbt.daemon.overview import alert_overview, recorded_check
+from sqlsentinel_dbt.runtime import Sentinel
+from sqlsentinel_dbt.store.timestamps import iso_timestamp
+
+_TESTS = ("test.", "unit_test.")
+_NOW = ("state", "firing_keys", "firing_since", "instances", "last_evaluated", "last_error")
+"""What the page shows of the alert's state now, as the overview has it."""
+SILENCE_DAYS = 30
+"""How far back the page lists the silences that ended."""
+
+
+def alert_detail(sentinel: Sentinel, name: str) -> dict[str, Any] | None:
+    """The page's fixed part for alert `name`; None if it is neither declared nor recorded.
+
+    With its state now (`now`: as the overview shows it). A declared alert is compiled
+    (its SQL, or why it does not compile); a dbt check the history recorded has no SQL of
+    ours, only its dbt node.
+    """
+    declared = next((d for d in sentinel.alerts if d.name == name), None)
+    latest = sentinel.latest_results(name)
+    if declared is not None:
+        alert = declared.alert
+        plan = sentinel.compile(declared)
+        reads = sorted(plan.depends_on)
+        facts: dict[str, Any] = {
+            "kind": "alert",
+            "declared_in": declared.origin,
+            "sql": plan.compiled.sql if plan.compiled else None,
+            "compile_error": plan.compile_error or _problems(declared.problems),
+            "schedule": alert.schedule or sentinel.config.settings.default_schedule,
+        }
+    else:
+        if not any(r.get("dbt_node") for r in latest):
+            return None
+        alert = recorded_check(name, latest)
+        reads = [alert.dbt_node] if alert.dbt_node else []
+        facts = {
+            "kind": "dbt check",
+            "declared_in": None,
+            "sql": None,
+            "compile_error": None,
+            "schedule": None,
+        }
+    nodes = sorted({*reads, *([alert.dbt_node] if alert.dbt_node else [])})
+    [now] = alert_overview([alert], latest, facts["schedule"] or "")
+    return {
+        "now": {k: now[k] for k in _NOW},
+        "name": alert.name,
+        "description": alert.description,
+        "severity": alert.severity.value,
+        "owner": alert.owner,
+        "runbook": alert.runbook,
+        "tags": list(alert.tags),
+        "mode": alert.mode.value,
+        "enabled": alert.enabled,
+        "dbt_node": alert.dbt_node,
+        **facts,
+        **lineage(sentinel.project.parents(), nodes),
+        "silences": alert_silences(sentinel, alert),
+    }
+
+
+def lineage(parents: Mapping[str, Sequence[str]], nodes: Iterable[str]) -> dict[str, Any]:
+    """The dbt nodes an alert is on, their direct parents and their direct children.
+
+    Children that are tests are counted, not listed: a model has many.
+    """
+    on = set(nodes)
+    children: dict[str, list[str]] = {}
+    for child, ups in parents.items():
+        for parent in ups:
+            children.setdefault(parent, []).append(child)
+    below = {c for n in on for c in children.get(n, ())} - on
+    return {
+        "nodes": sorted(on),
+        "upstream": sorted({p for n in on for p in parents.get(n, ())} - on),
+        "downstream": sorted(c for c in below if not c.startswith(_TESTS)),
+        "downstream_tests": sum(1 for c in below if c.startswith(_TESTS)),
+    }
+
+
+def alert_silences(sentinel: Sentinel, alert: Alert) -> list[dict[str, Any]]:
+    """The silences that match `alert` (any of its keys): in force, or ended lately."""
+    now = sentinel.clock()
+    return [
+        {
+            "silence_id": s.silence_id,
+            "matcher": s.matcher,
+            "alert_key": s.alert_key,
+            "starts_at": iso_timestamp(s.starts_at),
+            "ends_at": iso_timestamp(s.ends_at),
+            "reason": s.reason,
+            "created_by": s.created_by,
+            "ended_by": s.ended_by,
+            "active": s.active(now),
+        }
+        for s in sentinel.silences(SILENCE_DAYS)
+        if s.matches(alert, s.alert_key)
+    ]
+
+
+def _problems(problems: Sequence[str]) -> str | None:
+    return "; ".join(problems) or None
