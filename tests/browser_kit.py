@@ -52,10 +52,19 @@ def browser_page(width: int = 1280, height: int = 900) -> Iterator[Watched]:
 
 
 def report_data(page: str) -> dict[str, Any]:
-    """The data a `sentinel report` file carries (its JSON block)."""
+    """The data a `sentinel report` file carries (its JSON block).
+
+    Each alert's points as objects, as the page reads them (the file keeps them as
+    `{columns, rows}`).
+    """
     found = _DATA.search(page)
     assert found, "the report has no data block"
-    return dict(json.loads(found.group(1)))
+    data = dict(json.loads(found.group(1)))
+    data["history"] = {
+        name: [dict(zip(table["columns"], row, strict=True)) for row in table["rows"]]
+        for name, table in data["history"].items()
+    }
+    return data
 
 
 def serious_violations(page: Page) -> list[str]:

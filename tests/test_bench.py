@@ -117,6 +117,7 @@ def test_documented_dashboard_benchmark_times_each_view(tmp_path: Path) -> None:
     [figures] = json.loads(out.read_text())
     assert figures["history_rows"] == 5 * (18 + 2 * 4)  # alerts 0 and 10 have four keys
     views = ("overview", "alert", "alert_cold", "report_open", "overview_api", "alert_api")
+    assert figures["report_seconds"] > 0 and figures["list_seconds"] > 0
     assert all(figures[v] > 0 for v in views)
     assert "| duckdb | 20 | 130 | overview, opened |" in section(document, "dashboard")
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sqlsentinel_dbt.config.models import Severity
-from sqlsentinel_dbt.daemon.alert_page import alert_detail, lineage
+from sqlsentinel_dbt.daemon.alert_page import Dag, alert_detail, lineage
 from sqlsentinel_dbt.daemon.noise import FLAPPING_CHANGES, noise_report
 from sqlsentinel_dbt.daemon.overview import noise_over
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, State, Status
@@ -83,14 +83,15 @@ def test_lineage_lists_parents_and_children_and_counts_tests() -> None:
         "test.p.not_null_orders_id.abc": ("model.p.orders",),
         "test.p.unique_orders_id.def": ("model.p.orders",),
     }
-    assert lineage(parents, ["model.p.orders"]) == {
+    dag = Dag.of(parents)
+    assert lineage(dag, ["model.p.orders"]) == {
         "nodes": ["model.p.orders"],
         "upstream": ["model.p.stg_orders", "source.p.raw.payments"],
         "downstream": ["model.p.revenue"],
         "downstream_tests": 2,
     }
     # Two nodes: what lies between them is neither upstream nor downstream of "them".
-    both = lineage(parents, ["model.p.orders", "model.p.stg_orders"])
+    both = lineage(dag, ["model.p.orders", "model.p.stg_orders"])
     assert both["upstream"] == ["seed.p.raw_orders", "source.p.raw.payments"]
     assert both["downstream"] == ["model.p.revenue"]
 

@@ -7,10 +7,13 @@ does not change from run to run.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.daemon.overview import alert_overview, recorded_check
+from sqlsentinel_dbt.engine.silences import Silence
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
@@ -21,19 +24,61 @@ SILENCE_DAYS = 30
 """How far back the page lists the silences that ended."""
 
 
-def alert_detail(sentinel: Sentinel, name: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class PageReads:
+    """What alert pages read from the warehouse and dbt: once per page, or once per report."""
+
+    latest: Sequence[dict[str, Any]]
+    """The newest history row of each instance (of the one alert, or of all)."""
+    silences: Sequence[Silence]
+    """Silences in force or ended in the last SILENCE_DAYS."""
+    dag: Dag
+    now: datetime
+
+    @classmethod
+    def read(cls, sentinel: Sentinel, alert: str | None = None) -> PageReads:
+        """Read them for `alert`'s page, or for every alert's (None)."""
+        return cls(
+            sentinel.latest_results(alert),
+            sentinel.silences(SILENCE_DAYS),
+            Dag.of(sentinel.project.parents()),
+            sentinel.clock(),
+        )
+
+
+@dataclass(frozen=True)
+class Dag:
+    """dbt's DAG both ways: each node's direct parents and direct children."""
+
+    parents: Mapping[str, Sequence[str]]
+    children: Mapping[str, Sequence[str]]
+
+    @classmethod
+    def of(cls, parents: Mapping[str, Sequence[str]]) -> Dag:
+        """The DAG from each node's parents (dbt's `depends_on`)."""
+        children: dict[str, list[str]] = {}
+        for child, ups in parents.items():
+            for parent in ups:
+                children.setdefault(parent, []).append(child)
+        return cls(parents, children)
+
+
+def alert_detail(
+    sentinel: Sentinel, name: str, reads: PageReads | None = None
+) -> dict[str, Any] | None:
     """The page's fixed part for alert `name`; None if it is neither declared nor recorded.
 
     With its state now (`now`: as the overview shows it). A declared alert is compiled
     (its SQL, or why it does not compile); a dbt check the history recorded has no SQL of
-    ours, only its dbt node.
+    ours, only its dbt node. `reads`: what a report read once for all its pages.
     """
+    reads = reads or PageReads.read(sentinel, name)
     declared = next((d for d in sentinel.alerts if d.name == name), None)
-    latest = sentinel.latest_results(name)
+    latest = [r for r in reads.latest if r["alert_name"] == name]
     if declared is not None:
         alert = declared.alert
         plan = sentinel.compile(declared)
-        reads = sorted(plan.depends_on)
+        reads_nodes = sorted(plan.depends_on)
         facts: dict[str, Any] = {
             "kind": "alert",
             "declared_in": declared.origin,
@@ -45,7 +90,7 @@ def alert_detail(sentinel: Sentinel, name: str) -> dict[str, Any] | None:
         if not any(r.get("dbt_node") for r in latest):
             return None
         alert = recorded_check(name, latest)
-        reads = [alert.dbt_node] if alert.dbt_node else []
+        reads_nodes = [alert.dbt_node] if alert.dbt_node else []
         facts = {
             "kind": "dbt check",
             "declared_in": None,
@@ -53,7 +98,7 @@ def alert_detail(sentinel: Sentinel, name: str) -> dict[str, Any] | None:
             "compile_error": None,
             "schedule": None,
         }
-    nodes = sorted({*reads, *([alert.dbt_node] if alert.dbt_node else [])})
+    nodes = sorted({*reads_nodes, *([alert.dbt_node] if alert.dbt_node else [])})
     [now] = alert_overview([alert], latest, facts["schedule"] or "")
     return {
         "now": {k: now[k] for k in _NOW},
@@ -67,33 +112,30 @@ def alert_detail(sentinel: Sentinel, name: str) -> dict[str, Any] | None:
         "enabled": alert.enabled,
         "dbt_node": alert.dbt_node,
         **facts,
-        **lineage(sentinel.project.parents(), nodes),
-        "silences": alert_silences(sentinel, alert),
+        **lineage(reads.dag, nodes),
+        "silences": alert_silences(reads.silences, alert, reads.now),
     }
 
 
-def lineage(parents: Mapping[str, Sequence[str]], nodes: Iterable[str]) -> dict[str, Any]:
+def lineage(dag: Dag, nodes: Iterable[str]) -> dict[str, Any]:
     """The dbt nodes an alert is on, their direct parents and their direct children.
 
     Children that are tests are counted, not listed: a model has many.
     """
     on = set(nodes)
-    children: dict[str, list[str]] = {}
-    for child, ups in parents.items():
-        for parent in ups:
-            children.setdefault(parent, []).append(child)
-    below = {c for n in on for c in children.get(n, ())} - on
+    below = {c for n in on for c in dag.children.get(n, ())} - on
     return {
         "nodes": sorted(on),
-        "upstream": sorted({p for n in on for p in parents.get(n, ())} - on),
+        "upstream": sorted({p for n in on for p in dag.parents.get(n, ())} - on),
         "downstream": sorted(c for c in below if not c.startswith(_TESTS)),
         "downstream_tests": sum(1 for c in below if c.startswith(_TESTS)),
     }
 
 
-def alert_silences(sentinel: Sentinel, alert: Alert) -> list[dict[str, Any]]:
-    """The silences that match `alert` (any of its keys): in force, or ended lately."""
-    now = sentinel.clock()
+def alert_silences(
+    silences: Sequence[Silence], alert: Alert, now: datetime
+) -> list[dict[str, Any]]:
+    """Those of `silences` that match `alert` (any of its keys), in force at `now` or not."""
     return [
         {
             "silence_id": s.silence_id,
@@ -106,7 +148,7 @@ def alert_silences(sentinel: Sentinel, alert: Alert) -> list[dict[str, Any]]:
             "ended_by": s.ended_by,
             "active": s.active(now),
         }
-        for s in sentinel.silences(SILENCE_DAYS)
+        for s in silences
         if s.matches(alert, s.alert_key)
     ]
 

@@ -3,7 +3,7 @@
 The overview, every alert's page (chart, states, results, notifications, silences) and the
 noise view, as the daemon serves them, for CI artifacts and email. The data is read in a
 few queries whatever the number of alerts: the history of the period in one, the newest
-notifications in one.
+notifications in one, each instance's newest row in one, the silences in one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlsentinel_dbt.daemon.alert_page import alert_detail
+from sqlsentinel_dbt.daemon.alert_page import PageReads, alert_detail
 from sqlsentinel_dbt.daemon.overview import dated, history_points, noise_over, overview
 from sqlsentinel_dbt.daemon.page import json_for_script, self_contained_page
 from sqlsentinel_dbt.redact import redact
@@ -34,14 +34,21 @@ def render_report(sentinel: Sentinel, days: int = 30) -> str:
     sent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in sentinel.notifications_log(NOTIFICATIONS):
         sent[str(row["alert_name"])].append(dated(row))
-    details = {e["name"]: alert_detail(sentinel, e["name"]) for e in alerts}
+    reads = PageReads.read(sentinel)  # once for every page
+    details = {e["name"]: alert_detail(sentinel, e["name"], reads) for e in alerts}
     data = {
         "generated_at": iso_timestamp(now),
         "alerts": alerts,
         "details": {name: d | {"can_run": False} for name, d in details.items() if d},
-        "history": {name: history_points(rows) for name, rows in rows_by_alert.items()},
+        "history": {name: as_table(history_points(rows)) for name, rows in rows_by_alert.items()},
         "notifications": dict(sent),
         "noise": noise_over(sentinel, days),
     }
     subtitle = f"target {sentinel.project.target_name}, {now:%d %b %Y %H:%M} UTC, last {days} days"
     return self_contained_page(sentinel.project.name, subtitle, redact(json_for_script(data)))
+
+
+def as_table(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Points as `{columns, rows}`: each name once, not once per point (a third the size)."""
+    columns = list(points[0]) if points else []
+    return {"columns": columns, "rows": [[p[c] for c in columns] for p in points]}

@@ -44,12 +44,18 @@ function bundleSource(bundle) {
     live: false,
     alerts: async () => bundle.alerts,
     alert: async name => bundle.details[name] || missing("alert " + name),
-    history: async name => bundle.history[name] || [],
+    history: async name => points(bundle.history[name]),
     notifications: async name => bundle.notifications[name] || [],
     noise: async () => bundle.noise,
     noiseDays: bundle.noise.days,
     generatedAt: bundle.generated_at,
   };
+}
+
+// The report keeps each alert's points as {columns, rows}: back to one object per point.
+function points(table) {
+  if (!table) return [];
+  return table.rows.map(row => Object.fromEntries(table.columns.map((c, i) => [c, row[i]])));
 }
 
 function say(text) { document.getElementById("message").textContent = text; }
