@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 MASK = "***"
@@ -68,6 +69,24 @@ def register_secrets(values: Iterable[str]) -> None:
 def redact(text: str) -> str:
     """`text` with every registered secret and `DBT_ENV_SECRET_*` value masked."""
     return current_redactor()(text)
+
+
+def redact_values(value: Any, redactor: Redactor | None = None) -> Any:
+    """`value` (dicts, lists, strings, numbers...) with every string in it masked, keys too.
+
+    For JSON: masking the serialized text instead would miss a secret that JSON escapes
+    (a quote, a backslash, `<` in a report) and could mask part of a number, breaking it.
+    """
+    mask = redactor or current_redactor()
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {
+            mask(k) if isinstance(k, str) else k: redact_values(v, mask) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_values(v, mask) for v in value]
+    return value
 
 
 def current_redactor() -> Redactor:

@@ -188,7 +188,7 @@ def test_the_report_draws_each_keys_expected_range_behind_its_values(
         with Sentinel.open(args, clock=lambda at=at: at) as sentinel:
             sentinel.run(select=["orders_anomaly"])
     with Sentinel.open(args, clock=lambda: NOW + timedelta(hours=2)) as sentinel:
-        points = history_points(sentinel.history("orders_anomaly", 50))
+        points = history_points(sentinel.history("orders_anomaly", 50), ranged=True)
         page = render_report(sentinel)
     south = [p for p in points if p["key"] == "south"]
     assert len(south) == 2 and all(p["lower"] < p["expected"] < p["upper"] for p in south)

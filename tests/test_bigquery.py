@@ -185,10 +185,16 @@ def exercise(warehouse: Warehouse) -> dict[str, Callable[[], Any]]:
             "resolve_thread", channel="slack", conversation="C1", root_ts="1.2", resolved_at=LATER
         ),
         "select_alert_history_sql": lambda: call(
-            "select_alert_history_sql", alert_name="it's", limit=None, since="2026-11-01 00:00:00"
+            "select_alert_history_sql",
+            alert_name="it's",
+            limit=None,
+            since="2026-11-01 00:00:00",
+            newest_per_alert=200,
         ),
         "select_state_changes_sql": lambda: call(
-            "select_state_changes_sql", since="2026-11-01 00:00:00"
+            "select_state_changes_sql",
+            since="2026-11-01 00:00:00",
+            look_back_from="2026-10-01 00:00:00",
         ),
         "select_notification_counts_sql": lambda: call(
             "select_notification_counts_sql", since="2026-11-01 00:00:00"

@@ -37,6 +37,10 @@ EXTRA = """
 alerts:
   - name: hostile_status
     query: "select '<img src=x onerror=alert(1)>' as status"
+  - name: many_keys  # more instances than a chart shows
+    query: >-
+      select 'k' || lpad(cast(i as varchar), 2, '0') as key, 'OK' as status,
+             i as actual_value from range(25) as t(i)
   - name: revenue_with_runbook
     schedule: "{later}"  # run by the page only: never meets a scheduled run of itself
     owner: finance
@@ -83,6 +87,7 @@ def test_the_dashboard_as_a_person_uses_it(project: Project) -> None:
         one_alert(page, daemon)
         the_page_updates_itself(page, daemon)
         the_noise_view(page)
+        many_instances(page, daemon)
     assert seen.dialogs == []  # the hostile value ran no script
     assert seen.errors == []  # nothing refused by the CSP, nothing thrown
 
@@ -196,6 +201,16 @@ def the_noise_view(page: Page) -> None:
     assert serious_violations(page) == []
 
 
+def many_instances(page: Page, daemon: RunningDaemon) -> None:
+    page.goto(f"{daemon.url}/?token={TOKEN}#/alert/many_keys")
+    page.wait_for_selector("#chart .uplot")
+    # 25 instances: the chart and the timeline keep 20 and say so; the table has them all.
+    assert page.get_attribute("#chart", "data-series") == "20"
+    expect(page.locator("#chart")).to_contain_text("Showing 20 of 25 instances")
+    assert page.locator("#timeline .timeline-row").count() == 20
+    assert page.locator("table.results tbody tr").count() >= 25
+
+
 def _middle_of(page: Page, selector: str) -> tuple[float, float]:
     box = page.locator(selector).bounding_box()
     assert box
@@ -228,3 +243,35 @@ def test_the_report_opens_as_a_file_with_nothing_loaded(project: Project, tmp_pa
         assert serious_violations(page) == []
     assert [u for u in seen.requests if not u.startswith("file:")] == []
     assert seen.dialogs == [] and seen.errors == []
+
+
+def test_the_timeline_gives_a_whole_run_error_to_every_instance(
+    project: Project, tmp_path: Path
+) -> None:
+    """charts.js, in the browser: a keyed alert's failed run (one row, no key) shows on each
+    instance's bar, not as an instance of its own; a last point at the very end draws."""
+    out = tmp_path / "report.html"
+    assert cli("report", *project.flags(), "--out", str(out)).exit_code == 0
+    points = [
+        {"started_at": "2026-12-01T00:00:00+00:00", "key": "eu", "status": "OK", "state": "ok"},
+        {"started_at": "2026-12-01T00:00:00+00:00", "key": "us", "status": "ALERT",
+         "state": "firing"},
+        {"started_at": "2026-12-02T00:00:00+00:00", "key": None, "status": "ERROR",
+         "state": None},
+        {"started_at": "2026-12-03T00:00:00+00:00", "key": "eu", "status": "OK", "state": "ok"},
+        {"started_at": "2026-12-03T00:00:00+00:00", "key": "us", "status": "OK", "state": "ok"},
+    ]  # fmt: skip
+    silences = [{"alert_key": "us", "starts_at": "2026-12-01T12:00:00+00:00",
+                 "ends_at": "2026-12-01T18:00:00+00:00"}]  # fmt: skip
+    with browser_page() as seen:
+        seen.page.goto(out.as_uri())
+        seen.page.wait_for_selector("body[data-loaded=true]")
+        rows = seen.page.evaluate(
+            "([points, silences, until]) => timelineSegments(points, silences, until)"
+            ".map(r => [r.key, r.spans.map(s => s.state)])",
+            [points, silences, 1796256000000],  # 2026-12-03T00:00:00Z: the last point's time
+        )
+    assert rows == [
+        ["eu", ["ok", "error", "ok"]],
+        ["us", ["firing", "silenced", "firing", "error", "ok"]],
+    ]

@@ -7,6 +7,7 @@ window-function query), and one alert's page with its state, SQL, lineage and si
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -48,7 +49,9 @@ def test_noise_counts_firings_flaps_and_the_time_to_resolve() -> None:
         ("flappy", "firing", "sent", 2),
         ("flappy", "resolved", "sent", 2),
         ("flappy", "firing", "suppressed", 1),
+        ("flappy", "firing", "digested", 1),  # told in a digest
         ("quiet", "test", "sent", 5),  # a channel test is no alert's noise
+        ("digest", "digest", "sent", 3),  # a digest's message: counted by its rows
     ]
     overview = [
         {
@@ -63,7 +66,7 @@ def test_noise_counts_firings_flaps_and_the_time_to_resolve() -> None:
     by_name = {a["name"]: a for a in noise["alerts"]}
     assert list(by_name) == ["flappy", "pending_only", "slow"]  # loudest first
     flappy = by_name["flappy"]
-    assert (flappy["firings"], flappy["notifications_sent"], flappy["held_back"]) == (2, 4, 1)
+    assert (flappy["firings"], flappy["notifications_sent"], flappy["held_back"]) == (2, 5, 1)
     assert flappy["state_changes"] == 5 and flappy["resolved"] == 2
     assert flappy["mean_time_to_resolve_s"] == (3600 + 2 * 3600) / 2
     assert by_name["slow"]["resolved"] == 0 and by_name["slow"]["mean_time_to_resolve_s"] is None
@@ -71,7 +74,7 @@ def test_noise_counts_firings_flaps_and_the_time_to_resolve() -> None:
     assert noise["flapping"] == [{"alert": "flappy", "key": "eu", "changes": 5}]
     assert by_name["pending_only"]["state_changes"] < FLAPPING_CHANGES
     assert [f["name"] for f in noise["long_firing"]] == ["stuck"]
-    assert (noise["firings"], noise["notifications_sent"]) == (2, 4)
+    assert (noise["firings"], noise["notifications_sent"]) == (2, 5)
     assert noise["mean_time_to_resolve_s"] == 5400
 
 
@@ -143,12 +146,18 @@ def test_the_noise_view_and_an_alert_page_from_the_warehouse(shop: Project) -> N
             ensure=False,
         )
         changes = sentinel.state_changes(hours(45))
+        # Looking back no further than the period: eu's first row there has no state before.
+        windowed = sentinel.state_changes(hours(45), look_back_from=hours(45))
+        newest_two = sentinel.history(None, None, None, per_alert=2)
         noise = noise_over(sentinel, 2)
         page = alert_detail(sentinel, "region_revenue_low")
         missing = alert_detail(sentinel, "no_such_alert")
     eu = [(c.previous, c.state) for c in changes if c.key == "eu"]
     assert eu == [(OK, FIRING), (FIRING, OK), (OK, FIRING), (FIRING, OK)]
     assert not [c for c in changes if c.key == "us" or c.alert == "revenue_below_target"]
+    assert next((c.previous, c.state) for c in windowed if c.key == "eu") == (None, FIRING)
+    per_alert = [r["alert_name"] for r in newest_two]
+    assert sorted(per_alert) == ["region_revenue_low"] * 2 + ["revenue_below_target"] * 2
     loud = {a["name"]: a for a in noise["alerts"]}
     assert loud["region_revenue_low"]["firings"] == 2
     assert loud["region_revenue_low"]["mean_time_to_resolve_s"] == 10 * 3600
@@ -162,3 +171,24 @@ def test_the_noise_view_and_an_alert_page_from_the_warehouse(shop: Project) -> N
     assert page["upstream"] == ["model.shop.stg_orders"]
     assert page["now"]["state"] == "ok" and page["now"]["instances"] == 2
     assert page["declared_in"] == "alerts/shop.yml"
+
+
+def test_secrets_are_masked_as_values_so_the_report_data_stays_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Masked before serializing: a secret JSON would escape is still found, and one that
+    looks like part of a number cannot break the document."""
+    from fastapi.responses import Response
+
+    from sqlsentinel_dbt.daemon.app import MaskedJSON
+    from sqlsentinel_dbt.daemon.page import json_for_script
+    from sqlsentinel_dbt.redact import redact_values
+
+    monkeypatch.setenv("DBT_ENV_SECRET_PW", 'p&ss<w"rd\\')
+    monkeypatch.setenv("DBT_ENV_SECRET_PORT", "5432")
+    data = {"error": 'login failed for p&ss<w"rd\\', "value": 154321.0, 'p&ss<w"rd\\': [1]}
+    masked = {"error": "login failed for ***", "value": 154321.0, "***": [1]}
+    text = json_for_script(redact_values(data))
+    assert json.loads(text) == masked and "p&ss" not in text and "\\u0026" not in text
+    served: Response = MaskedJSON(data)
+    assert json.loads(served.body) == masked

@@ -47,7 +47,7 @@
   {%- do erred.update({'alert_name': "it's erred", 'invocation_id': 'i3', 'status': 'ERROR', 'state': none}) -%}
   {%- do sqlsentinel.insert_alert_history([erred]) -%}
   {%- do _check(failed, 'select_erred_alerts_sql', _rows(sqlsentinel.select_erred_alerts_sql(["it's", "it's erred"])) | map(attribute='alert_name') | list == ["it's erred"]) -%}
-  {%- do _check(failed, 'select_alert_history_sql', _rows(sqlsentinel.select_alert_history_sql("it's", none, '2000-01-01 00:00:00')) | length == 2 and _rows(sqlsentinel.select_alert_history_sql("it's", none, '2999-01-01 00:00:00')) | length == 0) -%}
+  {%- do _check(failed, 'select_alert_history_sql', _rows(sqlsentinel.select_alert_history_sql("it's", none, '2000-01-01 00:00:00')) | length == 2 and _rows(sqlsentinel.select_alert_history_sql("it's", none, '2999-01-01 00:00:00')) | length == 0 and _rows(sqlsentinel.select_alert_history_sql(none, none, none, 1)) | selectattr('alert_name', 'equalto', "it's") | list | length == 1) -%}
   {%- do _check(failed, 'select_state_changes_sql', _rows(sqlsentinel.select_state_changes_sql('2000-01-01 00:00:00')) | selectattr('alert_name', 'equalto', "it's") | list | length >= 1) -%}
   {%- do _check(failed, 'select_latest_results_sql', _rows(sqlsentinel.select_latest_results_sql()) | selectattr('alert_name', 'equalto', "it's") | list | length == 1) -%}
   {%- do _check(failed, 'select_run_history_sql', _rows(sqlsentinel.select_run_history_sql('r1', "it's")) | length == 2 and _rows(sqlsentinel.select_run_history_sql('r1')) | length >= 2 and _rows(sqlsentinel.select_run_history_sql('r1', alert_names=["it's", 'other'])) | length == 2) -%}

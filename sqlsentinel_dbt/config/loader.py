@@ -93,8 +93,7 @@ def validate_alerts(
         )
         found += failed
         declared += [
-            _with_node(_with_group(_with_tags(d, block.node_tags), block.node_group))
-            for d in found
+            _with_node(_with_group(_with_tags(d, block.node_tags), block.node_group)) for d in found
         ]
     problems += _duplicate_names(declared)
     return declared

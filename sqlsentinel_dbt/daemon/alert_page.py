@@ -6,13 +6,15 @@ does not change from run to run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.models import Alert
 from sqlsentinel_dbt.daemon.overview import alert_overview, recorded_check
+from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.engine.silences import Silence
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
@@ -28,8 +30,8 @@ SILENCE_DAYS = 30
 class PageReads:
     """What alert pages read from the warehouse and dbt: once per page, or once per report."""
 
-    latest: Sequence[dict[str, Any]]
-    """The newest history row of each instance (of the one alert, or of all)."""
+    latest: Mapping[str, Sequence[dict[str, Any]]]
+    """The newest history row of each instance, by alert (the one alert's, or all)."""
     silences: Sequence[Silence]
     """Silences in force or ended in the last SILENCE_DAYS."""
     dag: Dag
@@ -38,8 +40,11 @@ class PageReads:
     @classmethod
     def read(cls, sentinel: Sentinel, alert: str | None = None) -> PageReads:
         """Read them for `alert`'s page, or for every alert's (None)."""
+        latest: dict[str, list[dict[str, Any]]] = {}
+        for row in sentinel.latest_results(alert):
+            latest.setdefault(str(row["alert_name"]), []).append(row)
         return cls(
-            sentinel.latest_results(alert),
+            latest,
             sentinel.silences(SILENCE_DAYS),
             Dag.of(sentinel.project.parents()),
             sentinel.clock(),
@@ -63,21 +68,28 @@ class Dag:
         return cls(parents, children)
 
 
+Compile = Callable[[DeclaredAlert], PlannedAlert]
+
+
 def alert_detail(
-    sentinel: Sentinel, name: str, reads: PageReads | None = None
+    sentinel: Sentinel,
+    name: str,
+    reads: PageReads | None = None,
+    compile_alert: Compile | None = None,
 ) -> dict[str, Any] | None:
     """The page's fixed part for alert `name`; None if it is neither declared nor recorded.
 
     With its state now (`now`: as the overview shows it). A declared alert is compiled
-    (its SQL, or why it does not compile); a dbt check the history recorded has no SQL of
-    ours, only its dbt node. `reads`: what a report read once for all its pages.
+    (its SQL, or why it does not compile) by `compile_alert` (the server keeps what it
+    compiled); a dbt check the history recorded has no SQL of ours, only its dbt node.
+    `reads`: what a report read once for all its pages.
     """
     reads = reads or PageReads.read(sentinel, name)
     declared = next((d for d in sentinel.alerts if d.name == name), None)
-    latest = [r for r in reads.latest if r["alert_name"] == name]
+    latest = reads.latest.get(name, [])
     if declared is not None:
         alert = declared.alert
-        plan = sentinel.compile(declared)
+        plan = (compile_alert or sentinel.compile)(declared)
         reads_nodes = sorted(plan.depends_on)
         facts: dict[str, Any] = {
             "kind": "alert",
@@ -89,7 +101,10 @@ def alert_detail(
     else:
         if not any(r.get("dbt_node") for r in latest):
             return None
-        alert = recorded_check(name, latest)
+        try:
+            alert = recorded_check(name, latest)
+        except ValueError:  # a name no alert may have: the overview leaves it out too
+            return None
         reads_nodes = [alert.dbt_node] if alert.dbt_node else []
         facts = {
             "kind": "dbt check",

@@ -28,15 +28,23 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp
 
+from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.daemon.alert_page import alert_detail
 from sqlsentinel_dbt.daemon.guards import BodyLimit, SameOriginWrites, SecurityHeaders
 from sqlsentinel_dbt.daemon.hosts import LOCAL_NAMES, HostCheck
 from sqlsentinel_dbt.daemon.metrics import Metrics
-from sqlsentinel_dbt.daemon.overview import dated, history_points, noise_over, overview
+from sqlsentinel_dbt.daemon.overview import (
+    dated,
+    history_points,
+    is_ranged,
+    noise_over,
+    overview,
+)
 from sqlsentinel_dbt.daemon.page import STATIC, served_page
 from sqlsentinel_dbt.daemon.service import AlreadyRunning, Daemon
+from sqlsentinel_dbt.engine.plan import PlannedAlert
 from sqlsentinel_dbt.errors import ConfigError
-from sqlsentinel_dbt.redact import redact
+from sqlsentinel_dbt.redact import redact_values
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.timestamps import json_default
 
@@ -55,9 +63,10 @@ class MaskedJSON(JSONResponse):
     """JSON with every known secret masked, whatever the handler returned."""
 
     def render(self, content: Any) -> bytes:
-        """Serialize, then redact."""
-        text = json.dumps(content, ensure_ascii=False, default=json_default, separators=(",", ":"))
-        return redact(text).encode("utf-8")
+        """Redact every string in it, then serialize."""
+        masked = redact_values(content)
+        text = json.dumps(masked, ensure_ascii=False, default=json_default, separators=(",", ":"))
+        return text.encode("utf-8")
 
 
 class SentinelAPI(FastAPI):
@@ -98,11 +107,24 @@ class Backend:
         self._sentinel = sentinel
         self._ready_lock = threading.Lock()
         self._ready: tuple[float, str | None] = (0.0, "not checked yet")
+        # What each alert compiled to, for the project loaded now (an open page polls).
+        self._compiled: tuple[Sentinel | None, dict[str, PlannedAlert]] = (None, {})
 
     @property
     def sentinel(self) -> Sentinel:
         """The project in use now."""
         return self.daemon.sentinel if self.daemon else self._sentinel  # type: ignore[return-value]
+
+    def compiled(self, declared: DeclaredAlert) -> PlannedAlert:
+        """The alert compiled, once per loaded project: its page is polled, its SQL is not."""
+        sentinel = self.sentinel
+        loaded, plans = self._compiled
+        if loaded is not sentinel:
+            plans = {}
+            self._compiled = (sentinel, plans)
+        if declared.name not in plans:
+            plans[declared.name] = sentinel.compile(declared)
+        return plans[declared.name]
 
     def not_ready(self) -> str | None:
         """Why the service is not ready (broken project, warehouse down), or None."""
@@ -205,7 +227,7 @@ def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
     @app.get("/api/alerts/{name}", dependencies=guarded)
     def alert_page(name: AlertName) -> dict[str, Any]:
         """What the alert is: owner, runbook, tags, dbt node and its neighbours, SQL, silences."""
-        detail = alert_detail(backend.sentinel, name)
+        detail = alert_detail(backend.sentinel, name, compile_alert=backend.compiled)
         if detail is None:
             raise HTTPException(404, f"no alert named {name!r}")
         return detail | {"can_run": backend.daemon is not None and detail["enabled"]}
@@ -216,7 +238,7 @@ def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
         rows = backend.sentinel.history(name, limit)
         if not rows and name not in {d.name for d in backend.sentinel.alerts}:
             raise HTTPException(404, f"no alert named {name!r}")
-        return history_points(rows)
+        return history_points(rows, ranged=is_ranged(backend.sentinel, name))
 
     @app.post("/api/alerts/{name}/run", dependencies=guarded)
     def run_now(name: AlertName) -> dict[str, Any]:

@@ -21,8 +21,10 @@ FLAPPING_CHANGES = 4
 """An instance that changed state this often in the period is flapping."""
 LONG_FIRING = timedelta(days=7)
 _FIRING = (State.FIRING, State.RECOVERING)
-_TOLD = "sent"
+_TOLD = ("sent", "digested")  # told directly, or in a digest
 _HELD = "suppressed"
+_NOT_AN_ALERTS = ("test", "digest")
+"""A channel test, and a digest's own message (its rows count for their alerts)."""
 
 
 @dataclass
@@ -63,8 +65,10 @@ def noise_report(
         if change.state == State.OK and was_firing and instance in started:
             tally.resolved_after.append((change.at - started.pop(instance)).total_seconds())
     for alert, kind, status, count in counts:
+        if kind in _NOT_AN_ALERTS:
+            continue
         tally = tallies.setdefault(alert, _Tally())
-        if status == _TOLD and kind != "test":
+        if status in _TOLD:
             tally.sent += count
         elif status == _HELD:
             tally.held += count

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlsentinel_dbt.config.models import DBT_NODE, Alert, Severity
+from sqlsentinel_dbt.config.models import DBT_NODE, Alert, Mode, Severity
 from sqlsentinel_dbt.daemon.noise import noise_report
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store import rows as rows_module
@@ -39,7 +39,8 @@ def noise_over(sentinel: Sentinel, days: int) -> dict[str, Any]:
     """The noise view (docs/daemon.md) of the last `days` of history and notifications."""
     now = sentinel.clock()
     since = now - timedelta(days=days)
-    changes = sentinel.state_changes(since)
+    # The state before the period is looked for in as long a time again, not in all history.
+    changes = sentinel.state_changes(since, since - timedelta(days=days))
     counts = sentinel.notification_counts(since)
     return noise_report(changes, counts, overview(sentinel), since, now) | {"days": days}
 
@@ -56,11 +57,16 @@ def alert_overview(
         for alert in alerts
     ]
     declared = {alert.name for alert in alerts}
-    entries += [
-        _entry(recorded_check(name, rows), rows, None)
-        for name, rows in rows_by_alert.items()
-        if name not in declared and any(r.get("dbt_node") for r in rows)
-    ]
+    for name, rows in rows_by_alert.items():
+        if name in declared or not any(r.get("dbt_node") for r in rows):
+            continue
+        try:
+            check = recorded_check(name, rows)
+        except ValueError as exc:  # a name no alert may have: this one is left out
+            where = f"the rows of {name!r}"
+            rows_module.skipped("sentinel_alert_history", where, exc, "the dashboard skips it")
+            continue
+        entries.append(_entry(check, rows, None))
     return sorted(entries, key=lambda e: (_RANK.index(e["state"]), e["name"]))
 
 
@@ -132,9 +138,14 @@ def _instance_state(row: dict[str, Any]) -> str:
     return str(row["state"] or "ok")
 
 
-def history_points(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """History rows as JSON-ready points, oldest first (for charts and the API)."""
+def history_points(rows: Sequence[dict[str, Any]], *, ranged: bool) -> list[dict[str, Any]]:
+    """History rows as JSON-ready points, oldest first (for charts and the API).
+
+    `ranged`: the alert is an anomaly alert, whose context carries the expected range
+    each run judged by; another alert's context columns of those names are only context.
+    """
     ordered = sorted(_readable(rows), key=lambda r: as_utc(r["started_at"]))
+    no_range = dict.fromkeys(_RANGE)
     return [
         {
             "started_at": _text(row["started_at"]),
@@ -144,10 +155,16 @@ def history_points(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "actual_value": _number(row["actual_value"]),
             "threshold": _number(row["threshold"]),
             "error": row["error"],
-            **_expected_range(row),
+            **(_expected_range(row) if ranged else no_range),
         }
         for row in ordered
     ]
+
+
+def is_ranged(sentinel: Sentinel, name: str) -> bool:
+    """Whether alert `name` is declared as an anomaly alert (its points carry a range)."""
+    declared = next((d.alert for d in sentinel.alerts if d.name == name), None)
+    return declared is not None and declared.mode is Mode.ANOMALY
 
 
 _RANGE = ("expected", "lower", "upper")

@@ -18,6 +18,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from sqlsentinel_dbt.store.timestamps import json_default
+
 STATIC = Path(__file__).parent / "static"
 SCRIPTS = ("vendor/uPlot.iife.min.js", "page.js", "charts.js", "dashboard.js")
 STYLES = ("vendor/uPlot.min.css", "style.css")
@@ -79,7 +81,7 @@ def self_contained_page(project: str, subtitle: str, data_json: str) -> str:
 
 def json_for_script(data: Any) -> str:
     """`data` as JSON safe inside a <script> block: every `<`, `>` and `&` escaped."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=False, default=json_default, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

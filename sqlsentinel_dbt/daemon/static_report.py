@@ -13,9 +13,15 @@ from datetime import timedelta
 from typing import Any
 
 from sqlsentinel_dbt.daemon.alert_page import PageReads, alert_detail
-from sqlsentinel_dbt.daemon.overview import dated, history_points, noise_over, overview
+from sqlsentinel_dbt.daemon.overview import (
+    dated,
+    history_points,
+    is_ranged,
+    noise_over,
+    overview,
+)
 from sqlsentinel_dbt.daemon.page import json_for_script, self_contained_page
-from sqlsentinel_dbt.redact import redact
+from sqlsentinel_dbt.redact import redact_values
 from sqlsentinel_dbt.runtime import Sentinel
 from sqlsentinel_dbt.store.timestamps import iso_timestamp
 
@@ -28,9 +34,9 @@ def render_report(sentinel: Sentinel, days: int = 30) -> str:
     now = sentinel.clock()
     alerts = overview(sentinel)
     rows_by_alert: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in sentinel.history(None, None, now - timedelta(days=days)):  # newest first
-        if len(rows_by_alert[row["alert_name"]]) < HISTORY_PER_ALERT:
-            rows_by_alert[row["alert_name"]].append(row)
+    since = now - timedelta(days=days)
+    for row in sentinel.history(None, None, since, per_alert=HISTORY_PER_ALERT):
+        rows_by_alert[row["alert_name"]].append(row)
     sent: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in sentinel.notifications_log(NOTIFICATIONS):
         sent[str(row["alert_name"])].append(dated(row))
@@ -40,12 +46,16 @@ def render_report(sentinel: Sentinel, days: int = 30) -> str:
         "generated_at": iso_timestamp(now),
         "alerts": alerts,
         "details": {name: d | {"can_run": False} for name, d in details.items() if d},
-        "history": {name: as_table(history_points(rows)) for name, rows in rows_by_alert.items()},
+        "history": {
+            name: as_table(history_points(rows, ranged=is_ranged(sentinel, name)))
+            for name, rows in rows_by_alert.items()
+        },
         "notifications": dict(sent),
         "noise": noise_over(sentinel, days),
     }
     subtitle = f"target {sentinel.project.target_name}, {now:%d %b %Y %H:%M} UTC, last {days} days"
-    return self_contained_page(sentinel.project.name, subtitle, redact(json_for_script(data)))
+    data_json = json_for_script(redact_values(data))  # masked as values: see redact_values
+    return self_contained_page(sentinel.project.name, subtitle, data_json)
 
 
 def as_table(points: list[dict[str, Any]]) -> dict[str, Any]:

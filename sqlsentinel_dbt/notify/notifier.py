@@ -200,4 +200,3 @@ def _dag_needed() -> Mapping[str, Sequence[str]]:
 
 def _nodes_needed() -> ChosenChecks:
     raise NodesNeeded("`dbt_results:` of sentinel.yml is resolved on the project's nodes")
-

@@ -457,18 +457,28 @@ class Sentinel:
         return self.stores.silences.recent(self.clock(), days)
 
     def history(
-        self, alert: str | None = None, limit: int | None = 50, since: datetime | None = None
+        self,
+        alert: str | None = None,
+        limit: int | None = 50,
+        since: datetime | None = None,
+        per_alert: int | None = None,
     ) -> list[dict[str, Any]]:
         """The newest history rows, of one alert or all, from `since` on if given.
 
-        Timestamps as aware UTC datetimes; `limit` None reads them all.
+        Timestamps as aware UTC datetimes; `limit` None reads them all, `per_alert` keeps
+        that many of each alert at most.
         """
-        rows = self.stores.history.read(alert, limit, since)
+        rows = self.stores.history.read(alert, limit, since, per_alert)
         return [_aware(row, ("started_at", "state_since")) for row in rows]
 
-    def state_changes(self, since: datetime) -> list[StateChange]:
-        """Every instance's changes of state from `since` on (the dashboard's noise view)."""
-        return self.stores.history.state_changes(since)
+    def state_changes(
+        self, since: datetime, look_back_from: datetime | None = None
+    ) -> list[StateChange]:
+        """Every instance's changes of state from `since` on (the dashboard's noise view).
+
+        The state before each is looked for from `look_back_from` on (None: all history).
+        """
+        return self.stores.history.state_changes(since, look_back_from)
 
     def notification_counts(self, since: datetime) -> list[tuple[str, str, str, int]]:
         """Outbox rows created from `since` on: (alert, kind, status, count) each."""

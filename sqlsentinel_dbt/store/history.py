@@ -194,11 +194,16 @@ class HistoryStore:
         return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
 
     def read(
-        self, alert: str | None = None, limit: int | None = 50, since: datetime | None = None
+        self,
+        alert: str | None = None,
+        limit: int | None = 50,
+        since: datetime | None = None,
+        per_alert: int | None = None,
     ) -> list[dict[str, Any]]:
         """The newest rows first, of one alert or all, from `since` on if given.
 
-        `limit` None reads every row; empty when no history exists yet.
+        `limit` None reads every row; `per_alert` keeps that many of each alert at most.
+        Empty when no history exists yet.
         """
         if not self._warehouse.run_macro("table_exists", identifier=TABLE):
             return []
@@ -207,20 +212,27 @@ class HistoryStore:
             alert_name=alert,
             limit=limit,
             since=None if since is None else to_sql_text(since),
+            newest_per_alert=per_alert,
         )
         fetched = self._warehouse.fetch(str(sql), limit=limit, timeout=300, name="sentinel:history")
         columns = [c.lower() for c in fetched.columns]
         return [dict(zip(columns, row, strict=True)) for row in fetched.rows]
 
-    def state_changes(self, since: datetime) -> list[StateChange]:
+    def state_changes(
+        self, since: datetime, look_back_from: datetime | None = None
+    ) -> list[StateChange]:
         """Every instance's changes of state from `since` on, in order per instance.
 
-        Each instance's first evaluation comes with no previous state; empty when no
-        history exists yet.
+        The state before each is looked for from `look_back_from` on (None: in the whole
+        history); an instance's first evaluation there comes with no previous state.
+        Empty when no history exists yet.
         """
         if not self._warehouse.run_macro("table_exists", identifier=TABLE):
             return []
-        sql = self._warehouse.run_macro("select_state_changes_sql", since=to_sql_text(since))
+        back = None if look_back_from is None else to_sql_text(look_back_from)
+        sql = self._warehouse.run_macro(
+            "select_state_changes_sql", since=to_sql_text(since), look_back_from=back
+        )
         fetched = self._warehouse.fetch(str(sql), limit=None, timeout=300, name="sentinel:changes")
         changes = []
         for name, key, state, previous, started_at in fetched.rows:

@@ -1,7 +1,9 @@
 // One alert's values over time (uPlot, vendored) and its state timeline per instance.
 
+const MOST_SERIES = 20;  // more instances than this: the chart keeps the firing ones first
 const PALETTE = ["#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be185d", "#0e7490", "#4d7c0f", "#9f1239", "#475569", "#c2410c"];
 const NO_KEY = "(no key)";
+const WHOLE_RUN = ["ERROR", "SKIPPED"];  // recorded once for the alert, with no key
 
 function keyOf(point) { return point.key == null ? NO_KEY : point.key; }
 
@@ -11,7 +13,7 @@ function chartData(points) {
   const valued = points.filter(p => p.actual_value != null || p.threshold != null || p.lower != null);
   const times = [...new Set(valued.map(p => Date.parse(p.started_at) / 1000))].sort((a, b) => a - b);
   const at = new Map(times.map((t, i) => [t, i]));
-  const keys = [...new Set(valued.map(keyOf))].sort();
+  const keys = shownKeys(valued, MOST_SERIES);
   const column = () => new Array(times.length).fill(null);
   const data = [times], series = [{label: "time"}], bands = [];
   const thresholds = new Map(), shared = column();
@@ -49,15 +51,24 @@ function chartData(points) {
     data.push(shared);
     series.push({label: "threshold", stroke: "#b91c1c", width: 1.5, dash: [6, 4], spanGaps: true, points: {show: false}});
   }
-  return {data, series, bands, instances: keys.length};
+  return {data, series, bands, instances: keys.length, of: new Set(valued.map(keyOf)).size};
+}
+
+// At most `most` instances, those whose newest point fires first, then by key.
+function shownKeys(points, most) {
+  const newest = new Map();
+  for (const p of points) if (!WHOLE_RUN.includes(p.status) || !newest.has(keyOf(p))) newest.set(keyOf(p), p);
+  const firing = k => (newest.get(k).state === "firing" || newest.get(k).state === "recovering") ? 0 : 1;
+  return [...newest.keys()].sort((a, b) => firing(a) - firing(b) || (a < b ? -1 : a > b ? 1 : 0)).slice(0, most).sort();
 }
 
 // Draw the chart of `points` into `box`; returns the uPlot instance (or null with no values).
 function drawChart(box, points, title) {
-  const {data, series, bands, instances} = chartData(points);
+  const {data, series, bands, instances, of} = chartData(points);
   box.replaceChildren();
   box.dataset.series = String(instances);
   if (data[0].length === 0) { box.append(el("p", {className: "muted"}, "No values recorded yet.")); return null; }
+  if (of > instances) box.append(el("p", {className: "muted"}, "Showing " + instances + " of " + of + " instances, firing ones first; the results below list them all."));
   const width = Math.max(320, box.clientWidth || 800);
   const options = {
     title, width, height: 280, series, bands,
@@ -72,23 +83,23 @@ function drawChart(box, points, title) {
 }
 
 // Each instance's states over time, from its evaluations and the silences that held it.
+// A run that erred or was skipped as a whole belongs to every instance's timeline.
 function timelineSegments(points, silences, until) {
-  const byKey = new Map();
-  for (const p of points) {
-    if (!byKey.has(keyOf(p))) byKey.set(keyOf(p), []);
-    byKey.get(keyOf(p)).push(p);
-  }
+  const whole = p => p.key == null && WHOLE_RUN.includes(p.status);
+  const instances = points.filter(p => !whole(p));
+  const keys = shownKeys(instances.length ? instances : points, MOST_SERIES);
   const rows = [];
-  for (const [key, evaluations] of [...byKey.entries()].sort()) {
+  for (const key of keys) {
+    const evaluations = points.filter(p => keyOf(p) === key || (whole(p) && instances.length));
     const spans = [];
     let state = "ok";
     evaluations.forEach((p, i) => {
       state = p.status === "ERROR" ? "error" : (p.state || state);
       const from = Date.parse(p.started_at);
-      const to = i + 1 < evaluations.length ? Date.parse(evaluations[i + 1].started_at) : until;
-      spans.push(...silenced(from, to, state, key, silences));
+      const next = i + 1 < evaluations.length ? Date.parse(evaluations[i + 1].started_at) : until;
+      spans.push(...silenced(from, Math.max(next, from + 1), state, key, silences));
     });
-    rows.push({key, spans: merged(spans)});
+    if (spans.length) rows.push({key, spans: merged(spans)});
   }
   return rows;
 }

@@ -29,7 +29,8 @@ function apiSource() {
     live: true,
     alerts: () => call("/api/alerts"),
     alert: name => call(named(name)),
-    history: name => call(named(name) + "/history?limit=500"),
+    // Enough rows for about 100 runs of every instance, within what the API gives.
+    history: (name, instances) => call(named(name) + "/history?limit=" + Math.min(5000, Math.max(200, 100 * (instances || 1)))),
     notifications: name => call("/api/notifications?limit=50&alert=" + encodeURIComponent(name)),
     noise: days => call("/api/noise?days=" + days),
     run: name => call(named(name) + "/run", {method: "POST"}),
@@ -65,9 +66,14 @@ function say(text) { document.getElementById("message").textContent = text; }
 function route() {
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(query || "");
-  if (path.startsWith("/alert/")) return {view: "alert", name: decodeURIComponent(path.slice(7)), params};
+  if (path.startsWith("/alert/")) return {view: "alert", name: decoded(path.slice(7)), params};
   if (path === "/noise") return {view: "noise", params};
   return {view: "overview", params};
+}
+
+// A name from a link; a hand-typed `%` that decodes to nothing is kept as typed.
+function decoded(text) {
+  try { return decodeURIComponent(text); } catch (e) { return text; }
 }
 
 function link(hash, text) { return el("a", {href: hash}, text); }
@@ -75,13 +81,22 @@ function alertLink(name) { return link("#/alert/" + encodeURIComponent(name), na
 
 // Whether a view should leave the page as it is: a newer view was asked for while this one
 // fetched (quick clicks), or a poll brought nothing new (focus, scroll, open menus stay).
-let lastShown = null, showing = 0;
+let lastShown = null, showing = 0, drawnHash = null;
 function keep(where, ...data) {
   if (where.ticket !== showing) return true;
   const seen = where.hash + JSON.stringify(data);
   if (seen === lastShown) return true;
   lastShown = seen;
   return false;
+}
+
+// The view about to be drawn replaces the one before; its chart is let go (uPlot keeps
+// every chart it drew in its own registry until it is destroyed).
+let chartShown = null;
+function draw(view, where, ...children) {
+  if (chartShown) { chartShown.destroy(); chartShown = null; }
+  view.replaceChildren(...children);
+  drawnHash = where.hash;
 }
 
 let refreshTimer = null;
@@ -100,7 +115,10 @@ async function show(force = false) {
     if (drew) performance.mark("sentinel:shown");  // when a view was drawn: bench/dashboard_load.py
     say("");
   } catch (e) { say(e.message); }
-  if (source.live) refreshTimer = setTimeout(update, REFRESH_MS);
+  if (source.live && where.ticket === showing) {  // only the newest view polls
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(update, REFRESH_MS);
+  }
 }
 
 // Polling: redraw the current view in place when the page is visible.
@@ -130,12 +148,12 @@ function matches(alert, params) {
 }
 
 // Filters change the hash; each reads it afresh, so two quick changes both count.
-function setParam(name, value) {
+function setParam(name, value, redraw = true) {
   const next = new URLSearchParams(route().params);
   if (value) next.set(name, value); else next.delete(name);
   const query = next.toString();
   history.replaceState(null, "", "#/" + (query ? "?" + query : ""));
-  show();
+  if (redraw) show();
 }
 
 function choice(label, name, values, params) {
@@ -152,7 +170,6 @@ async function overviewView(view, where) {
   if (keep(where, alerts)) return false;
   const counts = Object.fromEntries(STATES.map(s => [s, alerts.filter(a => a.state === s).length]));
   const sorted = list => [...new Set(list)].filter(v => v).sort();
-  const shown = alerts.filter(a => matches(a, params));
 
   const summary = el("ul", {className: "counts", "aria-label": "alerts by state"}, STATES.filter(s => counts[s]).map(s => {
     const pick = el("button", {type: "button", className: "count state-" + s.replace(" ", "-"), "aria-pressed": String(params.get("state") === s)}, el("strong", {}, counts[s]), " " + s);
@@ -160,10 +177,15 @@ async function overviewView(view, where) {
     return el("li", {}, pick);
   }));
 
+  // The search filters the rows already here: typing never waits on the API.
   const search = el("input", {id: "filter-q", type: "search", name: "q", value: params.get("q") || "", placeholder: "name, owner, tag, node, key"});
   search.addEventListener("input", () => {
     clearTimeout(search.timer);
-    search.timer = setTimeout(() => setParam("q", search.value.trim()), 150);
+    search.timer = setTimeout(() => {
+      if (!search.isConnected) return;  // redrawn meanwhile: the new box carries on
+      setParam("q", search.value.trim(), false);
+      refilter(route().params);
+    }, 150);
   });
   const filters = el("form", {className: "filters", role: "search", "aria-label": "filter alerts"},
     el("div", {className: "field"}, el("label", {for: "filter-q"}, "Search"), search),
@@ -173,41 +195,58 @@ async function overviewView(view, where) {
     choice("Tag", "tag", sorted(alerts.flatMap(a => a.tags)), params));
   filters.addEventListener("submit", e => e.preventDefault());
 
-  const rows = shown.map(a => {
-    const firing = a.firing_keys.length ? a.firing_keys.slice(0, 5).join(", ") + (a.firing_keys.length > 5 ? " +" + (a.firing_keys.length - 5) : "") : "";
-    const row = el("tr", {"data-alert": a.name},
-      el("td", {}, alertLink(a.name), a.kind === "dbt check" ? el("span", {className: "muted"}, " dbt check") : null),
-      el("td", {className: "state-cell"}, stateBadge(a.state)),
-      el("td", {}, a.severity),
-      el("td", {}, a.owner || ""),
-      el("td", {}, a.tags.join(", ")),
-      el("td", {}, a.dbt_node ? nodeName(a.dbt_node) : ""),
-      el("td", {className: "firing"}, a.instances > 1 ? a.firing_keys.length + " of " + a.instances + (firing ? ": " + firing : "") : firing),
-      el("td", {}, when(a.last_evaluated)));
-    if (a.last_error) row.title = a.last_error;
-    return row;
-  });
+  const rowOf = new Map(alerts.map(a => [a.name, alertRow(a)]));
+  const caption = el("caption"), tbody = el("tbody");
+  const refilter = current => {
+    const shown = alerts.filter(a => matches(a, current));
+    tbody.replaceChildren(...shown.map(a => rowOf.get(a.name)));
+    caption.textContent = shown.length + " of " + alerts.length + " alerts";
+  };
+  refilter(params);
   const headings = ["alert", "state", "severity", "owner", "tags", "dbt node", "firing instances", "last evaluated"];
-  const list = el("table", {id: "alerts"}, el("caption", {}, shown.length + " of " + alerts.length + " alerts"),
-    el("thead", {}, el("tr", {}, headings.map(h => el("th", {scope: "col"}, h)))), el("tbody", {}, rows));
+  const list = el("table", {id: "alerts"}, caption, el("thead", {}, el("tr", {}, headings.map(h => el("th", {scope: "col"}, h)))), tbody);
 
-  const focused = document.activeElement && document.activeElement.id === "filter-q";
-  view.replaceChildren(el("h2", {}, "Alerts"), summary, filters, list);
-  if (focused) { search.focus(); search.setSelectionRange(search.value.length, search.value.length); }
+  // A redraw while someone types in the search keeps what they typed and where.
+  const typing = document.activeElement && document.activeElement.id === "filter-q" ? document.activeElement : null;
+  if (typing) search.value = typing.value;
+  draw(view, where, el("h2", {}, "Alerts"), summary, filters, list);
+  if (typing) {
+    search.focus();
+    search.setSelectionRange(typing.selectionStart, typing.selectionEnd);
+    refilter(new URLSearchParams({...Object.fromEntries(params), q: search.value.trim()}));
+  }
   return true;
+}
+
+function alertRow(a) {
+  const firing = a.firing_keys.length ? a.firing_keys.slice(0, 5).join(", ") + (a.firing_keys.length > 5 ? " +" + (a.firing_keys.length - 5) : "") : "";
+  const row = el("tr", {"data-alert": a.name},
+    el("td", {}, alertLink(a.name), a.kind === "dbt check" ? el("span", {className: "muted"}, " dbt check") : null),
+    el("td", {className: "state-cell"}, stateBadge(a.state)),
+    el("td", {}, a.severity),
+    el("td", {}, a.owner || ""),
+    el("td", {}, a.tags.join(", ")),
+    el("td", {}, a.dbt_node ? nodeName(a.dbt_node) : ""),
+    el("td", {className: "firing"}, a.instances > 1 ? a.firing_keys.length + " of " + a.instances + (firing ? ": " + firing : "") : firing),
+    el("td", {}, when(a.last_evaluated)));
+  if (a.last_error) row.title = a.last_error;
+  return row;
 }
 
 // ---- one alert ----
 
 async function alertView(view, where) {
   const name = where.name;
-  const [alert, points, sent] = await Promise.all([source.alert(name), source.history(name), source.notifications(name)]);
+  const alert = await source.alert(name);
+  const [points, sent] = await Promise.all([source.history(name, alert.now.instances), source.notifications(name)]);
   const state = alert.now;
   const now = source.generatedAt ? Date.parse(source.generatedAt) : Date.now();
   const keys = [...new Set(points.map(keyOf))].sort();
   if (keep(where, alert, points, sent, state)) return false;
-  // Someone typing in the silence form keeps it until they are done: the next poll redraws.
-  if (document.activeElement && document.activeElement.closest("#silence-form")) { lastShown = null; return false; }
+  // Someone typing in this page's silence form keeps it until they are done: the next poll
+  // redraws. Going to another page (a link, back) does not wait.
+  const typing = document.activeElement && document.activeElement.closest("#silence-form");
+  if (typing && where.hash === drawnHash) { lastShown = null; return false; }
   const page = el("article", {id: "alert-page", "data-alert": name});
 
   page.append(el("p", {className: "crumbs"}, link("#/", "Alerts"), " › ", name));
@@ -232,8 +271,8 @@ async function alertView(view, where) {
   page.append(notifications(sent));
   page.append(silences(alert, keys));
 
-  view.replaceChildren(page);
-  drawChart(chart, points, name);
+  draw(view, where, page);
+  chartShown = drawChart(chart, points, name);
   drawTimeline(timeline, points, alert.silences, now);
   return true;
 }
@@ -294,7 +333,7 @@ function results(points) {
   return el("section", {}, el("h3", {}, "Recent results"), newest.length ? table(
     "the newest " + newest.length + " evaluations",
     ["when", "key", "status", "state", "actual_value", "threshold", "error"],
-    newest.map(p => [when(p.started_at), p.key == null ? "" : p.key, p.status, p.state || "", number(p.actual_value), number(p.threshold ?? (p.lower != null ? p.lower + " – " + p.upper : null)), p.error || ""]),
+    newest.map(p => [when(p.started_at), p.key == null ? "" : p.key, p.status, p.state || "", number(p.actual_value), p.threshold != null ? number(p.threshold) : (p.lower != null ? number(p.lower) + " – " + number(p.upper) : ""), p.error || ""]),
     "results") : el("p", {className: "muted"}, "None yet."));
 }
 
@@ -355,7 +394,7 @@ async function noiseView(view, where) {
   const period = el("select", {id: "noise-days", disabled: !source.live}, [...new Set([1, 7, 30, 90, noise.days])].sort((a, b) => a - b).map(d => el("option", {value: d, selected: d === noise.days}, d === 1 ? "the last day" : "the last " + d + " days")));
   period.addEventListener("change", () => { location.hash = "#/noise?days=" + period.value; });
   const mttr = noise.mean_time_to_resolve_s == null ? "nothing resolved" : duration(noise.mean_time_to_resolve_s);
-  view.replaceChildren(
+  draw(view, where,
     el("h2", {}, "What is noisy"),
     el("div", {className: "field"}, el("label", {for: "noise-days"}, "Period"), period),
     el("ul", {className: "counts", "aria-label": "the period in figures"},

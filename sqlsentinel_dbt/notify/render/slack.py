@@ -48,9 +48,7 @@ def slack_message(
     return {"text": cut_html(clean(lead + escape_slack(text)), SLACK_SECTION), "blocks": blocks}
 
 
-def resolved_root(
-    n: Notification, took: timedelta, owners: Owners | None = None
-) -> dict[str, Any]:
+def resolved_root(n: Notification, took: timedelta, owners: Owners | None = None) -> dict[str, Any]:
     """What the message that opened a group's thread becomes once the group resolved.
 
     The resolution `n`'s own message, under a line saying after how long (`took`).
