@@ -404,19 +404,20 @@ def test_the_webhook_body_in_the_docs_is_what_is_sent() -> None:
     assert json.loads(sent) == shown
 
 
-def test_sentinel_commands_in_the_daemon_doc_use_real_options() -> None:
+def test_sentinel_commands_in_the_docs_use_real_options() -> None:
     from typer.testing import CliRunner
 
     from sqlsentinel_dbt.cli import app
 
-    doc = (DOCS / "daemon.md").read_text()
     lines = [
         line
-        for block in re.findall(r"```bash\n(.*?)```", doc, re.S)
+        for doc in sorted(DOCS.glob("*.md"))
+        for block in re.findall(r"```bash\n(.*?)```", doc.read_text(), re.S)
         for line in block.splitlines()
         if line.startswith("sentinel ")
     ]
     assert any("--allowed-host" in line for line in lines)
+    assert any("--shard" in line for line in lines)
     for line in lines:
         command = line.split()[1]
         help_text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output

@@ -12,6 +12,7 @@ import typer
 
 from sqlsentinel_dbt.cli.console import quiet_for_json_output
 from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.engine.shards import Shard
 
 _DBT = "dbt flags"
 P = ParamSpec("P")
@@ -69,6 +70,28 @@ Exclude = Annotated[
     typer.Option(
         "--exclude",
         help="Same syntax as --select; a term that matches no alert is an error too.",
+        rich_help_panel=_SELECTION,
+    ),
+]
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+ShardOption = Annotated[
+    Shard | None,
+    typer.Option(
+        "--shard",
+        metavar="I/N",
+        parser=_shard,
+        help=(
+            "Run only shard I of N (e.g. 2/4) of the selected alerts: a stable split by alert "
+            "name, so that N tasks (Airflow's mapped tasks, CI jobs) run each alert once."
+        ),
         rich_help_panel=_SELECTION,
     ),
 ]

@@ -16,6 +16,7 @@ from sqlsentinel_dbt.cli.exit_codes import ExitCode
 from sqlsentinel_dbt.cli.render import print_json, print_notifications, print_results, progress
 from sqlsentinel_dbt.config.models import Severity
 from sqlsentinel_dbt.dbt import DbtArgs
+from sqlsentinel_dbt.engine.shards import Shard
 from sqlsentinel_dbt.gate import junit_xml, step_summary, workflow_annotations
 from sqlsentinel_dbt.runtime.report import RunReport
 
@@ -34,6 +35,7 @@ def dbt_run(
     select: o.Select = None,
     exclude: o.Exclude = None,
     allow_empty: o.AllowEmpty = False,
+    shard: o.ShardOption = None,
     output: o.Output = o.OutputFormat.TEXT,
     fail_on: Annotated[
         FailOn,
@@ -85,6 +87,11 @@ def dbt_run(
     Under GitHub Actions (GITHUB_STEP_SUMMARY set) it also writes a summary table for the
     job page and `::error`/`::warning` annotations for what fires.
     """
+    if shard is not None and from_artifacts is not None:
+        raise typer.BadParameter(
+            "--shard splits the alerts a run evaluates; --from-artifacts only records a "
+            "build's tests, once: use one or the other"
+        )
     with opened(dbt) as sentinel:
         if from_artifacts is not None:
             report = sentinel.record_build(
@@ -97,7 +104,7 @@ def dbt_run(
             )
         else:
             plans = sentinel.plan(
-                select or [], exclude or [], allow_empty=allow_empty, with_build=True
+                select or [], exclude or [], allow_empty=allow_empty, with_build=True, shard=shard
             )
             with progress(len(plans), enabled=output is o.OutputFormat.TEXT) as advance:
                 report = sentinel.execute(
@@ -116,7 +123,7 @@ def dbt_run(
         print_results(report.results + report.missing, report.summary(), dry_run)
         print_notifications(report)
     elif report.already_recorded is None:
-        err.print(_nothing_ran(bool(select or exclude), from_artifacts is not None))
+        err.print(_nothing_ran(bool(select or exclude), from_artifacts is not None, shard))
     if report.already_recorded is not None and output is not o.OutputFormat.JSON:
         err.print(report.already_recorded.line())
     gate = None if fail_on is FailOn.NEVER else Severity(fail_on.value)
@@ -126,7 +133,9 @@ def dbt_run(
     raise typer.Exit(ExitCode.FAILED if report.failed(gate) else ExitCode.OK)
 
 
-def _nothing_ran(selected: bool, from_artifacts: bool) -> str:
+def _nothing_ran(selected: bool, from_artifacts: bool, shard: Shard | None) -> str:
+    if shard is not None:  # with few alerts and many shards, some get none
+        return f"Shard {shard} holds none of the selected alerts: nothing ran."
     if selected:  # an empty selection is an error unless --allow-empty-selection
         return "No alerts selected (--allow-empty-selection): nothing ran."
     if from_artifacts:

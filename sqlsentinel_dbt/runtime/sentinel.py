@@ -30,6 +30,7 @@ from sqlsentinel_dbt.engine.plan import PlannedAlert, compile_alert, plan_alerts
 from sqlsentinel_dbt.engine.query_policy import QueryPolicy
 from sqlsentinel_dbt.engine.result import AlertResult, InstanceState, masked
 from sqlsentinel_dbt.engine.runner import OnResults, run_planned
+from sqlsentinel_dbt.engine.shards import Shard
 from sqlsentinel_dbt.engine.silences import Silence, matches_any_alert
 from sqlsentinel_dbt.engine.state import Key, track_run
 from sqlsentinel_dbt.engine.verdict_cache import VERDICTS_PATH, VerdictCache
@@ -140,18 +141,20 @@ class Sentinel:
         *,
         allow_empty: bool = False,
         with_build: bool = False,
+        shard: Shard | None = None,
     ) -> list[PlannedAlert]:
-        """Compile the enabled alerts and keep the selected ones.
+        """Compile the enabled alerts and keep the selected ones (of `shard`, if given).
 
         With `with_build`, and `dbt_results: {with_dbt_run: true}` in sentinel.yml, the
         checks of the build in the project's target/ are among them, their results
         recorded (they are not run). Raises SelectionError when a --select or --exclude
         term matches no alert (a typo would otherwise run nothing and pass), unless
-        `allow_empty`.
+        `allow_empty`. The selection is made from every alert, then split: a shard that
+        gets none of the selected alerts runs nothing, and is no error.
         """
         wanted = with_build and self.config.settings.dbt_results.with_dbt_run
         try:
-            return plan_alerts(
+            planned = plan_alerts(
                 self.project,
                 self.alerts,
                 self.query_policy,
@@ -162,6 +165,7 @@ class Sentinel:
             )
         finally:
             self._save_verdicts()
+        return [p for p in planned if shard.holds(p.name)] if shard else planned
 
     def compile(self, declared: DeclaredAlert | str) -> PlannedAlert:
         """Compile one alert (or the one of that name) under the project's query policy.
