@@ -51,7 +51,7 @@ def audit(session: nox.Session) -> None:
     fails when one cannot be audited, so an unreachable database is never a pass.
     Accepted findings are listed, each dated and explained, in pip-audit-exceptions.txt.
     """
-    session.install("-e", ".[dev,postgres,bigquery]", "pip-audit>=2.7")
+    session.install("-e", ".[dev,postgres,bigquery,snowflake,redshift]", "pip-audit>=2.7")
     ignores = [f"--ignore-vuln={vuln}" for vuln, _, _ in audit_exceptions()]
     session.run("pip-audit", "--strict", "--progress-spinner", "off", *ignores)
 

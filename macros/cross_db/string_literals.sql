@@ -29,3 +29,13 @@
   {{ return(sqlsentinel.bigquery__string_literals(values)) }}
 {% endmacro %}
 
+
+{#- Redshift (PostgreSQL 8 underneath) reads a backslash in a string literal as an escape:
+    each is doubled; quotes are doubled as everywhere, line breaks kept as they are. -#}
+{% macro redshift__string_literals(values) %}
+  {%- set literals = [] -%}
+  {%- for value in values -%}
+    {%- do literals.append("'" ~ (value | string).replace('\\', '\\\\').replace("'", "''") ~ "'") -%}
+  {%- endfor -%}
+  {{ return(literals) }}
+{% endmacro %}
