@@ -68,3 +68,13 @@ def audit_exceptions(path: str = "pip-audit-exceptions.txt") -> list[tuple[str, 
                 raise ValueError(f"{path}:{number}: want `ID YYYY-MM-DD reason`, got {line!r}")
             entries.append((parts[0], parts[1], parts[2].strip()))
     return entries
+
+
+@nox.session(python="3.11")
+def airflow(session: nox.Session) -> None:
+    """SentinelRunOperator run by Airflow (`airflow dags test`), in an environment of its own.
+
+    Airflow pins much of what it depends on, so it is not in the dev extras.
+    """
+    session.install("-e", ".[airflow]", "pytest>=8", "dbt-duckdb>=1.11", "psycopg2-binary")
+    session.run("pytest", "tests_airflow", *session.posargs)

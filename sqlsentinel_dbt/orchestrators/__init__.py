@@ -1,1 +1,1 @@
-"""Running the alerts inside orchestrators a team already has (Dagster; Airflow next)."""
+"""Running the alerts inside orchestrators a team already has: Dagster and Airflow."""
