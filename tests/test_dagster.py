@@ -2,7 +2,8 @@
 
 dagster-dbt builds the shop project's assets (`dbt build`, through its DbtCliResource);
 sqlsentinel's checks then run on them, one per alert that reads one dbt asset, with
-severities mapped and history written as `sentinel dbt-run` writes it.
+severities mapped and history written as `sentinel dbt-run` writes it; then one check
+alone; then the documented example through Dagster's CLI.
 """
 
 # No `from __future__ import annotations`: Dagster reads the `context` annotation itself.
@@ -41,7 +42,7 @@ alerts:
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = make_project(tmp_path_factory.mktemp("dagster"), "shop", "duckdb")
     (project.root / "alerts" / "warning.yml").write_text(WARNING)
@@ -81,36 +82,34 @@ def test_the_alerts_run_as_asset_checks_after_dagster_builds_the_dbt_assets(
     unmapped = set(unmapped_alerts(shop.args))
     assert "customers_without_email" in unmapped and not unmapped & set(evaluations)
     # They ran as `sentinel dbt-run` runs them: their history is in the warehouse.
-    with Sentinel.open(shop.args) as sentinel:
-        recorded = {row["alert_name"] for row in sentinel.history(None, 500)}
-    assert set(evaluations) - {"orders_few"} <= recorded and "orders-few" in recorded
+    before = runs_by_alert(shop)
+    assert set(evaluations) - {"orders_few"} <= set(before) and "orders-few" in before
 
-
-def test_dagster_can_run_some_of_the_checks(shop: Project) -> None:
-    manifest = shop.root / "target" / "manifest.json"
-
-    @dbt_assets(manifest=manifest)
-    def shop_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Any:
-        yield from dbt.cli(["build"], context=context).stream()
-
-    checks = sentinel_asset_checks(manifest, project_dir=shop.root)
-    dbt = DbtCliResource(
-        project_dir=str(shop.root), profiles_dir=str(shop.root), dbt_executable=str(BIN / "dbt")
-    )
-    materialize([shop_assets], resources={"dbt": dbt})  # the data, without the checks
+    # Dagster may run one check alone (the UI's "Execute"): only that alert runs.
     chosen = AssetCheckKey(AssetKey(["stg_orders"]), "revenue_below_target")
-    result = materialize(
+    alone = materialize(
         [shop_assets, checks],
         resources={"dbt": dbt},
         selection=AssetSelection.checks(chosen),
         raise_on_error=False,
     )
-    evaluations = result.get_asset_check_evaluations()
-    assert [(e.check_name, e.passed) for e in evaluations] == [("revenue_below_target", False)]
-    with Sentinel.open(shop.args) as sentinel:  # only that alert ran
-        assert {row["alert_name"] for row in sentinel.history(None, 100)} == {
-            "revenue_below_target"
-        }
+    evaluated = [(e.check_name, e.passed) for e in alone.get_asset_check_evaluations()]
+    assert evaluated == [("revenue_below_target", False)]
+    after = runs_by_alert(shop)
+    assert after["revenue_below_target"] == before["revenue_below_target"] + 1
+    assert {a: n for a, n in after.items() if a != "revenue_below_target"} == {
+        a: n for a, n in before.items() if a != "revenue_below_target"
+    }
+
+
+def runs_by_alert(shop: Project) -> dict[str, int]:
+    """How many runs recorded each alert."""
+    with Sentinel.open(shop.args) as sentinel:
+        rows = sentinel.history(None, None)
+    runs: dict[str, set[str]] = {}
+    for row in rows:
+        runs.setdefault(row["alert_name"], set()).add(row["run_id"])
+    return {alert: len(ids) for alert, ids in runs.items()}
 
 
 def test_the_documented_example_runs_as_the_docs_say(shop: Project) -> None:
