@@ -69,6 +69,29 @@ class Warehouse:
         }
 
 
+    def reset(self, root: Path) -> None:
+        """Start from nothing: no DuckDB file, or no schema of this one's in PostgreSQL."""
+        if self.kind == "duckdb":
+            for name in ("bench.duckdb", "bench.duckdb.wal"):
+                (root / name).unlink(missing_ok=True)
+            return
+        import psycopg2  # type: ignore[import-untyped]
+
+        output = self.output(root, 1)
+        connection = psycopg2.connect(
+            host=output["host"], port=output["port"], user=output["user"],
+            password=output["password"], dbname=output["dbname"],
+        )  # fmt: skip
+        with connection, connection.cursor() as cursor:
+            cursor.execute(
+                "select nspname from pg_namespace where nspname = %s or nspname like %s",
+                (self.schema, f"{self.schema}\\_%"),
+            )
+            for (schema,) in cursor.fetchall():
+                cursor.execute(f'drop schema "{schema}" cascade')
+        connection.close()
+
+
 def test_of(column: int) -> str:
     """The generic test on column `column` of every model."""
     return TESTS[column % len(TESTS)]

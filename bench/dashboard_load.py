@@ -43,6 +43,7 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
+from checks_project import Warehouse
 from doc_section import measured_on, write_section
 
 from sqlsentinel_dbt.config.models import Severity
@@ -58,26 +59,15 @@ KEYS = ("eu", "us", "apac", "latam")
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def write_project(root: Path, n: int, warehouse: str) -> None:
+def write_project(root: Path, n: int, place: Warehouse) -> None:
     """A dbt project of one model and `n` alerts reading it (every tenth keyed)."""
     (root / "models").mkdir(parents=True)
     (root / "alerts").mkdir()
     project = {"name": "dash", "version": "1.0.0", "profile": "dash", "model-paths": ["models"]}
     (root / "dbt_project.yml").write_text(yaml.safe_dump(project, sort_keys=False))
     (root / "models" / "orders.sql").write_text("select 1 as id, 10.0 as amount\n")
-    if warehouse == "duckdb":
-        output: dict[str, Any] = {"type": "duckdb", "path": str(root / "dash.duckdb")}
-    else:
-        output = {
-            "type": "postgres",
-            "host": os.environ.get("PGHOST", "127.0.0.1"),
-            "port": int(os.environ.get("PGPORT", "5432")),
-            "user": os.environ.get("PGUSER", "postgres"),
-            "password": os.environ.get("PGPASSWORD", ""),
-            "dbname": os.environ.get("PGDATABASE", "test"),
-            "schema": f"dash_{uuid.uuid4().hex[:8]}",
-        }
-    profile = {"dash": {"target": "dev", "outputs": {"dev": {**output, "threads": 4}}}}
+    output = place.output(root, threads=4)
+    profile = {"dash": {"target": "dev", "outputs": {"dev": output}}}
     (root / "profiles.yml").write_text(yaml.safe_dump(profile))
     owners = ["finance", "growth", "data-platform", "payments", None]
     alerts = []
@@ -214,7 +204,8 @@ def bench(warehouse: str, n: int, rows: int, repeat: int) -> dict[str, Any]:
     """One warehouse's figures."""
     with tempfile.TemporaryDirectory(prefix="sqlsentinel-dash-") as tmp:
         root = Path(tmp)
-        write_project(root, n, warehouse)
+        place = Warehouse(warehouse, schema=f"dash_{uuid.uuid4().hex[:8]}")
+        write_project(root, n, place)
         args = DbtArgs(project_dir=str(root), profiles_dir=str(root))
         written = record_history(args, n, rows)
         report = root / "report.html"
@@ -229,8 +220,7 @@ def bench(warehouse: str, n: int, rows: int, repeat: int) -> dict[str, Any]:
             process.terminate()
             process.wait(timeout=30)
         if warehouse == "postgres":
-            schema = yaml.safe_load((root / "profiles.yml").read_text())["dash"]["outputs"]
-            _drop_schemas(schema["dev"]["schema"])
+            place.reset(root)
     return {
         "warehouse": warehouse,
         "alerts": n,
@@ -240,23 +230,6 @@ def bench(warehouse: str, n: int, rows: int, repeat: int) -> dict[str, Any]:
         "report_mb": report_mb,
         **figures,
     }
-
-
-def _drop_schemas(schema: str) -> None:
-    import psycopg2  # type: ignore[import-untyped]
-
-    with (
-        psycopg2.connect(
-            host=os.environ.get("PGHOST", "127.0.0.1"),
-            port=int(os.environ.get("PGPORT", "5432")),
-            user=os.environ.get("PGUSER", "postgres"),
-            password=os.environ.get("PGPASSWORD", ""),
-            dbname=os.environ.get("PGDATABASE", "test"),
-        ) as connection,
-        connection.cursor() as cursor,
-    ):
-        for name in (schema, f"{schema}_sentinel"):
-            cursor.execute(f'drop schema if exists "{name}" cascade')
 
 
 def markdown(results: list[dict[str, Any]], repeat: int) -> str:

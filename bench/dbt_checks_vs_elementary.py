@@ -195,7 +195,7 @@ def write_copies(
             continue
         root = workdir / f"{kind}_{n}_{name}"
         warehouse = Warehouse(kind, schema=f"bench_{name}")
-        reset_warehouse(root, warehouse)
+        warehouse.reset(root)
         write_project(root, n, threads, warehouse)
         flags = ["--project-dir", str(root), "--profiles-dir", str(root)]
         if name == "plain":
@@ -239,29 +239,6 @@ def write_sentinel_yml(root: Path, webhook: str, *, daemon: bool = False) -> Non
     if daemon:
         config["deliver_every"] = "1d"
     (root / "sentinel.yml").write_text(yaml.safe_dump(config))
-
-
-def reset_warehouse(root: Path, warehouse: Warehouse) -> None:
-    """Start from nothing: no DuckDB file, or no schema of this copy's in PostgreSQL."""
-    if warehouse.kind == "duckdb":
-        for name in ("bench.duckdb", "bench.duckdb.wal"):
-            (root / name).unlink(missing_ok=True)
-        return
-    import psycopg2  # type: ignore[import-untyped]
-
-    output = warehouse.output(root, 1)
-    connection = psycopg2.connect(
-        host=output["host"], port=output["port"], user=output["user"],
-        password=output["password"], dbname=output["dbname"],
-    )  # fmt: skip
-    with connection, connection.cursor() as cursor:
-        cursor.execute(
-            "select nspname from pg_namespace where nspname = %s or nspname like %s",
-            (warehouse.schema, f"{warehouse.schema}\\_%"),
-        )
-        for (schema,) in cursor.fetchall():
-            cursor.execute(f'drop schema "{schema}" cascade')
-    connection.close()
 
 
 def build(copy: Copy, n: int, failing: bool) -> tuple[Measurement, float, float | None]:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,20 +81,25 @@ def test_documented_notification_benchmark_delivers_each_exactly_once(tmp_path: 
     assert all(row in section(document, "notifications") for row in rows)
 
 
-def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) -> None:
+def run_documented(tmp_path: Path, script: str, shrunk: list[str]) -> tuple[Any, Path]:
+    """Run the command docs/performance.md shows for `script`, with `shrunk` flags after
+    its own (later flags win in argparse); its figures (`--json`) and the doc it wrote."""
     doc = (ROOT / "docs" / "performance.md").read_text()
-    line = next(line for line in doc.splitlines() if "bench/daemon_schedule.py" in line)
-    _, script, *args = shlex.split(line)
-    # Shrunk: 5 alerts every 2 seconds until 2 batches ran (10 minutes only bound a hang);
-    # later flags win in argparse.
-    tiny = ["--alerts", "5", "--batches", "2", "--minutes", "10", "--schedule", "* * * * * */2"]
+    line = next(line for line in doc.splitlines() if f"bench/{script}" in line)
+    _, path, *args = shlex.split(line)
     out = tmp_path / "figures.json"
     document = copy_of_performance_doc(tmp_path)
     written = ["--json", str(out), "--write-doc", str(document)]
-    command = [sys.executable, str(ROOT / script), *args, *tiny, *written]
+    command = [sys.executable, str(ROOT / path), *args, *shrunk, *written]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    figures = json.loads(out.read_text())
+    return json.loads(out.read_text()), document
+
+
+def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) -> None:
+    # Shrunk: 5 alerts every 2 seconds until 2 batches ran (10 minutes only bound a hang).
+    tiny = ["--alerts", "5", "--batches", "2", "--minutes", "10", "--schedule", "* * * * * */2"]
+    figures, document = run_documented(tmp_path, "daemon_schedule.py", tiny)
     assert figures["batches"] >= 2
     assert figures["alert_runs"] == 5 * figures["batches"]  # every alert in every batch
     assert 0 <= figures["lag_p95_seconds"] <= figures["lag_max_seconds"]
@@ -104,17 +110,8 @@ def test_documented_daemon_benchmark_runs_batches_and_reports(tmp_path: Path) ->
 
 def test_documented_dashboard_benchmark_times_each_view(tmp_path: Path) -> None:
     """bench/dashboard_load.py, shrunk to 20 alerts of 5 runs, opens every view it times."""
-    doc = (ROOT / "docs" / "performance.md").read_text()
-    line = next(line for line in doc.splitlines() if "bench/dashboard_load.py" in line)
-    _, script, *args = shlex.split(line)
     tiny = ["--alerts", "20", "--rows", "5", "--repeat", "1", "--warehouse", "duckdb"]
-    out = tmp_path / "figures.json"
-    document = copy_of_performance_doc(tmp_path)
-    written = ["--json", str(out), "--write-doc", str(document)]
-    command = [sys.executable, str(ROOT / script), *args, *tiny, *written]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    [figures] = json.loads(out.read_text())
+    [figures], document = run_documented(tmp_path, "dashboard_load.py", tiny)
     assert figures["history_rows"] == 5 * (18 + 2 * 4)  # alerts 0 and 10 have four keys
     views = ("overview", "alert", "alert_cold", "report_open", "overview_api", "alert_api")
     assert figures["report_seconds"] > 0 and figures["list_seconds"] > 0

@@ -38,10 +38,19 @@ class PageReads:
     now: datetime
 
     @classmethod
-    def read(cls, sentinel: Sentinel, alert: str | None = None) -> PageReads:
-        """Read them for `alert`'s page, or for every alert's (None)."""
+    def read(
+        cls,
+        sentinel: Sentinel,
+        alert: str | None = None,
+        latest_rows: Sequence[dict[str, Any]] | None = None,
+    ) -> PageReads:
+        """Read them for `alert`'s page, or for every alert's (None).
+
+        `latest_rows`: each instance's newest row, when the caller has read them already.
+        """
         latest: dict[str, list[dict[str, Any]]] = {}
-        for row in sentinel.latest_results(alert):
+        rows = sentinel.latest_results(alert) if latest_rows is None else latest_rows
+        for row in rows:
             latest.setdefault(str(row["alert_name"]), []).append(row)
         return cls(
             latest,

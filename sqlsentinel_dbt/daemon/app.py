@@ -34,9 +34,9 @@ from sqlsentinel_dbt.daemon.guards import BodyLimit, SameOriginWrites, SecurityH
 from sqlsentinel_dbt.daemon.hosts import LOCAL_NAMES, HostCheck
 from sqlsentinel_dbt.daemon.metrics import Metrics
 from sqlsentinel_dbt.daemon.overview import (
+    anomaly_alerts,
     dated,
     history_points,
-    is_ranged,
     noise_over,
     overview,
 )
@@ -238,7 +238,7 @@ def _alert_routes(app: FastAPI, backend: Backend, guarded: Guard) -> None:
         rows = backend.sentinel.history(name, limit)
         if not rows and name not in {d.name for d in backend.sentinel.alerts}:
             raise HTTPException(404, f"no alert named {name!r}")
-        return history_points(rows, ranged=is_ranged(backend.sentinel, name))
+        return history_points(rows, ranged=name in anomaly_alerts(backend.sentinel))
 
     @app.post("/api/alerts/{name}/run", dependencies=guarded)
     def run_now(name: AlertName) -> dict[str, Any]:

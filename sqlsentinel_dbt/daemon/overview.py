@@ -28,21 +28,32 @@ _STATUS_RANK = ["ALERT", "ERROR", "MISSING", "SKIPPED", "OK"]
 _WHOLE_RUN = ("ERROR", "SKIPPED")  # statuses recorded once for the alert, not per instance
 
 
-def overview(sentinel: Sentinel) -> list[dict[str, Any]]:
-    """Every declared alert, and every dbt check the history recorded, worst first."""
+def overview(
+    sentinel: Sentinel, latest: Sequence[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Every declared alert, and every dbt check the history recorded, worst first.
+
+    `latest`: each instance's newest row, when the caller has read them already.
+    """
     alerts = [d.alert for d in sentinel.alerts]
-    latest = sentinel.latest_results()
-    return alert_overview(alerts, latest, sentinel.config.settings.default_schedule)
+    rows = sentinel.latest_results() if latest is None else latest
+    return alert_overview(alerts, rows, sentinel.config.settings.default_schedule)
 
 
-def noise_over(sentinel: Sentinel, days: int) -> dict[str, Any]:
-    """The noise view (docs/daemon.md) of the last `days` of history and notifications."""
+def noise_over(
+    sentinel: Sentinel, days: int, entries: Sequence[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The noise view (docs/daemon.md) of the last `days` of history and notifications.
+
+    `entries`: the overview, when the caller has it already.
+    """
     now = sentinel.clock()
     since = now - timedelta(days=days)
     # The state before the period is looked for in as long a time again, not in all history.
     changes = sentinel.state_changes(since, since - timedelta(days=days))
     counts = sentinel.notification_counts(since)
-    return noise_report(changes, counts, overview(sentinel), since, now) | {"days": days}
+    alerts = overview(sentinel) if entries is None else entries
+    return noise_report(changes, counts, alerts, since, now) | {"days": days}
 
 
 def alert_overview(
@@ -161,10 +172,9 @@ def history_points(rows: Sequence[dict[str, Any]], *, ranged: bool) -> list[dict
     ]
 
 
-def is_ranged(sentinel: Sentinel, name: str) -> bool:
-    """Whether alert `name` is declared as an anomaly alert (its points carry a range)."""
-    declared = next((d.alert for d in sentinel.alerts if d.name == name), None)
-    return declared is not None and declared.mode is Mode.ANOMALY
+def anomaly_alerts(sentinel: Sentinel) -> set[str]:
+    """The alerts declared in anomaly mode: their points carry an expected range."""
+    return {d.name for d in sentinel.alerts if d.alert.mode is Mode.ANOMALY}
 
 
 _RANGE = ("expected", "lower", "upper")
