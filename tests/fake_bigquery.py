@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,10 @@ class FakeBigQuery:
     """(dataset, table) -> column names: the tables CREATE made, and the test's models."""
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    answer_with: Any = None
+    """A DuckDB connection that answers SELECTs (see the module's docstring), or None."""
+    job_latency: float = 0.0
+    """Seconds every job takes before it is answered."""
 
     def submit(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         reference = body.get("jobReference") or {}
@@ -61,11 +66,19 @@ class FakeBigQuery:
         except (sqlglot.errors.ParseError, ValueError) as exc:
             self.refused.append((sql, str(exc)))
             return 400, _error(400, "invalidQuery", f"Syntax error: {exc}")
+        if self.job_latency:
+            time.sleep(self.job_latency)
         with self.lock:
             self.queries.append(sql)
             self._remember(statement)
             job = _job(job_id, sql, statement)
-            if isinstance(statement, exp.Query):
+            if isinstance(statement, exp.Query) and self.answer_with is not None:
+                try:
+                    _answer_from_duckdb(self.answer_with, statement, job)
+                except Exception as exc:  # DuckDB's binder and runtime errors
+                    self.refused.append((sql, str(exc)))
+                    return 400, _error(400, "invalidQuery", str(exc))
+            elif isinstance(statement, exp.Query):
                 self._answer(statement, job)
             self.jobs[job_id] = job
         return 200, job
@@ -148,6 +161,39 @@ def _job(job_id: str, sql: str, statement: exp.Expression) -> dict[str, Any]:
 
 
 _TYPES = {bool: "BOOL", int: "INT64", float: "FLOAT64"}
+_DUCKDB_TYPES = {
+    "BOOLEAN": "BOOL",
+    "TINYINT": "INT64",
+    "SMALLINT": "INT64",
+    "INTEGER": "INT64",
+    "BIGINT": "INT64",
+    "HUGEINT": "INT64",
+    "DOUBLE": "FLOAT64",
+    "FLOAT": "FLOAT64",
+    "DATE": "DATE",
+}
+
+
+def _answer_from_duckdb(database: Any, statement: exp.Query, job: dict[str, Any]) -> None:
+    """Answer a SELECT from `database`, typed as BigQuery's REST API types a result."""
+    cursor = database.cursor()
+    try:
+        cursor.execute(statement.sql(dialect="duckdb"))
+        described = cursor.description or []
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    job["_fields"] = [
+        {"name": name, "type": _bigquery_type(str(kind)), "mode": "NULLABLE"}
+        for name, kind, *_ in described
+    ]
+    job["_rows"] = [{"f": [{"v": _text(v)} for v in row]} for row in rows]
+
+
+def _bigquery_type(duckdb_type: str) -> str:
+    if duckdb_type.startswith("DECIMAL"):
+        return "NUMERIC"
+    return _DUCKDB_TYPES.get(duckdb_type, "STRING")
 
 
 def _text(value: Any) -> str | None:
@@ -221,9 +267,9 @@ def _act(fake: FakeBigQuery, action: str, args: dict[str, str], body: Any) -> tu
 
 
 @contextmanager
-def fake_bigquery() -> Iterator[FakeBigQuery]:
+def fake_bigquery(answer_with: Any = None, job_latency: float = 0.0) -> Iterator[FakeBigQuery]:
     """Serve a fresh fake on a free port of 127.0.0.1 for the duration of the block."""
-    fake = FakeBigQuery()
+    fake = FakeBigQuery(answer_with=answer_with, job_latency=job_latency)
 
     class Handler(BaseHTTPRequestHandler):
         def _handle(self, method: str) -> None:

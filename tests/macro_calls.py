@@ -181,6 +181,11 @@ def exercise(warehouse: Warehouse, relation: str) -> dict[str, Callable[[], Any]
         "select_silences_sql": lambda: call("select_silences_sql", ends_after=NOW),
         "select_open_threads_sql": lambda: call("select_open_threads_sql", channel="it's"),
         "bounded_sql": lambda: call("bounded_sql", sql="select 1 as n -- one", limit=3),
+        "batched_alerts_sql": lambda: call(
+            "batched_alerts_sql",
+            queries=["select 'OK' as status -- one", "select 'ALERT' as status, 2 as n"],
+        ),
+        "sentinel_row_json": lambda: call("sentinel_row_json", alias="sentinel_row"),
         "volume_monitor_sql": lambda: call(
             "volume_monitor_sql",
             relation=relation,

@@ -281,3 +281,17 @@ def test_documented_anomaly_benchmark_scores_the_labelled_series(tmp_path: Path)
         assert 0 <= float(precision) <= 1 and 0 <= float(recall) <= 1 and 0 <= float(f1) <= 1
         assert int(evaluations) > 100
     assert "30 series judged by one alert on DuckDB in" in written
+
+
+def test_documented_batching_benchmark_compares_both_modes(tmp_path: Path) -> None:
+    """bench/batched_evaluation.py, shrunk to 30 alerts with no job latency, on all three."""
+    tiny = ["--n", "30", "--repeat", "1", "--job-latency", "0", "--threads", "4"]
+    figures, document = run_documented(tmp_path, "batched_evaluation.py", tiny)
+    assert [f["warehouse"] for f in figures] == ["bigquery", "postgres", "duckdb"]
+    for f in figures:
+        # 27 alerts of one row, 3 keyed by region (20 rows each); equal results were checked.
+        assert f["alerts"] == 30 and f["results"] == 27 + 3 * 20
+        assert f["alone_seconds"] > 0 and f["batched_seconds"] > 0
+    bigquery = figures[0]
+    assert (bigquery["jobs_alone"], bigquery["jobs_batched"]) == (30, 1)
+    assert "| bigquery | 30 | 87 |" in section(document, "batched-evaluation")

@@ -27,6 +27,10 @@
   {%- do _check(failed, 'statement_chunk_size', (sqlsentinel.statement_chunk_size() is none) == unbounded) -%}
   {%- set bounded = sqlsentinel.bounded_sql('select 1 as n union all select 2 -- two rows', 1) -%}
   {%- do _check(failed, 'bounded_sql', run_query(bounded).rows | length == 1) -%}
+  {%- do _check(failed, 'sentinel_row_json', sqlsentinel.sentinel_row_json('r') is not none) -%}
+  {%- set batched = sqlsentinel.batched_alerts_sql(["select 'OK' as status -- one", "select 'ALERT' as status, 2 as n"]) -%}
+  {%- set batch_rows = run_query(batched ~ ' order by 1').rows -%}
+  {%- do _check(failed, 'batched_alerts_sql', batch_rows | length == 2 and batch_rows[1][0] == 1 and fromjson(batch_rows[1][1])['n'] == 2) -%}
 
   {%- set scratch = sqlsentinel.sentinel_relation('sentinel_scratch') -%}
   {%- set created = sqlsentinel.create_sentinel_table(scratch, [('id', dbt.type_string())], 'id') -%}

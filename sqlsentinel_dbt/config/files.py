@@ -145,6 +145,17 @@ class SentinelFile(BaseModel):
             "`*PASSWORD*`, `*_KEY`)."
         ),
     )
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description=(
+            "How many alerts one statement evaluates, where the adapter can turn a row into "
+            "JSON (DuckDB, PostgreSQL, BigQuery, Snowflake; see docs/performance.md, "
+            "\"Batched evaluation\"). 1: one query per alert. Unset: 100 on BigQuery and "
+            "Snowflake, where every query is a job with a fixed cost, else 1."
+        ),
+    )
 
     @field_validator("default_schedule")
     @classmethod

@@ -21,6 +21,7 @@ from typing import Any
 from sqlsentinel_dbt.config.loader import DeclaredAlert
 from sqlsentinel_dbt.config.project import ProjectConfig, load_config
 from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, TestArtifacts
+from sqlsentinel_dbt.engine.batches import batch_size_for
 from sqlsentinel_dbt.engine.check_settings import ChosenChecks, configured_checks
 from sqlsentinel_dbt.engine.freshness import stale_alerts
 from sqlsentinel_dbt.engine.from_dbt import dbt_checks
@@ -229,6 +230,9 @@ class Sentinel:
             skip=stale_alerts(plans, build),
             now=now,
             past_values=self.stores.history.values_since,
+            batch_size=batch_size_for(
+                self.project.warehouse.adapter_type, self.config.settings.batch_size
+            ),
         )
         invocation_id = (build and build.invocation_id) or self.project.invocation_id
         return self._record(
