@@ -66,7 +66,7 @@ ORDERS = (
 
 def alerts(n: int, table: str) -> list[dict[str, Any]]:
     """N alerts on `table`, of the three shapes the module's docstring lists."""
-    declared = []
+    declared: list[dict[str, Any]] = []
     for i in range(n):
         region = f"r{i % REGIONS}"
         if i % 25 == 24:
