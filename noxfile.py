@@ -78,3 +78,17 @@ def airflow(session: nox.Session) -> None:
     """
     session.install("-e", ".[airflow]", "pytest>=8", "dbt-duckdb>=1.11", "psycopg2-binary")
     session.run("pytest", "tests_airflow", *session.posargs)
+
+
+@nox.session(python="3.11")
+def dagster(session: nox.Session) -> None:
+    """The alerts as asset checks, run by Dagster in-process, in an environment of its own.
+
+    dagster-dbt requires `sqlglot[rs]`, which pins sqlglot to its compiled extension's
+    version: in the dev extras it would make the environment the tests and benchmarks run
+    in differ from what a user without `[dagster]` installs.
+    """
+    session.install(
+        "-e", ".[dagster]", "pytest>=8", "pytest-xdist>=3.5", "dbt-duckdb>=1.11", "psycopg2-binary"
+    )
+    session.run("pytest", "-n", "2", "tests_dagster", *session.posargs)

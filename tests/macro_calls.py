@@ -83,6 +83,15 @@ def exercise(warehouse: Warehouse, relation: str) -> dict[str, Callable[[], Any]
         "opened_at": NOW,
         "resolved_at": None,
     }
+    claim = {
+        "claim_id": "k1",
+        "alert_name": "it's",
+        "due_at": NOW,
+        "run_id": "c1",
+        "claimed_by": "c1",
+        "claimed_until": LATER,
+        "done_at": None,
+    }
     return {
         "sentinel_schema": lambda: call("sentinel_schema"),
         "sentinel_relation": lambda: call("sentinel_relation", identifier="x"),
@@ -90,6 +99,18 @@ def exercise(warehouse: Warehouse, relation: str) -> dict[str, Callable[[], Any]
         "notifications_relation": lambda: call("notifications_relation"),
         "silences_relation": lambda: call("silences_relation"),
         "threads_relation": lambda: call("threads_relation"),
+        "schedule_claims_relation": lambda: call("schedule_claims_relation"),
+        "schedule_claim_columns": lambda: call("schedule_claim_columns"),
+        "claim_due_runs": lambda: call(
+            "claim_due_runs",
+            rows=[claim],
+            claimer="c1",
+            now=NOW,
+            lease_until=LATER,
+            since=NOW,
+        ),
+        "select_claimed_runs_sql": lambda: call("select_claimed_runs_sql", claimer="c1"),
+        "update_claimed_runs": lambda: call("update_claimed_runs", claimers=["c1"], done_at=LATER),
         "alert_history_columns": lambda: call("alert_history_columns"),
         "notification_columns": lambda: call("notification_columns"),
         "silence_columns": lambda: call("silence_columns"),

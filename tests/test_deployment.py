@@ -100,6 +100,7 @@ def test_the_chart_runs_one_daemon_with_its_token_probes_and_resources(tmp_path:
     deployment = objects["Deployment"]
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"]["type"] == "Recreate"  # never two at once
+    assert "--replicated" not in deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     args = container["args"]
     assert args[0] == "daemon" and "--allowed-host" in args and "a.example.com" in args
@@ -119,12 +120,17 @@ def test_the_chart_runs_one_daemon_with_its_token_probes_and_resources(tmp_path:
     assert service["spec"]["ports"][0]["targetPort"] == "http"
 
 
-def test_the_chart_refuses_no_token_and_a_second_daemon(tmp_path: Path) -> None:
+def test_the_chart_refuses_no_token_and_replicates_with_claims(tmp_path: Path) -> None:
     tokenless = helm(tmp_path, "template", "sentinel", str(CHART))
     assert tokenless.returncode != 0 and "token: set token.existingSecret" in tokenless.stderr
-    two = helm(tmp_path, "template", "sentinel", str(CHART), "--set", "token.value=t",
-               "--set", "replicaCount=2")  # fmt: skip
-    assert two.returncode != 0 and "more than one would run each alert" in two.stderr
+    three = rendered(tmp_path, "--set", "token.value=t", "--set", "replicaCount=3")
+    deployment = three["Deployment"]
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    at = container["args"].index("--replicated")
+    assert container["args"][at + 1 : at + 3] == ["--lease", "30"]
+    assert "--replicated" in cli("daemon", "--help").stdout
     # An existing Secret: the chart makes none and reads that one.
     objects = rendered(tmp_path, "--set", "token.existingSecret=team-token")
     assert "Secret" not in objects

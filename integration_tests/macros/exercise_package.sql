@@ -108,6 +108,19 @@
   {%- set open_threads = _rows(sqlsentinel.select_open_threads_sql("it's")) -%}
   {%- do _check(failed, 'insert_thread', open_threads | length == 1 and open_threads[0]['group_key'] == awkward) -%}
   {%- do _check(failed, 'select_open_threads_sql', _rows(sqlsentinel.select_open_threads_sql('other')) | length == 0) -%}
+  {%- set claim = {'claim_id': 'k1', 'alert_name': "it's", 'due_at': now, 'run_id': 'c1', 'claimed_by': 'c1',
+                   'claimed_until': later, 'done_at': none} -%}
+  {%- do sqlsentinel.claim_due_runs([claim], 'c1', now, later, now) -%}
+  {%- set rival = {'claim_id': 'k1', 'alert_name': "it's", 'due_at': now, 'run_id': 'c2', 'claimed_by': 'c2',
+                   'claimed_until': later, 'done_at': none} -%}
+  {%- do sqlsentinel.claim_due_runs([rival], 'c2', now, later, now) -%}
+  {%- set claimed = _rows(sqlsentinel.select_claimed_runs_sql('c1')) -%}
+  {%- do _check(failed, 'claim_due_runs', claimed | length == 1 and _rows(sqlsentinel.select_claimed_runs_sql('c2')) | length == 0) -%}
+  {%- do _check(failed, 'select_claimed_runs_sql', claimed[0]['alert_name'] == "it's" and claimed[0]['run_id'] == 'c1') -%}
+  {%- do _check(failed, 'schedule_claims_relation', sqlsentinel.schedule_claims_relation().identifier == 'sentinel_schedule_claims') -%}
+  {%- do _check(failed, 'schedule_claim_columns', sqlsentinel.schedule_claim_columns() | length == 7) -%}
+  {%- do sqlsentinel.update_claimed_runs(['c1'], done_at=later) -%}
+  {%- do _check(failed, 'update_claimed_runs', _rows(sqlsentinel.select_claimed_runs_sql('c1')) | length == 0) -%}
   {%- do sqlsentinel.resolve_thread("it's", 'C1', '1.2', later) -%}
   {%- do _check(failed, 'resolve_thread', _rows(sqlsentinel.select_open_threads_sql("it's")) | length == 0) -%}
   {#- As an on-run-end hook it records a command's results (tests/test_dbt_results_hook.py);

@@ -42,6 +42,24 @@ Token = Annotated[
 ]
 
 
+Replicated = Annotated[
+    bool,
+    typer.Option(
+        help=(
+            "Share the alerts with other daemons on the same warehouse: each due time is "
+            "claimed in it by one of them (docs/daemon.md, \"Replicas\")."
+        )
+    ),
+]
+Lease = Annotated[
+    float,
+    typer.Option(
+        min=1,
+        help="With --replicated: seconds after which a run whose daemon stopped is taken over.",
+    ),
+]
+
+
 @o.dbt_flags(threads=True)
 def daemon(
     dbt: DbtArgs,
@@ -49,6 +67,8 @@ def daemon(
     port: Port = 8765,
     token: Token = None,
     allowed_host: AllowedHosts = None,
+    replicated: Replicated = False,
+    lease: Lease = 30.0,
 ) -> None:
     """Run each alert on its cron `schedule`, serve health, metrics and the dashboard.
 
@@ -62,7 +82,7 @@ def daemon(
     hosts = _allowed(host, allowed_host)
     metrics = Metrics()
     with cannot_start_on_error():
-        service = Daemon(dbt, metrics)
+        service = Daemon(dbt, metrics, replicated=replicated, lease=lease)
     stop_http, bound = serve_in_thread(
         create_app(Backend(daemon=service), token, metrics, hosts), host, port
     )

@@ -69,8 +69,16 @@ class Daemon:
         reload_every: float = 2.0,
         workers: int = 4,
         clock: Clock = utc_now,
+        replicated: bool = False,
+        lease: float = 30.0,
     ) -> None:
         self.args = args
+        self.replicated = replicated
+        """Share the alerts with other daemons: run only the due times this one claims."""
+        self.lease = lease
+        """Seconds a claimed run is held without being extended (replicated only)."""
+        self._held: set[str] = set()  # the claims whose runs are under way
+        self._extended_at = time.monotonic()
         self.metrics = metrics
         self.reload_every = reload_every
         self.clock = clock
@@ -114,6 +122,7 @@ class Daemon:
         """Start what is due, reload changed files; False after an unexpected error."""
         try:
             self._start_due(self.clock())
+            self._extend_if_due()
             self._deliver_if_due()
             if time.monotonic() - self._checked_at >= self.reload_every:
                 self.reload_if_changed()
@@ -224,8 +233,11 @@ class Daemon:
             started = self.clock()
             for name in due.names:
                 self.metrics.lag.observe((started - due.due_at[name]).total_seconds())
-            declared = self._declared()
-            self._execute([declared[n] for n in due.names if n in declared])
+            if self.replicated:
+                self._run_claimed(due)
+            else:
+                declared = self._declared()
+                self._execute([declared[n] for n in due.names if n in declared])
             lag = max((started - due.due_at[n]).total_seconds() for n in due.names)
             took = (self.clock() - started).total_seconds()
             logger.info("ran %d alerts (lag %.3fs, took %.3fs)", len(due.names), lag, took)
@@ -235,15 +247,61 @@ class Daemon:
         finally:
             self._finished(due.names)
 
+    def _run_claimed(self, due: Due) -> None:
+        """Run the due times this daemon claims, and those it takes over; then finish them.
+
+        A run taken over whose history is already written (its daemon died after that)
+        is finished without running again. A failure leaves the claim unfinished: once its
+        lease runs out, a daemon takes it over.
+        """
+        sentinel = self.sentinel
+        schedule = sentinel.stores.schedule
+        with sentinel.project.warehouse.in_use():
+            runs = schedule.claim(
+                {n: due.due_at[n] for n in due.names}, self.clock(), self.lease, self._grace()
+            )
+        if not runs:
+            logger.debug("%s: claimed by another daemon", ", ".join(due.names))
+            return
+        claimer = runs[0].claimer
+        with self._lock:
+            self._held.add(claimer)
+        try:
+            declared = self._declared()
+            for run in runs:
+                if run.taken_over and sentinel.stores.history.run_results_by_alert(run.run_id):
+                    logger.info("run %s was recorded before its daemon stopped", run.run_id)
+                    continue
+                if run.taken_over:
+                    logger.info("taking over run %s of %s", run.run_id, ", ".join(run.due_at))
+                alerts = [declared[n] for n in run.due_at if n in declared]
+                self._execute(alerts, run_id=run.run_id)
+            with sentinel.project.warehouse.in_use():
+                schedule.finish(claimer, self.clock())
+        finally:
+            with self._lock:
+                self._held.discard(claimer)
+
+    def _extend_if_due(self) -> None:
+        """Extend the leases of the runs under way, three times a lease (replicated only)."""
+        if not self.replicated or time.monotonic() - self._extended_at < self.lease / 3:
+            return
+        self._extended_at = time.monotonic()
+        with self._lock:
+            held = sorted(self._held)
+        if held:
+            with self.sentinel.project.warehouse.in_use():
+                self.sentinel.stores.schedule.extend(held, self.clock(), self.lease)
+
     def _finished(self, names: list[str]) -> None:
         with self._lock:
             self.timetable.finished(names)
 
-    def _execute(self, alerts: list[DeclaredAlert]) -> RunReport:
+    def _execute(self, alerts: list[DeclaredAlert], run_id: str | None = None) -> RunReport:
         sentinel = self.sentinel
         with sentinel.project.warehouse.in_use():  # one opening of a DuckDB file per batch
             plans = [_compiled(sentinel, alert) for alert in alerts]
-            report = sentinel.execute(plans)
+            report = sentinel.execute(plans, run_id=run_id)
         self.metrics.observe_results(report.results)
         self.metrics.observe_delivery(len(report.notifications_json()), report.delivery)
         return report

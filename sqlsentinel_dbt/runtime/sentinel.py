@@ -211,8 +211,12 @@ class Sentinel:
         send: bool = True,
         check_last_build: bool = True,
         on_results: OnResults | None = None,
+        run_id: str | None = None,
     ) -> RunReport:
         """Evaluate planned alerts, append them to the history, queue and send notifications.
+
+        `run_id` names the run in the history (default: a new one); a replicated daemon
+        passes the id of the run it claimed.
 
         `dry_run` writes nothing and sends nothing; the report still says what would be
         sent. `send=False` queues notifications for `sentinel notify` without sending.
@@ -236,7 +240,15 @@ class Sentinel:
         )
         invocation_id = (build and build.invocation_id) or self.project.invocation_id
         return self._record(
-            plans, evaluated, prior, now, invocation_id, before, dry_run=dry_run, send=send
+            plans,
+            evaluated,
+            prior,
+            now,
+            invocation_id,
+            before,
+            dry_run=dry_run,
+            send=send,
+            run_id=run_id,
         )
 
     def record_build(
@@ -386,6 +398,7 @@ class Sentinel:
         *,
         dry_run: bool,
         send: bool,
+        run_id: str | None = None,
     ) -> RunReport:
         """Advance states, append to the history, queue and send notifications.
 
@@ -395,7 +408,7 @@ class Sentinel:
         evaluated = masked(evaluated)
         tracked = track_run([p.declared.alert for p in plans], prior, evaluated, now)
         record = RunRecord(
-            run_id=uuid.uuid4().hex,
+            run_id=run_id or uuid.uuid4().hex,
             invocation_id=invocation_id,
             project_name=self.project.name,
             target_name=self.project.target_name,
