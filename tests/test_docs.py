@@ -233,6 +233,7 @@ def test_source_docs_list_exactly_the_columns_the_macros_create() -> None:
         "sentinel_notifications": "outbox/notification_columns.sql",
         "sentinel_silences": "silences/silence_columns.sql",
         "sentinel_threads": "threads/thread_columns.sql",
+        "sentinel_schedule_claims": "schedule/schedule_claim_columns.sql",
     }
     assert set(tables) == set(macros)
     for name, macro in macros.items():
