@@ -39,23 +39,17 @@ import psycopg2  # type: ignore[import-untyped]
 import yaml
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent.parent)]
+from checks_project import Warehouse  # noqa: E402
 from doc_section import PACKAGES, measured_on, write_section  # noqa: E402
 
 from sqlsentinel_dbt.dbt import DbtArgs  # noqa: E402
 from sqlsentinel_dbt.engine.result import AlertResult  # noqa: E402
 from sqlsentinel_dbt.engine.runner import run_planned  # noqa: E402
 from sqlsentinel_dbt.runtime import Sentinel  # noqa: E402
-from tests.fake_bigquery import PROJECT, fake_bigquery  # noqa: E402
+from tests.fake_bigquery import PROJECT, fake_bigquery, profile_output  # noqa: E402
 
 ROWS = 20_000
 REGIONS = 20
-PG = {
-    "host": os.environ.get("PGHOST", "127.0.0.1"),
-    "port": int(os.environ.get("PGPORT", "5432")),
-    "user": os.environ.get("PGUSER", "postgres"),
-    "password": os.environ.get("PGPASSWORD", ""),
-    "dbname": os.environ.get("PGDATABASE", "test"),
-}
 ORDERS = (
     f"select i as order_id, 'r' || (i % {REGIONS}) as region, "
     "cast(i % 997 as double precision) / 10 as amount, "
@@ -111,41 +105,31 @@ def bigquery(root: Path, n: int, threads: int, latency: float) -> Iterator[tuple
     database.execute(f'create table "{PROJECT}".analytics.orders as {ORDERS}')
     with fake_bigquery(answer_with=database, job_latency=latency) as fake:
         os.environ["BIGQUERY_EMULATOR_HOST"] = fake.url
-        output = {
-            "type": "bigquery",
-            "method": "oauth-secrets",
-            "token": "not-a-real-token",
-            "project": PROJECT,
-            "dataset": "analytics",
-            "location": "US",
-            "api_endpoint": fake.url,
-            "threads": threads,
-            "job_retries": 0,
-        }
+        output = profile_output(fake, threads)
         yield write_project(root, output, alerts(n, f"`{PROJECT}`.analytics.orders")), fake
 
 
 @contextmanager
 def postgres(root: Path, n: int, threads: int) -> Iterator[tuple[DbtArgs, None]]:
     """A schema of the benchmark's own on the PostgreSQL server, dropped afterwards."""
-    schema = f"bench_batches_{uuid.uuid4().hex[:8]}"
-    with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
-        cur.execute(f"create schema {schema}; create table {schema}.orders as {ORDERS}")
-    output = {"type": "postgres", **PG, "schema": schema, "threads": threads}
+    warehouse = Warehouse("postgres", f"bench_batches_{uuid.uuid4().hex[:8]}")
+    output = warehouse.output(root, threads)
+    server = {key: output[key] for key in ("host", "port", "user", "password", "dbname")}
+    with psycopg2.connect(**server) as conn, conn.cursor() as cur:
+        cur.execute(f"create schema {warehouse.schema}")
+        cur.execute(f"create table {warehouse.schema}.orders as {ORDERS}")
     try:
-        yield write_project(root, output, alerts(n, f"{schema}.orders")), None
+        yield write_project(root, output, alerts(n, f"{warehouse.schema}.orders")), None
     finally:
-        with psycopg2.connect(**PG) as conn, conn.cursor() as cur:
-            cur.execute(f"drop schema {schema} cascade")
+        warehouse.reset(root)
 
 
 @contextmanager
 def duckdb_file(root: Path, n: int, threads: int) -> Iterator[tuple[DbtArgs, None]]:
     """A DuckDB database file holding the table."""
-    path = root / "bench.duckdb"
-    with duckdb.connect(str(path)) as database:
+    output = Warehouse("duckdb").output(root, threads)
+    with duckdb.connect(str(output["path"])) as database:
         database.execute(f"create table orders as {ORDERS}")
-    output = {"type": "duckdb", "path": str(path), "threads": threads}
     yield write_project(root, output, alerts(n, "main.orders")), None
 
 

@@ -266,6 +266,21 @@ def _act(fake: FakeBigQuery, action: str, args: dict[str, str], body: Any) -> tu
     return fake.table(args["dataset"], args["table"])
 
 
+def profile_output(fake: FakeBigQuery, threads: int = 1) -> dict[str, Any]:
+    """A dbt-bigquery profile output that talks to `fake` (dataset `analytics`)."""
+    return {
+        "type": "bigquery",
+        "method": "oauth-secrets",
+        "token": "not-a-real-token",
+        "project": PROJECT,
+        "dataset": "analytics",
+        "location": "US",
+        "api_endpoint": fake.url,
+        "threads": threads,
+        "job_retries": 0,
+    }
+
+
 @contextmanager
 def fake_bigquery(answer_with: Any = None, job_latency: float = 0.0) -> Iterator[FakeBigQuery]:
     """Serve a fresh fake on a free port of 127.0.0.1 for the duration of the block."""

@@ -31,7 +31,7 @@ from sqlsentinel_dbt.engine.result import AlertResult, Status
 from sqlsentinel_dbt.engine.runner import run_planned
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.conftest import FIXTURES, Project, ShopVariant, make_project
-from tests.fake_bigquery import PROJECT, fake_bigquery
+from tests.fake_bigquery import PROJECT, fake_bigquery, profile_output
 from tests.query_log import DuckDBQueryLog
 from tests.test_anomaly_alerts import ALERTS as ANOMALY_ALERTS
 from tests.test_anomaly_alerts import NOW, daily_orders
@@ -204,17 +204,7 @@ def test_on_the_bigquery_stand_in_batches_agree_and_send_fewer_jobs(
             (FIXTURES / "bigquery" / "dbt_project.yml").read_text()
         )
         (root / "alerts" / "many.yml").write_text(yaml.safe_dump({"alerts": BIGQUERY_ALERTS}))
-        output = {
-            "type": "bigquery",
-            "method": "oauth-secrets",
-            "token": "not-a-real-token",
-            "project": PROJECT,
-            "dataset": "analytics",
-            "location": "US",
-            "api_endpoint": fake.url,
-            "threads": 4,
-            "job_retries": 0,
-        }
+        output = profile_output(fake, 4)
         (root / "profiles.yml").write_text(
             yaml.safe_dump({"bq_shop": {"target": "fake", "outputs": {"fake": output}}})
         )

@@ -23,7 +23,7 @@ from sqlsentinel_dbt.dbt import DbtArgs
 from sqlsentinel_dbt.engine.bounded import bounded_sql, without_final_semicolon
 from sqlsentinel_dbt.runtime import Sentinel
 from tests.conftest import FIXTURES, public_macros
-from tests.fake_bigquery import PROJECT, FakeBigQuery, fake_bigquery
+from tests.fake_bigquery import FakeBigQuery, fake_bigquery, profile_output
 from tests.integration_runner import run_steps
 from tests.macro_calls import AWKWARD, exercise
 
@@ -45,17 +45,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBigQuery]:
 def project(tmp_path: Path, fake: FakeBigQuery) -> Path:
     root = tmp_path / "bq_shop"
     shutil.copytree(FIXTURES / "bigquery", root)
-    output = {
-        "type": "bigquery",
-        "method": "oauth-secrets",
-        "token": "not-a-real-token",
-        "project": PROJECT,
-        "dataset": "analytics",
-        "location": "US",
-        "api_endpoint": fake.url,
-        "threads": 1,
-        "job_retries": 0,
-    }
+    output = profile_output(fake)
     profile = {"bq_shop": {"target": "fake", "outputs": {"fake": output}}}
     (root / "profiles.yml").write_text(yaml.safe_dump(profile))
     return root
