@@ -119,6 +119,7 @@ def exercise(warehouse: Warehouse, relation: str) -> dict[str, Callable[[], Any]
         "type_long_text": lambda: call("type_long_text"),
         "string_literal": lambda: call("string_literal", value=AWKWARD),
         "string_literals": lambda: call("string_literals", values=[AWKWARD, "it's"]),
+        "timestamp_literal": lambda: call("timestamp_literal", text=NOW),
         "statement_chunk_size": lambda: call("statement_chunk_size"),
         "create_sentinel_table": lambda: call(
             "create_sentinel_table",

@@ -23,6 +23,8 @@
   {%- set listed = sqlsentinel.string_literals([awkward, "it's"]) -%}
   {%- set both = run_query('select ' ~ listed[0] ~ ' as a, ' ~ listed[1] ~ ' as b').rows[0] -%}
   {%- do _check(failed, 'string_literals', both[0] == awkward and both[1] == "it's") -%}
+  {%- set moment = run_query('select ' ~ sqlsentinel.timestamp_literal(later) ~ ' as v').columns[0].values()[0] -%}
+  {%- do _check(failed, 'timestamp_literal', (moment | string).startswith('2026-11-22 08:00:00')) -%}
   {%- set unbounded = target.type in ('duckdb', 'postgres') -%}
   {%- do _check(failed, 'statement_chunk_size', (sqlsentinel.statement_chunk_size() is none) == unbounded) -%}
   {%- set bounded = sqlsentinel.bounded_sql('select 1 as n union all select 2 -- two rows', 1) -%}

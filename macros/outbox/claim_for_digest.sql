@@ -7,17 +7,16 @@
 
 {% macro default__claim_for_digest(ids, claimer, now, lease_until) %}
   {%- set relation = sqlsentinel.notifications_relation() -%}
-  {%- set ts = dbt.type_timestamp() -%}
   {%- for chunk in ids | batch(sqlsentinel.statement_chunk_size() or ids | length or 1) -%}
     {%- call statement('sqlsentinel_claim_for_digest') -%}
       update {{ relation }}
       set status = 'digesting',
           claimed_by = {{ sqlsentinel.string_literal(claimer) }},
-          claimed_until = cast('{{ lease_until }}' as {{ ts }}),
-          updated_at = cast('{{ now }}' as {{ ts }})
+          claimed_until = {{ sqlsentinel.timestamp_literal(lease_until) }},
+          updated_at = {{ sqlsentinel.timestamp_literal(now) }}
       where notification_id in ({{ sqlsentinel.string_literals(chunk) | join(', ') }})
         and (status = 'digest'
-             or (status = 'digesting' and claimed_until < cast('{{ now }}' as {{ ts }})))
+             or (status = 'digesting' and claimed_until < {{ sqlsentinel.timestamp_literal(now) }}))
     {%- endcall -%}
     {%- do adapter.commit() -%}
   {%- endfor -%}

@@ -7,22 +7,21 @@
 
 {% macro default__claim_notifications(claimer, now, lease_until, expired_before) %}
   {%- set relation = sqlsentinel.ensure_notifications() -%}
-  {%- set ts = dbt.type_timestamp() -%}
   {%- set due -%}
-    ((status in ('queued', 'failed') and next_attempt_at <= cast('{{ now }}' as {{ ts }}))
-     or (status = 'sending' and claimed_until < cast('{{ now }}' as {{ ts }})))
+    ((status in ('queued', 'failed') and next_attempt_at <= {{ sqlsentinel.timestamp_literal(now) }})
+     or (status = 'sending' and claimed_until < {{ sqlsentinel.timestamp_literal(now) }}))
   {%- endset -%}
   {%- call statement('sqlsentinel_expire_notifications') -%}
     update {{ relation }}
-    set status = 'dead', updated_at = cast('{{ now }}' as {{ ts }}), claimed_by = '{{ claimer }}'
-    where {{ due }} and created_at < cast('{{ expired_before }}' as {{ ts }})
+    set status = 'dead', updated_at = {{ sqlsentinel.timestamp_literal(now) }}, claimed_by = '{{ claimer }}'
+    where {{ due }} and created_at < {{ sqlsentinel.timestamp_literal(expired_before) }}
   {%- endcall -%}
   {%- call statement('sqlsentinel_claim_notifications') -%}
     update {{ relation }}
     set status = 'sending',
         claimed_by = '{{ claimer }}',
-        claimed_until = cast('{{ lease_until }}' as {{ ts }}),
-        updated_at = cast('{{ now }}' as {{ ts }})
+        claimed_until = {{ sqlsentinel.timestamp_literal(lease_until) }},
+        updated_at = {{ sqlsentinel.timestamp_literal(now) }}
     where {{ due }}
   {%- endcall -%}
   {%- do adapter.commit() -%}

@@ -7,16 +7,15 @@
 
 {% macro default__claim_pending_decisions(claimer, now, lease_until) %}
   {%- set relation = sqlsentinel.ensure_notifications() -%}
-  {%- set ts = dbt.type_timestamp() -%}
   {%- call statement('sqlsentinel_claim_pending_decisions') -%}
     update {{ relation }}
     set status = 'deciding',
         claimed_by = '{{ claimer }}',
-        claimed_until = cast('{{ lease_until }}' as {{ ts }}),
-        updated_at = cast('{{ now }}' as {{ ts }})
+        claimed_until = {{ sqlsentinel.timestamp_literal(lease_until) }},
+        updated_at = {{ sqlsentinel.timestamp_literal(now) }}
     where kind = 'pending'
       and (status = 'undecided'
-           or (status = 'deciding' and claimed_until < cast('{{ now }}' as {{ ts }})))
+           or (status = 'deciding' and claimed_until < {{ sqlsentinel.timestamp_literal(now) }}))
   {%- endcall -%}
   {%- do adapter.commit() -%}
   {{ return(true) }}

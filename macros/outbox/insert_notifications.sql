@@ -29,3 +29,8 @@
 {% macro redshift__insert_notifications(rows, chunk_size, commit, ensure) %}
   {{ return(sqlsentinel.default__insert_notifications(rows, chunk_size, commit, ensure)) }}
 {% endmacro %}
+
+{#- SQLite enforces the primary key and has ON CONFLICT too (3.24 and newer). -#}
+{% macro sqlite__insert_notifications(rows, chunk_size, commit, ensure) %}
+  {{ return(sqlsentinel.postgres__insert_notifications(rows, chunk_size, commit, ensure)) }}
+{% endmacro %}

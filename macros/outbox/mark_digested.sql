@@ -9,7 +9,7 @@
   {%- for chunk in ids | batch(sqlsentinel.statement_chunk_size() or ids | length or 1) -%}
     {%- call statement('sqlsentinel_mark_digested') -%}
       update {{ relation }}
-      set status = 'digested', updated_at = cast('{{ now }}' as {{ dbt.type_timestamp() }})
+      set status = 'digested', updated_at = {{ sqlsentinel.timestamp_literal(now) }}
       where status = 'digesting' and {{ sqlsentinel._held_by(claimer, chunk) }}
     {%- endcall -%}
     {%- do adapter.commit() -%}

@@ -9,7 +9,7 @@
   {%- set sql -%}
     select alert_name, kind, status, count(*) as notifications
     from {{ relation }}
-    where created_at >= cast({{ sqlsentinel.string_literal(since) }} as {{ dbt.type_timestamp() }})
+    where created_at >= {{ sqlsentinel.timestamp_literal(since) }}
     group by alert_name, kind, status
   {%- endset -%}
   {{ return(sql) }}

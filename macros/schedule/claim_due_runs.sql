@@ -13,23 +13,22 @@
   {%- if rows -%}
     {%- do sqlsentinel._insert_claims(relation, columns, rows) -%}
   {%- endif -%}
-  {%- set ts = dbt.type_timestamp() -%}
   {%- call statement('sqlsentinel_take_over_runs') -%}
     update {{ relation }}
     set claimed_by = {{ sqlsentinel.string_literal(claimer) }},
-        claimed_until = cast('{{ lease_until }}' as {{ ts }})
+        claimed_until = {{ sqlsentinel.timestamp_literal(lease_until) }}
     where done_at is null
-      and claimed_until < cast('{{ now }}' as {{ ts }})
-      and due_at >= cast('{{ since }}' as {{ ts }})
+      and claimed_until < {{ sqlsentinel.timestamp_literal(now) }}
+      and due_at >= {{ sqlsentinel.timestamp_literal(since) }}
   {%- endcall -%}
   {%- do adapter.commit() -%}
   {{ return(true) }}
 {% endmacro %}
 
-{#- ON CONFLICT where the key is enforced (PostgreSQL, DuckDB): of two daemons inserting one
+{#- ON CONFLICT where the key is enforced (PostgreSQL, DuckDB, SQLite): of two daemons inserting one
     due time at once, the second waits for the first and skips it. Elsewhere a MERGE. -#}
 {% macro _insert_claims(relation, columns, rows) %}
-  {%- if adapter.type() in ('postgres', 'duckdb') -%}
+  {%- if adapter.type() in ('postgres', 'duckdb', 'sqlite') -%}
     {{ return(sqlsentinel._insert_rows(relation, columns, rows, none, 'claim_id')) }}
   {%- endif -%}
   {{ return(sqlsentinel._merge_new_rows(relation, columns, rows, 'claim_id')) }}

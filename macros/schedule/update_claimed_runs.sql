@@ -6,11 +6,10 @@
 
 {% macro default__update_claimed_runs(claimers, claimed_until, done_at) %}
   {%- if not claimers -%}{{ return(false) }}{%- endif -%}
-  {%- set ts = dbt.type_timestamp() -%}
   {%- set column, value = ('done_at', done_at) if done_at else ('claimed_until', claimed_until) -%}
   {%- call statement('sqlsentinel_update_claimed_runs') -%}
     update {{ sqlsentinel.schedule_claims_relation() }}
-    set {{ column }} = cast('{{ value }}' as {{ ts }})
+    set {{ column }} = {{ sqlsentinel.timestamp_literal(value) }}
     where claimed_by in ({{ sqlsentinel.string_literals(claimers) | join(', ') }})
       and done_at is null
   {%- endcall -%}

@@ -5,13 +5,12 @@
 
 {% macro default__end_silence(silence_id, now, ended_by) %}
   {%- set relation = sqlsentinel.ensure_silences() -%}
-  {%- set ts = dbt.type_timestamp() -%}
   {%- call statement('sqlsentinel_end_silence', fetch_result=false) -%}
     update {{ relation }}
-    set ends_at = cast('{{ now }}' as {{ ts }}),
+    set ends_at = {{ sqlsentinel.timestamp_literal(now) }},
         ended_by = {{ sqlsentinel._sql_value(ended_by, dbt.type_string()) }}
     where silence_id = {{ sqlsentinel._sql_value(silence_id, dbt.type_string()) }}
-      and ends_at > cast('{{ now }}' as {{ ts }})
+      and ends_at > {{ sqlsentinel.timestamp_literal(now) }}
   {%- endcall -%}
   {%- do adapter.commit() -%}
   {{ return(true) }}

@@ -8,7 +8,7 @@
   {%- set sql -%}
     select {{ sqlsentinel.silence_columns() | map(attribute=0) | join(', ') }}
     from {{ relation }}
-    where ends_at > cast('{{ ends_after }}' as {{ dbt.type_timestamp() }})
+    where ends_at > {{ sqlsentinel.timestamp_literal(ends_after) }}
     order by created_at desc, silence_id
   {%- endset -%}
   {{ return(sql) }}

@@ -102,7 +102,7 @@
         {{- "cast(" if as_select -}}
         {%- if value is none or value is undefined -%} null
         {%- elif value is number -%} {{ value }}
-        {%- elif type == timestamp_type -%} cast('{{ value }}' as {{ type }})
+        {%- elif type == timestamp_type -%} {{ sqlsentinel.timestamp_literal(value) }}
         {%- else -%} {{ quoted[value | string] }}
         {%- endif -%}
         {{- " as " ~ type ~ ") as " ~ name if as_select -}}

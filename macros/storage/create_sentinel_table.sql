@@ -9,6 +9,23 @@
     {{ return(false) }}
   {%- endif -%}
   {%- do adapter.create_schema(relation) -%}
+  {{ return(sqlsentinel._create_table(relation, columns, primary_key)) }}
+{% endmacro %}
+
+{#- dbt-sqlite attaches each schema's file to a connection as it opens (each thread has its
+    own), and its create_schema fails on a schema already attached: attach it here only if
+    this connection lacks it (another process, or another thread, may have created it). -#}
+{% macro sqlite__create_sentinel_table(relation, columns, primary_key) %}
+  {%- if relation.schema not in run_query('pragma database_list').columns['name'].values() -%}
+    {%- do adapter.create_schema(relation) -%}
+  {%- endif -%}
+  {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none -%}
+    {{ return(false) }}
+  {%- endif -%}
+  {{ return(sqlsentinel._create_table(relation, columns, primary_key)) }}
+{% endmacro %}
+
+{% macro _create_table(relation, columns, primary_key) %}
   {%- call statement('sqlsentinel_create_table') -%}
     {{ adapter.dispatch('create_sentinel_table_sql', 'sqlsentinel')(relation, columns, primary_key) }}
   {%- endcall -%}

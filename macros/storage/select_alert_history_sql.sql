@@ -13,7 +13,7 @@
     {%- do conditions.append("alert_name = " ~ sqlsentinel.string_literal(alert_name)) -%}
   {%- endif -%}
   {%- if since is not none -%}
-    {%- do conditions.append("started_at >= cast(" ~ sqlsentinel.string_literal(since) ~ " as " ~ dbt.type_timestamp() ~ ")") -%}
+    {%- do conditions.append("started_at >= " ~ sqlsentinel.timestamp_literal(since)) -%}
   {%- endif -%}
   {%- set sql -%}
     select {{ columns }}

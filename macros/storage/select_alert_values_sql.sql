@@ -11,7 +11,7 @@
     select alert_key, started_at, actual_value
     from {{ relation }}
     where alert_name = {{ sqlsentinel.string_literal(alert_name) }}
-      and started_at >= cast('{{ since }}' as {{ dbt.type_timestamp() }})
+      and started_at >= {{ sqlsentinel.timestamp_literal(since) }}
       and status in ('OK', 'ALERT')
       and actual_value is not null
     order by started_at desc

@@ -20,10 +20,10 @@
       from {{ relation }}
       where state is not null and started_at is not null
       {%- if look_back_from is not none %}
-        and started_at >= cast({{ sqlsentinel.string_literal(look_back_from) }} as {{ dbt.type_timestamp() }})
+        and started_at >= {{ sqlsentinel.timestamp_literal(look_back_from) }}
       {%- endif %}
     ) as evaluated
-    where started_at >= cast({{ sqlsentinel.string_literal(since) }} as {{ dbt.type_timestamp() }})
+    where started_at >= {{ sqlsentinel.timestamp_literal(since) }}
       and (previous_state is null or previous_state <> state)
     order by alert_name, alert_key, started_at
   {%- endset -%}

@@ -8,7 +8,7 @@
   {%- set text = dbt.type_string() -%}
   {%- call statement('sqlsentinel_resolve_thread', fetch_result=false) -%}
     update {{ relation }}
-    set resolved_at = cast('{{ resolved_at }}' as {{ dbt.type_timestamp() }})
+    set resolved_at = {{ sqlsentinel.timestamp_literal(resolved_at) }}
     where channel = {{ sqlsentinel._sql_value(channel, text) }}
       and conversation = {{ sqlsentinel._sql_value(conversation, text) }}
       and root_ts = {{ sqlsentinel._sql_value(root_ts, text) }}

@@ -343,6 +343,22 @@ class Warehouse:
             self._pools.clear()
         self._release_connections()
 
+    def _close_connections(self) -> None:
+        """Dbt's cleanup_connections, one connection at a time.
+
+        sqlite3 refuses to close a connection from a thread other than the one that
+        opened it (each worker thread opened its own): such a handle is left for the
+        garbage collector to close, and the other connections still close.
+        """
+        manager = self._adapter.connections
+        with manager.lock:
+            for connection in list(manager.thread_connections.values()):
+                try:
+                    manager.close(connection)
+                except Exception as exc:
+                    logger.debug("connection %s left to be collected: %s", connection.name, exc)
+            manager.thread_connections.clear()
+
     def _release_connections(self) -> None:
         """Close every thread's connection; on DuckDB, close the database file too.
 
@@ -352,7 +368,7 @@ class Warehouse:
         now, rather than whenever it is collected, unless some other project in this
         process still has a connection on it.
         """
-        self._adapter.cleanup_connections()
+        self._close_connections()
         manager = type(self._adapter.connections)
         release = getattr(manager, "close_all_connections", None)
         if release is None:

@@ -1,2 +1,2 @@
-select payment_id, order_id, method, status, amount, cast(created_at as date) as created_at
+select payment_id, order_id, method, status, amount, {{ day_of('created_at') }} as created_at
 from {{ ref('raw_payments') }}
