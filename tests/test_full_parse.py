@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, full_parse
+from sqlsentinel_dbt.dbt import DbtArgs, DbtProject, dbt_build, full_parse
 from sqlsentinel_dbt.demo import prepare_demo
 from sqlsentinel_dbt.resources import package_root
 
@@ -24,6 +24,7 @@ def test_changed_vars_reuse_the_macros_and_a_changed_macro_is_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parses: list[str] = []
+    full_parses: list[str] = []
     reuse_or_parse = full_parse.reuse_or_parse_macros
 
     def counting(loader: Any, files: Any, parse: Callable[[Any], None]) -> None:
@@ -31,6 +32,7 @@ def test_changed_vars_reuse_the_macros_and_a_changed_macro_is_parsed_again(
             parses.append("parse")
             parse(given)
 
+        full_parses.append("full parse")
         reuse_or_parse(loader, files, counted)
 
     monkeypatch.setattr(full_parse, "reuse_or_parse_macros", counting)
@@ -46,12 +48,15 @@ def test_changed_vars_reuse_the_macros_and_a_changed_macro_is_parsed_again(
             project.close()
 
     first = compiled("{as_of_date: '2026-11-20'}")
-    assert "2026-11-20" in first and len(parses) == 1
+    assert "2026-11-20" in first and (len(full_parses), len(parses)) == (1, 1)
     # New vars: dbt parses the project from scratch, but not its macros; a macro that
     # dispatches (days_before_as_of) still finds its implementations.
     second = compiled("{as_of_date: '2026-11-21'}")
     assert second == first.replace("2026-11-20", "2026-11-21")
     assert len(parses) == 1
+    # `dbt build` in this process too (through dbtRunner, with a loader of its own).
+    assert dbt_build(DbtArgs(args.project_dir, args.profiles_dir, vars="{x: 1}")) > 0
+    assert (len(full_parses), len(parses)) == (3, 1)
 
     as_of = tmp_path / "macros" / "as_of.sql"
     as_of.write_text(as_of.read_text().replace("cast('{{", "cast( '{{"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlsentinel_dbt.dbt.args import DbtArgs
+from sqlsentinel_dbt.dbt.full_parse import macros_reused
 from sqlsentinel_dbt.dbt.session import DBT_LOCK, dbt_message
 from sqlsentinel_dbt.errors import ProjectError
 
@@ -14,7 +15,7 @@ def dbt_build(args: DbtArgs) -> int:
     """
     from dbt.cli.main import dbtRunner
 
-    with DBT_LOCK:
+    with DBT_LOCK, macros_reused():
         outcome = dbtRunner().invoke(["build", "--quiet", *args.to_cli()])
     if outcome.exception is not None:
         raise ProjectError(f"dbt build failed: {dbt_message(outcome.exception)}")

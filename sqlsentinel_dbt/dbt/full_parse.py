@@ -4,32 +4,49 @@ dbt parses a project from scratch whenever partial parsing cannot apply, and cha
 `--vars` are enough for that: a run that passes the day or a schema as a var pays for a
 full parse every time. A full parse starts by parsing every macro of dbt, the adapter, the
 packages and the project (a few hundred files), then reads each macro's calls
-(`macro_depends_on`): about 2 s, though vars change neither. When every macro file, the
-projects, the adapter and dbt's flags are what they were at this process's last full
-parse, the macros that parse produced are handed out again (as copies, taken before dbt
-patched any of them from YAML) instead.
+(`macro_depends_on`): about 0.5 s for the demo, though vars change neither. When every
+macro file, the projects, the adapter and dbt's flags are what they were at an earlier
+full parse in this process (of one of the last four projects opened), the macros that
+parse produced are handed out again (as copies, taken before dbt patched any of them from
+YAML) instead (docs/decisions/0025-full-parses-reuse-the-macros.md).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from hashlib import sha256
 from typing import Any
 
 # Key of the macro files and what else a macro's parse depends on -> the macros that
 # parse produced, by the file that holds them.
 _REUSABLE: dict[str, dict[str, list[Any]]] = {}
+_KEPT = 4
+"""Sets of macros kept: a process may open a few projects in turn (the tests do)."""
 
 
-def full_manifest(config: Any) -> Any:
-    """`ManifestLoader.get_full_manifest(config)`, with the macros reused where they can be."""
+@contextmanager
+def macros_reused() -> Iterator[None]:
+    """Within the block, dbt's full parses reuse macros (sentinel's own, and `dbt build`).
+
+    dbt's `ManifestLoader.load_and_parse_macros` is swapped for the block: `dbt build`
+    runs through dbtRunner, which builds its own loader. Held under DBT_LOCK, as every
+    dbt call in the process is.
+    """
     from dbt.parser.manifest import ManifestLoader
 
-    class ReusingLoader(ManifestLoader):  # type: ignore[misc]
-        def load_and_parse_macros(self, project_parser_files: Any) -> None:
-            reuse_or_parse_macros(self, project_parser_files, super().load_and_parse_macros)
+    dbt_own = ManifestLoader.load_and_parse_macros
 
-    return ReusingLoader.get_full_manifest(config)
+    def load_and_parse_macros(loader: Any, project_parser_files: Any) -> None:
+        reuse_or_parse_macros(loader, project_parser_files, partial(dbt_own, loader))
+
+    ManifestLoader.load_and_parse_macros = load_and_parse_macros
+    try:
+        yield
+    finally:
+        ManifestLoader.load_and_parse_macros = dbt_own
 
 
 def reuse_or_parse_macros(loader: Any, project_parser_files: Any, parse: Any) -> None:
@@ -42,27 +59,26 @@ def reuse_or_parse_macros(loader: Any, project_parser_files: Any, parse: Any) ->
         return
     files = _macro_files(loader, project_parser_files)
     key = _key(loader, files)
-    reusable = _REUSABLE.get(key)
+    reusable = _REUSABLE.pop(key, None)
     if reusable is None:
         parse(project_parser_files)
         manifest = loader.manifest
-        _REUSABLE.clear()  # one project's macros per process: the daemon re-opens one
-        _REUSABLE[key] = {
+        reusable = {
             file_id: [copy.deepcopy(manifest.macros[m]) for m in manifest.files[file_id].macros]
             for file_id in files
         }
+        while len(_REUSABLE) >= _KEPT:  # the least recently used goes
+            del _REUSABLE[next(iter(_REUSABLE))]
+        _REUSABLE[key] = reusable
         return
+    _REUSABLE[key] = reusable  # now the most recently used
     for file_id, macros in reusable.items():
         source_file = loader.manifest.files[file_id]
         for macro in macros:
             loader.manifest.add_macro(source_file, copy.deepcopy(macro))
-    loader.build_macro_resolver()  # what dbt's own parse ends with, but macro_depends_on:
-    # each macro kept the calls it was found to make
-
-
-def macros_reused() -> int:
-    """How many sets of parsed macros this process holds for reuse (0 or 1)."""
-    return len(_REUSABLE)
+    # What dbt's own parse ends with, but macro_depends_on: each macro kept the calls
+    # it was found to make.
+    loader.build_macro_resolver()
 
 
 def _macro_files(loader: Any, project_parser_files: Any) -> list[str]:

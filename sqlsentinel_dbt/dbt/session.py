@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlsentinel_dbt.dbt.args import DbtArgs
-from sqlsentinel_dbt.dbt.full_parse import full_manifest
+from sqlsentinel_dbt.dbt.full_parse import macros_reused
 from sqlsentinel_dbt.dbt.jinja_code import keep_macro_code
 from sqlsentinel_dbt.dbt.logging_bridge import route_dbt_events_to_logging
 from sqlsentinel_dbt.dbt.macro_store import project_macros
@@ -153,8 +153,11 @@ def _register_adapter(config: Any) -> Any:
 
 
 def _parse(config: Any) -> Any:
+    from dbt.parser.manifest import ManifestLoader
+
     skip_uninstalled_package_entry(config)
-    manifest = full_manifest(config)
+    with macros_reused():
+        manifest = ManifestLoader.get_full_manifest(config)
     config.load_dependencies()
     return manifest
 
