@@ -84,16 +84,20 @@
 
 {#- Every row's values as SQL literals, in column order, comma-separated: one text per row
     (with as_select, each cast to its column's type and named after it). Each distinct text
-    is quoted once, by one string_literals call: run ids, statuses and the like repeat in
-    every row. -#}
+    is quoted once, by one string_literals call, and each distinct timestamp written once:
+    run ids, statuses, run times and the like repeat in every row. -#}
 {% macro _row_literals(rows, columns, as_select=false) %}
   {%- set timestamp_type = dbt.type_timestamp() -%}
-  {%- set texts = [] -%}
-  {%- for name, type in columns if type != timestamp_type -%}
-    {%- do texts.extend(rows | map(attribute=name, default=none) | reject('none') | reject('number') | map('string')) -%}
+  {%- set texts, stamps = [], [] -%}
+  {%- for name, type in columns -%}
+    {%- do (stamps if type == timestamp_type else texts).extend(rows | map(attribute=name, default=none) | reject('none') | reject('number') | map('string')) -%}
   {%- endfor -%}
   {%- set distinct = texts | unique(case_sensitive=true) | list -%}
   {%- set quoted = dict(zip(distinct, sqlsentinel.string_literals(distinct))) -%}
+  {%- set timestamps = {} -%}
+  {%- for stamp in stamps | unique(case_sensitive=true) -%}
+    {%- do timestamps.update({stamp: sqlsentinel.timestamp_literal(stamp)}) -%}
+  {%- endfor -%}
   {%- set rendered = [] -%}
   {%- for row in rows -%}
     {%- set values -%}
@@ -102,7 +106,7 @@
         {{- "cast(" if as_select -}}
         {%- if value is none or value is undefined -%} null
         {%- elif value is number -%} {{ value }}
-        {%- elif type == timestamp_type -%} {{ sqlsentinel.timestamp_literal(value) }}
+        {%- elif type == timestamp_type -%} {{ timestamps[value | string] }}
         {%- else -%} {{ quoted[value | string] }}
         {%- endif -%}
         {{- " as " ~ type ~ ") as " ~ name if as_select -}}
