@@ -116,3 +116,15 @@ def test_nan_and_infinity_are_null() -> None:
         )
     )
     assert (result.actual_value, result.threshold, result.context) == (None, None, {"x": None})
+
+
+def test_decimal_nan_and_infinity_are_null_signalling_nan_too() -> None:
+    # float() refuses Decimal('sNaN'): a driver that hands one back must not crash the run.
+    result = only(
+        run(
+            ["status", "actual_value", "threshold", "x", "y"],
+            [("ALERT", Decimal("sNaN"), Decimal("-Infinity"), Decimal("sNaN"), Decimal("NaN"))],
+        )
+    )
+    assert (result.status, result.actual_value, result.threshold) == (Status.ALERT, None, None)
+    assert result.context == {"x": None, "y": None}

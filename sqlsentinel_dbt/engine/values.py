@@ -19,6 +19,8 @@ def to_number(value: Any, column: str) -> float | None:
         return None
     if isinstance(value, bool):
         raise ValueProblem(f"`{column}` must be a number, got the boolean {value}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None  # float() refuses a signalling NaN
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -30,6 +32,8 @@ def to_json_value(value: Any) -> Any:
     """A JSON-serialisable form of any driver value (nested lists and dicts included)."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None  # NaN, a signalling one too (float() refuses it), or infinity
     if isinstance(value, float | Decimal):
         number = float(value)
         return number if math.isfinite(number) else None
